@@ -1,0 +1,1 @@
+"""The ``canipost`` command line: one module per noun, each with ``register(subparsers)``."""
