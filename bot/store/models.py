@@ -1,0 +1,204 @@
+"""Tables of the approval queue.
+
+The schema is owned by the migrations in ``bot/store/migrations/versions``;
+these classes mirror it (a test compares the two) so the workflow can use the
+ORM. Times are stored in UTC and always come back timezone-aware, on SQLite too.
+
+``audit_log`` is append-only: database triggers refuse UPDATE and DELETE, so
+not even a buggy retention job can rewrite who decided what.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Every state a submission can be in; only ``pending`` is open.
+STATES: tuple[str, ...] = (
+    "pending",
+    "approved",
+    "changes_requested",
+    "rejected",
+    "withdrawn",
+    "expired",
+)
+TERMINAL_STATES: tuple[str, ...] = STATES[1:]
+
+# Stable constraint names, so migrations can refer to them on both backends.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC, returned timezone-aware on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: JSON everywhere, JSONB on PostgreSQL (indexable, compact).
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+#: 64-bit ids on PostgreSQL; SQLite only auto-increments ``INTEGER PRIMARY KEY``.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Submission(Base):
+    """A draft someone asked to post, its verdict, and where it stands."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('pending','approved','changes_requested','rejected','withdrawn','expired')",
+            name="state",
+        ),
+        Index("ix_submissions_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    text: Mapped[str | None] = mapped_column(Text)  # NULL once purged
+    channel: Mapped[str] = mapped_column(String(16))
+    author_platform: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(128), index=True)
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    verdict: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    review_decision: Mapped[str] = mapped_column(String(16))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), server_default=sql_text("'pending'"))
+    note: Mapped[str | None] = mapped_column(Text)
+    predecessor_id: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"))
+    approvals_needed: Mapped[int] = mapped_column(Integer, server_default=sql_text("1"))
+    first_approved_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_by_platform: Mapped[str | None] = mapped_column(String(16))
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    message_refs: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Added by 0002: one timestamp per notification stage, claimed by tick().
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Decision(Base):
+    """One approver's decision; ``final`` marks the one that closed the submission."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        # Belt and braces for "exactly one decision": at most one final row.
+        Index(
+            "uq_decisions_one_final",
+            "submission_id",
+            unique=True,
+            sqlite_where=sql_text("final"),
+            postgresql_where=sql_text("final"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    final: Mapped[bool] = mapped_column(Boolean)
+    approver_platform: Mapped[str] = mapped_column(String(16))
+    approver_id: Mapped[str] = mapped_column(String(128))
+    approver_name: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Every attempt, allowed or refused. No foreign key: attempts on unknown ids count too."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    submission_id: Mapped[str | None] = mapped_column(String(24), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    actor_platform: Mapped[str | None] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(128))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class IdempotencyKey(Base):
+    """First result of an inbound platform event, so a redelivery replays it (0002)."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    action: Mapped[str] = mapped_column(String(24))
+    submission_id: Mapped[str | None] = mapped_column(String(24))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Notification(Base):
+    """Outbox: a message owed to someone, written with the state change that caused it (0002).
+
+    Delivery happens after commit; a failed send stays here and ``tick()``
+    retries it, so a Slack outage delays a message but never loses it.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "kind"),
+        Index("ix_notifications_unsent", "sent_at", "failed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
