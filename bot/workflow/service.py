@@ -1,0 +1,1052 @@
+"""The approval workflow: submit, decide, withdraw, tick — platform-neutral.
+
+Slack, Teams and the CLI translate their events into these calls and render
+what comes back; the rules live here, once:
+
+    wf = Workflow(open_store(), config=load_config(), notifier=PrintNotifier())
+    sub = wf.submit(text=draft, verdict=review(Draft(draft), config=cfg),
+                    author=Actor("cli", "alice"))
+    wf.decide(sub.id, "approve", by=Actor("cli", "bob"))
+
+Guarantees, and how they are kept:
+
+* Nothing acknowledged is lost: a call returns only after its transaction
+  committed; notifications are written to an outbox in that same transaction
+  and sent after commit, so a crash or a Slack outage delays a message but
+  never loses or undoes a submission or decision.
+* First decision wins: the state change is ``UPDATE ... WHERE state =
+  'pending'``; the database lets exactly one such update through, and the
+  loser is told who decided and when (:class:`AlreadyDecided`).
+* Every attempt, allowed or refused, is in the append-only audit log.
+* Idempotency: a call given an ``idempotency_key`` already used returns the
+  first call's result (or raises its refusal again) and changes nothing.
+* ``tick()`` is safe to run from many workers at once: each reminder,
+  escalation, expiry and purge is claimed by a conditional update (plus
+  ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) before anything is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.errors import CanipostError, InputError
+from bot.store import models as m
+from bot.store.database import Store
+from bot.verdict import Severity, Verdict, normalise_channel
+from bot.workflow.errors import (
+    AlreadyDecided,
+    JustificationRequired,
+    NotAnApprover,
+    NoteRequired,
+    NotResubmittable,
+    NotTheAuthor,
+    OwnDraft,
+    Refusal,
+    SecondApproverRequired,
+    UnknownSubmission,
+)
+from bot.workflow.ids import new_id, normalise_id
+from bot.workflow.notifier import Notifier
+from bot.workflow.redact import redact
+from bot.workflow.settings import WorkflowSettings
+from bot.workflow.types import (
+    DECISIONS,
+    Actor,
+    AuditRecord,
+    DecisionRecord,
+    Submission,
+    TickReport,
+    parse_decision,
+)
+
+log = logging.getLogger(__name__)
+
+#: Longest draft accepted; every network's limit is far below this.
+MAX_TEXT = 40_000
+#: A claimed notification not marked sent within this time is retried by tick().
+LEASE = timedelta(minutes=2)
+#: Delivery attempts before a notification is given up (and the failure audited).
+MAX_ATTEMPTS = 6
+#: Idempotency keys outlive every platform's retry window by far.
+KEY_TTL = timedelta(days=7)
+#: Rows claimed per statement by tick(), so one pass never holds long locks.
+BATCH = 200
+_TX_ATTEMPTS = 5
+# PostgreSQL serialization failure / deadlock: safe to retry the whole transaction.
+_RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+class StoreBusy(CanipostError):
+    """The database stayed locked or unreachable; nothing was recorded (exit 2)."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clean(note: str | None) -> str | None:
+    note = (note or "").strip()
+    return note or None
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "an unknown time"
+
+
+@dataclass
+class _Outcome:
+    """What a transaction body decided: a submission to return, or a refusal to raise."""
+
+    submission: Submission | None = None
+    refusal: Refusal | None = None
+    deliver: list[int] = field(default_factory=list)
+
+
+class Workflow:
+    """The approval queue over a :class:`~bot.store.Store`; share one per process.
+
+    ``is_approver`` lets a platform widen the configured check (e.g. Slack
+    user-group membership); by default an actor is an approver when their id
+    is listed for their platform, under ``approvers.any``, in
+    ``CANIPOST_APPROVERS``, or among the ``approvers.backup`` who get escalations.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        config: Config | None = None,
+        notifier: Notifier | None = None,
+        settings: WorkflowSettings | None = None,
+        clock: Callable[[], datetime] | None = None,
+        is_approver: Callable[[Actor], bool] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config or Config()
+        self.settings = settings or WorkflowSettings.from_config(self.config)
+        self.notifier = notifier
+        self._now = clock or _utcnow
+        self._is_approver = is_approver or self.is_configured_approver
+
+    # ------------------------------------------------------------------ who may act
+
+    def is_configured_approver(self, actor: Actor) -> bool:
+        """True when the config (or ``CANIPOST_APPROVERS``) lists ``actor`` as an approver."""
+        approvers = self.config.approvers
+        return actor.id in approvers.ids_for(actor.platform) or actor.id in approvers.backup
+
+    def _approvals_needed(self, verdict: Verdict) -> int:
+        two_step = set(self.config.approvers.two_step_categories)
+        risky = {f.category for f in verdict.findings if f.severity >= Severity.NEEDS_APPROVAL}
+        return 2 if two_step & risky else 1
+
+    # ------------------------------------------------------------------ commands
+
+    def submit(
+        self,
+        *,
+        text: str,
+        verdict: Verdict,
+        author: Actor,
+        channel: str = "any",
+        note: str | None = None,
+        predecessor_id: str | None = None,
+        message_refs: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Submission:
+        """Queue ``text`` for approval with the verdict it got; return the stored submission.
+
+        Any draft may be submitted; a ``do_not_post`` one needs ``note`` (the
+        author's justification). ``predecessor_id`` links a resubmission to
+        the submission that asked for changes.
+        """
+        if not text or not text.strip():
+            raise InputError("the draft is empty")
+        if len(text) > MAX_TEXT:
+            raise InputError(f"the draft is too long ({len(text)} characters; limit {MAX_TEXT})")
+        try:
+            channel = normalise_channel(channel)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        note = _clean(note)
+        pred = normalise_id(predecessor_id) if predecessor_id else None
+
+        def body(s: Session, now: datetime) -> _Outcome:
+            return self._submit_tx(s, now, text, verdict, author, channel, note, pred, message_refs)
+
+        return self._run("submit", idempotency_key, body)
+
+    def decide(
+        self,
+        submission_id: str,
+        decision: str,
+        *,
+        by: Actor,
+        note: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Submission:
+        """Record ``approve``, ``changes`` or ``reject`` by ``by``; first decision wins.
+
+        Raises a :class:`Refusal` (after auditing it) when ``by`` is not an
+        approver, is the author, the submission is closed, or a note is missing.
+        With two-step approval the first ``approve`` returns the still-pending
+        submission and a second, different approver completes it.
+        """
+        verb = parse_decision(decision)
+        sid = normalise_id(submission_id)
+        note = _clean(note)
+
+        def body(s: Session, now: datetime) -> _Outcome:
+            return self._decide_tx(s, now, sid, verb, by, note)
+
+        return self._run("decide", idempotency_key, body)
+
+    def withdraw(
+        self,
+        submission_id: str,
+        *,
+        by: Actor,
+        note: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Submission:
+        """Withdraw a pending submission; only its author may."""
+        sid = normalise_id(submission_id)
+        note = _clean(note)
+
+        def body(s: Session, now: datetime) -> _Outcome:
+            return self._withdraw_tx(s, now, sid, by, note)
+
+        return self._run("withdraw", idempotency_key, body)
+
+    def set_message_refs(self, submission_id: str, refs: dict[str, Any]) -> None:
+        """Merge platform message references (card ids) into the submission."""
+        sid = normalise_id(submission_id)
+        with self.store.write() as s:
+            row = s.get(m.Submission, sid, with_for_update=True)
+            if row is None:
+                raise UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
+            row.message_refs = {**(row.message_refs or {}), **refs}
+
+    # ------------------------------------------------------------------ queries
+
+    def get(self, submission_id: str) -> Submission:
+        """The submission with its decisions; :class:`UnknownSubmission` if there is none."""
+        sid = normalise_id(submission_id)
+        with self.store.read() as s:
+            row = s.get(m.Submission, sid)
+            if row is None:
+                raise UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
+            return self._views(s, [row])[0]
+
+    def submissions(
+        self, *, state: str | None = None, author: str | None = None, limit: int = 50
+    ) -> list[Submission]:
+        """Submissions, newest first, optionally only one state or one author's."""
+        if state is not None and state not in m.STATES:
+            raise InputError(f"unknown state {state!r}; allowed: {', '.join(m.STATES)}")
+        q = select(m.Submission).order_by(m.Submission.created_at.desc(), m.Submission.id)
+        if state:
+            q = q.where(m.Submission.state == state)
+        if author:
+            q = q.where(m.Submission.author_id == author)
+        with self.store.read() as s:
+            return self._views(s, list(s.scalars(q.limit(max(1, limit)))))
+
+    def audit_trail(self, submission_id: str) -> list[AuditRecord]:
+        """Every attempt on one submission, oldest first."""
+        sid = normalise_id(submission_id)
+        with self.store.read() as s:
+            rows = s.scalars(
+                select(m.AuditEntry)
+                .where(m.AuditEntry.submission_id == sid)
+                .order_by(m.AuditEntry.id)
+            )
+            return [audit_record(r) for r in rows]
+
+    # ------------------------------------------------------------------ transaction runner
+
+    def _run(
+        self, action: str, key: str | None, body: Callable[[Session, datetime], _Outcome]
+    ) -> Submission:
+        """Run ``body`` in a write transaction, with idempotency, retries and delivery."""
+        if key is not None and (not key.strip() or len(key) > 255):
+            raise InputError("an idempotency key must be 1-255 characters")
+        outcome: _Outcome | None = None
+        replay: dict[str, Any] | None = None
+        for attempt in range(_TX_ATTEMPTS):
+            now = self._now()
+            try:
+                with self.store.write() as s:
+                    if key is not None:
+                        replay = self._claim_key(s, key, action, now)
+                    if replay is None:
+                        outcome = body(s, now)
+                        if key is not None:
+                            s.execute(
+                                update(m.IdempotencyKey)
+                                .where(m.IdempotencyKey.key == key)
+                                .values(
+                                    result=_key_result(outcome),
+                                    submission_id=outcome.submission.id
+                                    if outcome.submission
+                                    else None,
+                                )
+                            )
+                break
+            except IntegrityError:
+                # An id collision, or a concurrent delivery of the same key won: try again,
+                # and the retry either replays that result or uses a fresh id.
+                if attempt == _TX_ATTEMPTS - 1:
+                    raise
+                log.debug("%s: integrity conflict, retrying", action)
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code in _RETRY_SQLSTATES and attempt < _TX_ATTEMPTS - 1:
+                    continue
+                first = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+                raise StoreBusy(f"database unavailable, nothing recorded: {first}") from None
+        if replay is not None:
+            log.info("%s: replayed idempotency key", action)
+            if not replay.get("ok"):
+                raise Refusal.from_dict(replay.get("refusal") or {})
+            return self.get(str(replay["submission_id"]))
+        assert outcome is not None
+        self._deliver_ids(outcome.deliver)
+        if outcome.refusal is not None:
+            raise outcome.refusal
+        assert outcome.submission is not None
+        return outcome.submission
+
+    def _claim_key(self, s: Session, key: str, action: str, now: datetime) -> dict[str, Any] | None:
+        row = s.get(m.IdempotencyKey, key)
+        if row is None:
+            # Inserting first makes a concurrent duplicate wait on (then fail at) this key.
+            s.add(m.IdempotencyKey(key=key, action=action, created_at=now))
+            s.flush()
+            return None
+        if row.action != action:
+            raise InputError(f"idempotency key {key!r} was already used for {row.action}")
+        return row.result or {"ok": False, "refusal": {"error": "duplicate request"}}
+
+    # ------------------------------------------------------------------ transaction bodies
+
+    def _submit_tx(
+        self,
+        s: Session,
+        now: datetime,
+        text: str,
+        verdict: Verdict,
+        author: Actor,
+        channel: str,
+        note: str | None,
+        pred: str | None,
+        message_refs: dict[str, Any] | None,
+    ) -> _Outcome:
+        detail: dict[str, Any] = {"review_decision": verdict.decision.label, "channel": channel}
+
+        def refuse(err: Refusal) -> _Outcome:
+            self._audit(s, now, "submit", err.submission_id, author, "refused", err.reason, detail)
+            return _Outcome(refusal=err)
+
+        if verdict.decision >= Severity.DO_NOT_POST and not note:
+            return refuse(
+                JustificationRequired(
+                    "this draft was judged do_not_post: submitting it needs your justification "
+                    "(--note)"
+                )
+            )
+        if pred is not None:
+            prev = s.get(m.Submission, pred)
+            if prev is None:
+                return refuse(UnknownSubmission(f"unknown submission {pred!r}", submission_id=pred))
+            if prev.author_id != author.id:
+                return refuse(
+                    NotTheAuthor(
+                        f"{pred} is not yours: only its author can resubmit it", submission_id=pred
+                    )
+                )
+            if prev.state != "changes_requested":
+                return refuse(
+                    NotResubmittable(
+                        f"{pred} is {prev.state}; only a submission with changes requested "
+                        "can be resubmitted",
+                        submission_id=pred,
+                        state=prev.state,
+                    )
+                )
+            detail["predecessor_id"] = pred
+        needed = self._approvals_needed(verdict)
+        row = m.Submission(
+            id=new_id(),
+            text=text,
+            channel=channel,
+            author_platform=author.platform,
+            author_id=author.id,
+            author_name=author.name,
+            verdict=verdict.to_dict(),
+            review_decision=verdict.decision.label,
+            policy_version=verdict.policy_version,
+            state="pending",
+            note=note,
+            predecessor_id=pred,
+            approvals_needed=needed,
+            created_at=now,
+            updated_at=now,
+            message_refs=dict(message_refs or {}),
+        )
+        s.add(row)
+        s.flush()  # a (vanishingly rare) id collision raises here and _run retries
+        detail["approvals_needed"] = needed
+        self._audit(s, now, "submit", row.id, author, "ok", None, detail)
+        nid = self._enqueue(s, now, row.id, "submitted")
+        log.info(
+            "submitted %s (%s, %s) by %s:%s",
+            row.id,
+            row.review_decision,
+            channel,
+            author.platform,
+            author.id,
+        )
+        return _Outcome(submission=self._views(s, [row])[0], deliver=[nid])
+
+    def _decide_tx(
+        self, s: Session, now: datetime, sid: str, verb: str, by: Actor, note: str | None
+    ) -> _Outcome:
+        detail: dict[str, Any] = {"decision": verb}
+
+        def refuse(err: Refusal) -> _Outcome:
+            self._audit(s, now, "decide", sid, by, "refused", err.reason, detail)
+            log.info("decide %s by %s:%s refused: %s", sid, by.platform, by.id, err.reason)
+            return _Outcome(refusal=err)
+
+        row = s.get(m.Submission, sid)
+        if row is None:
+            return refuse(UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid))
+        if not self._is_approver(by):
+            return refuse(
+                NotAnApprover(
+                    f"{by.id} is not an approver on {by.platform} "
+                    f"(approvers.{by.platform} / approvers.any / CANIPOST_APPROVERS)",
+                    submission_id=sid,
+                    state=row.state,
+                )
+            )
+        if by.id == row.author_id:
+            return refuse(
+                OwnDraft(
+                    f"{by.id} cannot decide on their own draft {sid}; another approver must",
+                    submission_id=sid,
+                    state=row.state,
+                )
+            )
+        if row.state != "pending":
+            return refuse(_already(row))
+        if verb != "approve" and note is None:
+            what = "request changes" if verb == "changes" else "reject"
+            return refuse(
+                NoteRequired(
+                    f"a note is required to {what}: tell the author why (--note)",
+                    submission_id=sid,
+                    state=row.state,
+                )
+            )
+        pending = m.Submission.state == "pending"
+        for _ in range(3):
+            if verb == "approve" and row.approvals_needed > 1 and row.first_approved_by is None:
+                first = s.execute(
+                    update(m.Submission)
+                    .where(
+                        m.Submission.id == sid, pending, m.Submission.first_approved_by.is_(None)
+                    )
+                    .values(first_approved_by=by.id, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if _rowcount(first) == 1:
+                    self._record_decision(s, now, sid, verb, by, note, final=False)
+                    detail.update(step=1, of=row.approvals_needed)
+                    self._audit(s, now, "decide", sid, by, "ok", None, detail)
+                    nid = self._enqueue(s, now, sid, "first_approval")
+                    log.info("first approval of %s by %s:%s", sid, by.platform, by.id)
+                    return _Outcome(submission=self._reload(s, sid), deliver=[nid])
+            elif verb == "approve" and row.approvals_needed > 1:
+                if row.first_approved_by == by.id:
+                    return refuse(
+                        SecondApproverRequired(
+                            f"{sid} needs a second approval from a different approver; "
+                            f"{by.id} gave the first",
+                            submission_id=sid,
+                            state=row.state,
+                        )
+                    )
+                if self._close(s, now, sid, "approved", by, note, pending, second_of=row):
+                    detail.update(step=2, of=row.approvals_needed, state="approved")
+                    return self._closed(s, now, sid, verb, by, note, detail)
+            elif self._close(s, now, sid, DECISIONS[verb], by, note, pending):
+                detail["state"] = DECISIONS[verb]
+                return self._closed(s, now, sid, verb, by, note, detail)
+            # Lost a race: see what the winner did.
+            row = s.get(m.Submission, sid, populate_existing=True)
+            assert row is not None
+            if row.state != "pending":
+                return refuse(_already(row))
+        raise StoreBusy(f"{sid}: could not record the decision after repeated conflicts")
+
+    def _close(
+        self,
+        s: Session,
+        now: datetime,
+        sid: str,
+        state: str,
+        by: Actor,
+        note: str | None,
+        pending: ColumnElement[bool],
+        second_of: m.Submission | None = None,
+    ) -> bool:
+        """The conditional update at the heart of "first decision wins"."""
+        cond = [m.Submission.id == sid, pending]
+        if second_of is not None:
+            cond.append(m.Submission.first_approved_by == second_of.first_approved_by)
+        result = s.execute(
+            update(m.Submission)
+            .where(*cond)
+            .values(
+                state=state,
+                decided_at=now,
+                decided_by=by.id,
+                decided_by_platform=by.platform,
+                decided_by_name=by.name,
+                decision_note=note,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    def _closed(
+        self,
+        s: Session,
+        now: datetime,
+        sid: str,
+        verb: str,
+        by: Actor,
+        note: str | None,
+        detail: dict[str, Any],
+    ) -> _Outcome:
+        self._record_decision(s, now, sid, verb, by, note, final=True)
+        self._audit(s, now, "decide", sid, by, "ok", None, detail)
+        nid = self._enqueue(s, now, sid, "decided")
+        row = s.get(m.Submission, sid, populate_existing=True)
+        assert row is not None
+        self._maybe_redact(s, now, row)
+        log.info("decided %s: %s by %s:%s", sid, row.state, by.platform, by.id)
+        return _Outcome(submission=self._views(s, [row])[0], deliver=[nid])
+
+    def _withdraw_tx(
+        self, s: Session, now: datetime, sid: str, by: Actor, note: str | None
+    ) -> _Outcome:
+        def refuse(err: Refusal) -> _Outcome:
+            self._audit(s, now, "withdraw", sid, by, "refused", err.reason, None)
+            return _Outcome(refusal=err)
+
+        row = s.get(m.Submission, sid)
+        if row is None:
+            return refuse(UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid))
+        if by.id != row.author_id:
+            return refuse(
+                NotTheAuthor(
+                    f"only the author ({row.author_id}) can withdraw {sid}",
+                    submission_id=sid,
+                    state=row.state,
+                )
+            )
+        for _ in range(2):
+            if row.state != "pending":
+                return refuse(_already(row))
+            if self._close(s, now, sid, "withdrawn", by, note, m.Submission.state == "pending"):
+                self._audit(s, now, "withdraw", sid, by, "ok", None, {"state": "withdrawn"})
+                nid = self._enqueue(s, now, sid, "withdrawn")
+                row = s.get(m.Submission, sid, populate_existing=True)
+                assert row is not None
+                self._maybe_redact(s, now, row)
+                log.info("withdrawn %s by %s:%s", sid, by.platform, by.id)
+                return _Outcome(submission=self._views(s, [row])[0], deliver=[nid])
+            row = s.get(m.Submission, sid, populate_existing=True)
+            assert row is not None
+        return refuse(_already(row))
+
+    # ------------------------------------------------------------------ helpers in a transaction
+
+    def _reload(self, s: Session, sid: str) -> Submission:
+        row = s.get(m.Submission, sid, populate_existing=True)
+        assert row is not None
+        return self._views(s, [row])[0]
+
+    def _record_decision(
+        self,
+        s: Session,
+        now: datetime,
+        sid: str,
+        verb: str,
+        by: Actor,
+        note: str | None,
+        *,
+        final: bool,
+    ) -> None:
+        s.add(
+            m.Decision(
+                submission_id=sid,
+                decision=verb,
+                final=final,
+                approver_platform=by.platform,
+                approver_id=by.id,
+                approver_name=by.name,
+                note=note,
+                at=now,
+            )
+        )
+
+    def _audit(
+        self,
+        s: Session,
+        now: datetime,
+        action: str,
+        sid: str | None,
+        actor: Actor | None,
+        outcome: str,
+        reason: str | None,
+        detail: dict[str, Any] | None,
+    ) -> None:
+        s.add(
+            m.AuditEntry(
+                at=now,
+                submission_id=sid,
+                action=action,
+                outcome=outcome,
+                reason=reason,
+                actor_platform=actor.platform if actor else None,
+                actor_id=actor.id if actor else None,
+                actor_name=actor.name if actor else None,
+                detail=dict(detail) if detail else None,
+            )
+        )
+
+    def _enqueue(self, s: Session, now: datetime, sid: str, kind: str) -> int:
+        """Put a notification in the outbox; claimed at once when we will send it ourselves."""
+        row = m.Notification(submission_id=sid, kind=kind, created_at=now, attempts=0)
+        if self.notifier is not None:
+            row.claimed_until = now + LEASE
+            row.attempts = 1
+        s.add(row)
+        s.flush()
+        return row.id if self.notifier is not None else -1
+
+    def _maybe_redact(self, s: Session, now: datetime, row: m.Submission) -> bool:
+        if not self.settings.redact_on_decision or not row.text or row.redacted_at:
+            return False
+        done = redact(row.text, Verdict.from_dict(row.verdict))
+        if done is None:
+            return False
+        row.text, verdict = done
+        row.verdict = verdict.to_dict()
+        row.redacted_at = now
+        self._audit(s, now, "redact", row.id, None, "ok", None, None)
+        return True
+
+    def _views(self, s: Session, rows: list[m.Submission]) -> list[Submission]:
+        decisions: dict[str, list[DecisionRecord]] = {r.id: [] for r in rows}
+        if rows:
+            q = (
+                select(m.Decision)
+                .where(m.Decision.submission_id.in_(list(decisions)))
+                .order_by(m.Decision.id)
+            )
+            for d in s.scalars(q):
+                decisions[d.submission_id].append(
+                    DecisionRecord(
+                        decision=d.decision,
+                        final=d.final,
+                        by=Actor(d.approver_platform, d.approver_id, d.approver_name),
+                        note=d.note,
+                        at=d.at,
+                    )
+                )
+        return [submission_view(r, tuple(decisions[r.id])) for r in rows]
+
+    # ------------------------------------------------------------------ outbox delivery
+
+    def deliver_pending(
+        self, *, now: datetime | None = None, limit: int = 500
+    ) -> tuple[int, int, int]:
+        """Send notifications still owed (failed earlier, or queued without a notifier).
+
+        Returns ``(delivered, failed, given_up)``. Without a notifier nothing happens.
+        """
+        if self.notifier is None:
+            return (0, 0, 0)
+        now = now or self._now()
+        sendable = and_(
+            m.Notification.sent_at.is_(None),
+            m.Notification.failed_at.is_(None),
+            or_(m.Notification.claimed_until.is_(None), m.Notification.claimed_until < now),
+        )
+        with self.store.read() as s:
+            ids = list(
+                s.scalars(
+                    select(m.Notification.id)
+                    .where(sendable)
+                    .order_by(m.Notification.id)
+                    .limit(limit)
+                )
+            )
+        claimed: list[int] = []
+        for nid in ids:
+            with self.store.write() as s:
+                res = s.execute(
+                    update(m.Notification)
+                    .where(m.Notification.id == nid, sendable)
+                    .values(claimed_until=now + LEASE, attempts=m.Notification.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if _rowcount(res) == 1:
+                    claimed.append(nid)
+        return self._deliver_ids(claimed)
+
+    def _deliver_ids(self, ids: Iterable[int]) -> tuple[int, int, int]:
+        """Send notifications we hold a claim on; record success or schedule a retry."""
+        ok = failed = given_up = 0
+        if self.notifier is None:
+            return (0, 0, 0)
+        for nid in ids:
+            if nid < 0:
+                continue
+            with self.store.read() as s:
+                note = s.get(m.Notification, nid)
+                if note is None or note.sent_at is not None:
+                    continue
+                kind, sid, attempts = note.kind, note.submission_id, note.attempts
+                row = s.get(m.Submission, sid)
+                assert row is not None
+                view = self._views(s, [row])[0]
+            try:
+                refs = self._send(kind, view)
+            except Exception as exc:  # a notifier failure must never undo stored state
+                failed += 1
+                gave_up = self._delivery_failed(nid, sid, kind, attempts, exc)
+                given_up += int(gave_up)
+                continue
+            ok += 1
+            now = self._now()
+            with self.store.write() as s:
+                s.execute(
+                    update(m.Notification)
+                    .where(m.Notification.id == nid)
+                    .values(sent_at=now, claimed_until=None, last_error=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if refs:
+                    sub = s.get(m.Submission, sid, with_for_update=True)
+                    if sub is not None:
+                        sub.message_refs = {**(sub.message_refs or {}), **dict(refs)}
+        return (ok, failed, given_up)
+
+    def _send(self, kind: str, view: Submission) -> Any:
+        n = self.notifier
+        assert n is not None
+        if kind == "escalation":
+            return n.escalation(view, backup=tuple(self.config.approvers.backup))
+        return getattr(n, kind)(view)
+
+    def _delivery_failed(
+        self, nid: int, sid: str, kind: str, attempts: int, exc: Exception
+    ) -> bool:
+        now = self._now()
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        give_up = attempts >= MAX_ATTEMPTS
+        retry_at = now + min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
+        values: dict[str, Any] = {"last_error": error, "claimed_until": retry_at}
+        if give_up:
+            values.update(failed_at=now, claimed_until=None)
+        with self.store.write() as s:
+            s.execute(
+                update(m.Notification)
+                .where(m.Notification.id == nid)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if give_up:
+                self._audit(
+                    s,
+                    now,
+                    "notify",
+                    sid,
+                    None,
+                    "failed",
+                    "gave_up",
+                    {"kind": kind, "attempts": attempts},
+                )
+        level = logging.ERROR if give_up else logging.WARNING
+        log.log(
+            level,
+            "notification %s for %s failed (attempt %d): %s",
+            kind,
+            sid,
+            attempts,
+            type(exc).__name__,
+        )
+        return give_up
+
+    # ------------------------------------------------------------------ tick
+
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """One pass: expire, remind, escalate, purge, prune keys, retry notifications.
+
+        Safe to run concurrently from several workers: each transition is
+        claimed by exactly one of them.
+        """
+        now = now or self._now()
+        report = TickReport()
+        st = self.settings
+        pending = m.Submission.state == "pending"
+        created = m.Submission.created_at
+        if st.expire_after:
+            report.expired = self._claim(
+                now,
+                "expire",
+                "expired",
+                and_(pending, created <= now - st.expire_after),
+                {"state": "expired", "decided_at": now, "updated_at": now},
+            )
+        if st.reminder_after:
+            report.reminded = self._claim(
+                now,
+                "remind",
+                "reminder",
+                and_(
+                    pending, m.Submission.reminded_at.is_(None), created <= now - st.reminder_after
+                ),
+                {"reminded_at": now},
+            )
+        if st.escalate_after:
+            report.escalated = self._claim(
+                now,
+                "escalate",
+                "escalation",
+                and_(
+                    pending, m.Submission.escalated_at.is_(None), created <= now - st.escalate_after
+                ),
+                {"escalated_at": now},
+            )
+        if st.redact_on_decision:
+            report.redacted = self._redact_closed(now)
+        if st.retention:
+            report.purged = self._purge(now, now - st.retention)
+        with self.store.write() as s:
+            res = s.execute(
+                delete(m.IdempotencyKey).where(m.IdempotencyKey.created_at < now - KEY_TTL)
+            )
+            report.keys_pruned = _rowcount(res)
+        report.delivered, report.delivery_failures, report.given_up = self.deliver_pending(now=now)
+        if report.expired or report.reminded or report.escalated or report.purged:
+            log.info(
+                "tick: %d expired, %d reminded, %d escalated, %d purged",
+                len(report.expired),
+                len(report.reminded),
+                len(report.escalated),
+                len(report.purged),
+            )
+        return report
+
+    def _claim(
+        self,
+        now: datetime,
+        action: str,
+        kind: str,
+        cond: ColumnElement[bool],
+        values: dict[str, Any],
+    ) -> list[str]:
+        """Claim due rows with one conditional update per batch; audit and enqueue each."""
+        done: list[str] = []
+        while True:
+            with self.store.write() as s:
+                candidates = list(
+                    s.scalars(
+                        select(m.Submission.id)
+                        .where(cond)
+                        .order_by(m.Submission.created_at)
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                if not candidates:
+                    break
+                claimed = list(
+                    s.scalars(
+                        update(m.Submission)
+                        .where(m.Submission.id.in_(candidates), cond)
+                        .values(**values)
+                        .returning(m.Submission.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                )
+                ids: list[int] = []
+                for sid in claimed:
+                    self._audit(s, now, action, sid, None, "ok", None, None)
+                    ids.append(self._enqueue(s, now, sid, kind))
+                    if action == "expire" and self.settings.redact_on_decision:
+                        row = s.get(m.Submission, sid, populate_existing=True)
+                        if row is not None:
+                            self._maybe_redact(s, now, row)
+            done.extend(claimed)
+            self._deliver_ids(ids)
+            if len(candidates) < BATCH:
+                break
+        return done
+
+    def _redact_closed(self, now: datetime) -> list[str]:
+        """Catch up on closed submissions not yet redacted (e.g. closed before the switch)."""
+        done: list[str] = []
+        with self.store.write() as s:
+            rows = s.scalars(
+                select(m.Submission)
+                .where(
+                    m.Submission.state != "pending",
+                    m.Submission.redacted_at.is_(None),
+                    m.Submission.purged_at.is_(None),
+                    m.Submission.review_decision != "ok",
+                )
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            for row in rows:
+                if self._maybe_redact(s, now, row):
+                    done.append(row.id)
+        return done
+
+    def _purge(self, now: datetime, cutoff: datetime) -> list[str]:
+        """Drop draft text and quotes of long-closed submissions; keep who decided what."""
+        done: list[str] = []
+        closed_at = func.coalesce(m.Submission.decided_at, m.Submission.created_at)
+        while True:
+            with self.store.write() as s:
+                rows = list(
+                    s.scalars(
+                        select(m.Submission)
+                        .where(
+                            m.Submission.state != "pending",
+                            m.Submission.purged_at.is_(None),
+                            closed_at <= cutoff,
+                        )
+                        .order_by(m.Submission.created_at)
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                for row in rows:
+                    row.text = None
+                    row.verdict = strip_verdict(row.verdict)
+                    row.purged_at = now
+                    self._audit(s, now, "purge", row.id, None, "ok", None, None)
+                    done.append(row.id)
+            if len(rows) < BATCH:
+                break
+        return done
+
+
+# ---------------------------------------------------------------------- module helpers
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _already(row: m.Submission) -> AlreadyDecided:
+    who = row.decided_by
+    if row.decided_by_name and who:
+        who = f"{row.decided_by_name} ({who})"
+    when = _when(row.decided_at)
+    if row.state == "expired":
+        msg = f"{row.id} already expired at {when} without a decision"
+    elif row.state == "withdrawn":
+        msg = f"{row.id} was already withdrawn by {who} at {when}"
+    else:
+        msg = f"{row.id} was already {row.state.replace('_', ' ')} by {who} at {when}"
+    return AlreadyDecided(
+        msg,
+        submission_id=row.id,
+        state=row.state,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+    )
+
+
+def _key_result(outcome: _Outcome) -> dict[str, Any]:
+    if outcome.refusal is not None:
+        return {"ok": False, "refusal": outcome.refusal.to_dict()}
+    assert outcome.submission is not None
+    return {"ok": True, "submission_id": outcome.submission.id}
+
+
+def strip_verdict(verdict: dict[str, Any]) -> dict[str, Any]:
+    """The verdict without anything quoting the draft (retention purge)."""
+    out = dict(verdict)
+    out["findings"] = [{**f, "quote": None} for f in verdict.get("findings", [])]
+    out["rewrite"] = None
+    out.pop("critique", None)
+    return out
+
+
+def submission_view(row: m.Submission, decisions: tuple[DecisionRecord, ...] = ()) -> Submission:
+    """Freeze an ORM row into the public :class:`Submission` value."""
+    decided_by = (
+        Actor(row.decided_by_platform or "cli", row.decided_by, row.decided_by_name)
+        if row.decided_by
+        else None
+    )
+    return Submission(
+        id=row.id,
+        state=row.state,
+        text=row.text,
+        channel=row.channel,
+        author=Actor(row.author_platform, row.author_id, row.author_name),
+        verdict=Verdict.from_dict(row.verdict),
+        note=row.note,
+        predecessor_id=row.predecessor_id,
+        approvals_needed=row.approvals_needed,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        decided_at=row.decided_at,
+        decided_by=decided_by,
+        decision_note=row.decision_note,
+        message_refs=dict(row.message_refs or {}),
+        decisions=decisions,
+        reminded_at=row.reminded_at,
+        escalated_at=row.escalated_at,
+        redacted_at=row.redacted_at,
+        purged_at=row.purged_at,
+    )
+
+
+def audit_record(row: m.AuditEntry) -> AuditRecord:
+    """Freeze an audit row."""
+    actor = (
+        Actor(row.actor_platform or "cli", row.actor_id, row.actor_name) if row.actor_id else None
+    )
+    return AuditRecord(
+        id=row.id,
+        at=row.at,
+        submission_id=row.submission_id,
+        action=row.action,
+        outcome=row.outcome,
+        reason=row.reason,
+        actor=actor,
+        detail=dict(row.detail or {}),
+    )
