@@ -1,0 +1,354 @@
+"""Personal-data detectors: the checks a regular expression cannot do alone.
+
+Each detector finds candidates with a compiled pattern, then *validates* them
+(check digits, number plans, allowed prefixes) so that a 10-digit order number
+is not called an NHS number. Where the field has a library we use it:
+``phonenumbers`` for phone numbers, ``python-stdnum`` for Luhn, IBAN and the
+NHS number's mod-11 check.
+
+The organisation's own public contact details (its domains, generic
+mailboxes such as info@, 0300/0800 numbers, configured numbers) are never
+reported: posting them is the point.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from stdnum import iban as _iban
+from stdnum import luhn as _luhn
+from stdnum.gb import nhs as _nhs
+
+from bot.config import Organisation
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A validated span: ``label`` says what it is (``mobile``, ``webmail``...)."""
+
+    start: int
+    end: int
+    label: str
+
+
+Detector = Callable[[str, Organisation], list[Detection]]
+
+# ---------------------------------------------------------------- email
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+#: Local parts that name a role, not a person: a public mailbox.
+GENERIC_MAILBOXES = frozenset(
+    """info enquiries enquiry hello contact contactus press media news comms communications
+    office admin support help helpdesk feedback complaints bookings booking events team
+    customerservices customer.services customerservice service services reception
+    marketing sales jobs careers recruitment volunteer volunteers volunteering donations
+    fundraising membership members webmaster noreply no-reply newsletter general mail
+    accounts finance invoices foi dpo privacy dataprotection safeguarding pals
+    library libraries housing planning council licensing""".split()
+)
+
+#: Free webmail providers: an address there is a person's own.
+WEBMAIL_DOMAINS = frozenset(
+    """gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com outlook.co.uk live.com
+    live.co.uk msn.com yahoo.com yahoo.co.uk ymail.com aol.com aol.co.uk icloud.com me.com
+    mac.com btinternet.com sky.com talktalk.net virginmedia.com ntlworld.com protonmail.com
+    proton.me gmx.com gmx.co.uk mail.com zoho.com tiscali.co.uk blueyonder.co.uk""".split()
+)
+
+
+def _own_domain(domain: str, org: Organisation) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in org.domains)
+
+
+def find_emails(text: str, org: Organisation) -> list[Detection]:
+    """Email addresses that are not the organisation's public mailboxes."""
+    if "@" not in text:
+        return []
+    out: list[Detection] = []
+    for m in _EMAIL.finditer(text):
+        address = m.group(0).rstrip(".").lower()
+        local, _, domain = address.partition("@")
+        end = m.start() + len(address)
+        if address in org.emails:
+            continue
+        if domain in WEBMAIL_DOMAINS:
+            out.append(Detection(m.start(), end, "webmail"))
+        elif _own_domain(domain, org) or local in GENERIC_MAILBOXES:
+            continue
+        else:
+            out.append(Detection(m.start(), end, "named"))
+    return out
+
+
+# ---------------------------------------------------------------- phone
+
+# Number prefixes organisations publish: non-geographic, freephone, services.
+_PUBLIC_PREFIXES = ("03", "080", "0845", "0844", "0843", "0870", "0871", "0872", "116", "111")
+# Phone-like runs that phonenumbers did not recognise (foreign formats, typos).
+_PHONE_LIKE = re.compile(
+    r"(?<![\w/.:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}(?![\w/:-])"
+    r"|(?<![\w/.:-])\+?\d{10,13}(?![\w/:-])"
+)
+_DATEISH = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
+
+
+@lru_cache(maxsize=64)
+def _configured_numbers(phones: tuple[str, ...]) -> frozenset[str]:
+    out: set[str] = set()
+    for p in phones:
+        try:
+            num = phonenumbers.parse(p, "GB")
+            out.add(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164))
+        except phonenumbers.NumberParseException:
+            out.add(re.sub(r"\D", "", p))
+    return frozenset(out)
+
+
+def _digits(s: str) -> int:
+    return sum(c.isdigit() for c in s)
+
+
+def find_phones(text: str, org: Organisation) -> list[Detection]:
+    """Phone numbers other than the organisation's public ones.
+
+    Labels: ``mobile`` (a GB mobile: personal), ``landline`` (a GB geographic
+    number, possibly the organisation's own switchboard), ``international``,
+    ``unverified`` (looks like a phone number but no numbering plan accepts it).
+    """
+    if _digits(text) < 7:
+        return []
+    allowed = _configured_numbers(tuple(org.phones))
+    out: list[Detection] = []
+    taken: list[tuple[int, int]] = []
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        num = match.number
+        e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+        taken.append((match.start, match.end))
+        if e164 in allowed:
+            continue
+        national = phonenumbers.national_significant_number(num)
+        if num.country_code == 44:
+            if ("0" + national).startswith(_PUBLIC_PREFIXES) or national.startswith(_PUBLIC_PREFIXES):
+                continue
+            kind = phonenumbers.number_type(num)
+            if kind in (
+                phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.PAGER,
+                phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+            ) or (national.startswith("7") and len(national) == 10):
+                # 07... is a mobile or personal number even in Ofcom's drama ranges.
+                label = "mobile"
+            elif kind in (
+                phonenumbers.PhoneNumberType.TOLL_FREE,
+                phonenumbers.PhoneNumberType.UAN,
+                phonenumbers.PhoneNumberType.SHARED_COST,
+                phonenumbers.PhoneNumberType.PREMIUM_RATE,
+            ):
+                continue
+            elif phonenumbers.is_valid_number(num):
+                label = "landline"
+            else:
+                label = "unverified"
+        else:
+            label = "international"
+        out.append(Detection(match.start, match.end, label))
+    for m in _PHONE_LIKE.finditer(text):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        raw = m.group(0)
+        n = _digits(raw)
+        if n < 7 or n > 15 or _DATEISH.match(raw.strip()):
+            continue
+        if re.sub(r"\D", "", raw) in allowed:
+            continue
+        out.append(Detection(m.start(), m.end(), "unverified"))
+    return out
+
+
+# ---------------------------------------------------------------- NHS number
+
+_NHS = re.compile(r"(?<![\w-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w-])")
+
+
+def find_nhs_numbers(text: str, org: Organisation) -> list[Detection]:
+    """Ten digits (3-3-4) whose mod-11 check digit is right."""
+    out = []
+    for m in _NHS.finditer(text):
+        digits = "".join(m.groups())
+        if digits[0] == "0" and digits.startswith(("01", "02", "03", "07", "08")):
+            continue  # a UK phone number, not an NHS number
+        if _nhs.is_valid(digits):
+            out.append(Detection(m.start(), m.end(), "nhs_number"))
+    return out
+
+
+# ---------------------------------------------------------------- National Insurance number
+
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{2})\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-Da-d])(?![A-Za-z0-9])"
+)
+_NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+def find_ninos(text: str, org: Organisation) -> list[Detection]:
+    """National Insurance numbers: two letters with HMRC's prefix rules, six digits, A-D."""
+    out = []
+    for m in _NINO.finditer(text):
+        prefix = m.group(1).upper()
+        if prefix[0] in "DFIQUV" or prefix[1] in "DFIQUVO" or prefix in _NINO_BAD_PREFIX:
+            continue
+        out.append(Detection(m.start(), m.end(), "nino"))
+    return out
+
+
+# ---------------------------------------------------------------- payment cards
+
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+
+
+def find_cards(text: str, org: Organisation) -> list[Detection]:
+    """13-19 digit card numbers that pass the Luhn check and a known issuer prefix."""
+    out = []
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if not 13 <= len(digits) <= 19 or digits[0] == "0":
+            continue
+        if _luhn.is_valid(digits):
+            out.append(Detection(m.start(), m.end(), "payment_card"))
+    return out
+
+
+# ---------------------------------------------------------------- bank details
+
+_SORT_CODE = re.compile(r"(?<![\d-])(\d{2})[- ](\d{2})[- ](\d{2})(?![\d-])|(?<!\d)\d{6}(?!\d)")
+_ACCOUNT = re.compile(r"(?<!\d)\d{8}(?!\d)|(?<!\d)\d{4}[ -]\d{4}(?!\d)")
+_BANK_WORDS = re.compile(r"\b(?:sort[\s-]?code|account|acct|a/c|bank)\b", re.IGNORECASE)
+
+
+def find_bank_details(text: str, org: Organisation) -> list[Detection]:
+    """A UK sort code with an 8-digit account number nearby, or bank words beside them."""
+    if _BANK_WORDS.search(text) is None:
+        return []
+    out = []
+    for sc in _SORT_CODE.finditer(text):
+        if sc.group(1) is None and "sort" not in text.lower():
+            continue
+        window = text[sc.end() : sc.end() + 60]
+        acc = _ACCOUNT.search(window)
+        if acc:
+            out.append(Detection(sc.start(), sc.end() + acc.end(), "bank_account"))
+    return out
+
+
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+
+
+def find_ibans(text: str, org: Organisation) -> list[Detection]:
+    """International bank account numbers with a valid checksum."""
+    out = []
+    for m in _IBAN.finditer(text):
+        if _iban.is_valid(m.group(0)):
+            out.append(Detection(m.start(), m.end(), "iban"))
+    return out
+
+
+# ---------------------------------------------------------------- dates of birth
+
+_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?:19|20)\d{2}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2})"
+)
+_DOB = re.compile(
+    r"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|born(?:\s+on)?|birthday(?:\s+is)?|b\.)\s*[:\-]?\s*(?:is\s+|on\s+)?(" + _DATE + r")",
+    re.IGNORECASE,
+)
+
+
+def find_dates_of_birth(text: str, org: Organisation) -> list[Detection]:
+    """A date given as someone's date of birth (a bare date is not personal)."""
+    return [Detection(m.start(), m.end(), "date_of_birth") for m in _DOB.finditer(text)]
+
+
+# ---------------------------------------------------------------- postcodes and addresses
+
+_POSTCODE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[\dA-HJKPSTUW]?|[A-HK-Y]\d[\dABEHMNPRVWXY]?) ?\d[ABD-HJLNP-UW-Z]{2})\b"
+)
+_STREET = re.compile(
+    r"\b(?:flat\s+\d+[a-z]?,?\s+)?\d{1,4}[a-z]?,?\s+(?:[A-Z][a-z']+\s+){1,3}"
+    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Grove|Gardens|Gdns|Terrace|Court|Ct|Square|Sq|Hill|Row|Walk|Mews|Park|View|Rise|Green|Parade|Boulevard|Blvd|Highway|Hwy|Circle|Trail|Loop|Plaza|Parkway|Pkwy|Estate)\b\.?"
+    r"(?:,?\s+(?:Apt\.?|Suite|Unit)\s*\d+)?",
+)
+
+
+def find_postcodes(text: str, org: Organisation) -> list[Detection]:
+    """Full UK postcodes (upper-case, the official format)."""
+    return [Detection(m.start(), m.end(), "postcode") for m in _POSTCODE.finditer(text)]
+
+
+def find_street_addresses(text: str, org: Organisation) -> list[Detection]:
+    """A house number and a street name: someone's address, or a venue's."""
+    if not any(c.isdigit() for c in text):
+        return []
+    return [Detection(m.start(), m.end(), "street_address") for m in _STREET.finditer(text)]
+
+
+# ---------------------------------------------------------------- credentials
+
+_CREDENTIAL = re.compile(
+    r"\b(?:(?:wi-?fi|network|staff|admin|login|account|system|email|door|gate|key\s*safe|keysafe|alarm|entry|access|safe)\s+)?"
+    r"(?:password|passcode|passwd|pass\s*word|pin(?:\s*(?:code|number))?|code|passphrase|combination|login)"
+    r"(?:\s+for\s+(?:the\s+)?[\w\s-]{1,30}?)?\s*(?:is|:|=|-|was|will\s+be)\s*['\"]?([^\s'\",]{3,40})",
+    re.IGNORECASE,
+)
+_CREDENTIAL_WORDS = re.compile(r"(?:password|passcode|passwd|pin|code|combination|login)", re.IGNORECASE)
+
+
+def find_credentials(text: str, org: Organisation) -> list[Detection]:
+    """Passwords, PINs and door codes given with their value."""
+    if _CREDENTIAL_WORDS.search(text) is None:
+        return []
+    out = []
+    for m in _CREDENTIAL.finditer(text):
+        value = m.group(1)
+        head = text[m.start() : m.start(1)].lower()
+        bare_code = "code" in head and not any(
+            w in head for w in ("door", "gate", "key", "alarm", "entry", "access", "safe", "pin", "wi", "pass")
+        )
+        if bare_code:
+            continue  # "use code SAM10" is a discount code, not a secret
+        if value.lower() in {"the", "a", "an", "your", "my", "our", "not", "required", "needed", "reset"}:
+            continue
+        if not any(c.isdigit() for c in value) and "pass" not in head and "login" not in head:
+            continue
+        out.append(Detection(m.start(), m.end(), "credential"))
+    return out
+
+
+def find_addresses(text: str, org: Organisation) -> list[Detection]:
+    """Street addresses and postcodes together (an address written either way)."""
+    found = find_street_addresses(text, org) + find_postcodes(text, org)
+    return sorted(found, key=lambda d: d.start)
+
+
+#: The closed set of detectors rules may name (``kind: detector``).
+DETECTORS: dict[str, Detector] = {
+    "email": find_emails,
+    "phone": find_phones,
+    "nhs_number": find_nhs_numbers,
+    "nino": find_ninos,
+    "payment_card": find_cards,
+    "bank_account": find_bank_details,
+    "iban": find_ibans,
+    "date_of_birth": find_dates_of_birth,
+    "postcode": find_postcodes,
+    "street_address": find_street_addresses,
+    "address": find_addresses,
+    "credential": find_credentials,
+}

@@ -1,0 +1,152 @@
+"""``kind: metric`` — measurable style: shouting, exclamations, hashtags, length.
+
+``metric`` names one of the closed set below; ``max`` (or ``min``) is the
+threshold, ``limits`` gives per-network values for ``length``. These are the
+"keep it strategic" and accessibility checks: rarely blocking, always
+explainable with a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.errors import PolicyError
+from bot.policy.model import Context, Hit, Rule
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|uk|ly|gl|io|co|net|gov|me|gd|at|cc|in)(?:/\S*)?", re.IGNORECASE)
+_HASHTAG = re.compile(r"(?<![\w&])#([A-Za-z][A-Za-z0-9_]*)")
+_MENTION = re.compile(r"(?<![\w])@\w+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+_CAPS_WORD = re.compile(r"(?<![\w#@])[A-Z]{4,}(?![\w])")
+_EXCLAIM_RUN = re.compile(r"!{2,}")
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b50\u2b55\u231a-\u231b\u23e9-\u23fa]"
+)
+
+#: Post length limits per network (characters).
+DEFAULT_LIMITS = {
+    "twitter": 280,
+    "bluesky": 300,
+    "threads": 500,
+    "instagram": 2200,
+    "tiktok": 4000,
+    "linkedin": 3000,
+    "facebook": 63206,
+}
+
+
+def _shouting(ctx: Context, rule: MetricRule) -> list[Hit]:
+    words = _CAPS_WORD.findall(ctx.text)
+    letters = sum(c.isalpha() for c in ctx.text)
+    upper = sum(c.isupper() for c in ctx.text)
+    ratio = upper / letters if letters else 0.0
+    if len(words) >= rule.max_value or (letters >= 20 and ratio > 0.7):
+        first = _CAPS_WORD.search(ctx.text)
+        return [Hit(first.start(), first.end())] if first else [Hit(None, None)]
+    return []
+
+
+def _exclamations(ctx: Context, rule: MetricRule) -> list[Hit]:
+    count = ctx.text.count("!")
+    if count > rule.max_value:
+        run = _EXCLAIM_RUN.search(ctx.text)
+        return [Hit(run.start(), run.end())] if run else [Hit(None, None)]
+    return []
+
+
+def _hashtag_count(ctx: Context, rule: MetricRule) -> list[Hit]:
+    if "#" not in ctx.text:
+        return []
+    tags = list(_HASHTAG.finditer(ctx.text))
+    if len(tags) > rule.max_value:
+        return [Hit(tags[0].start(), tags[-1].end())]
+    return []
+
+
+def _link_only(ctx: Context, rule: MetricRule) -> list[Hit]:
+    urls = list(_URL.finditer(ctx.text))
+    if not urls:
+        return []
+    rest = _MENTION.sub(" ", _HASHTAG.sub(" ", _URL.sub(" ", ctx.text)))
+    if len(_WORD.findall(rest)) <= rule.max_value:
+        return [Hit(urls[0].start(), urls[0].end())]
+    return []
+
+
+def _length(ctx: Context, rule: MetricRule) -> list[Hit]:
+    limit = rule.limits.get(ctx.channel)
+    if limit is None or len(ctx.prepared.original) <= limit:
+        return []
+    return [Hit(min(limit, len(ctx.text)), len(ctx.text))]
+
+
+def _hashtag_case(ctx: Context, rule: MetricRule) -> list[Hit]:
+    if "#" not in ctx.text:
+        return []
+    hits = []
+    for m in _HASHTAG.finditer(ctx.text):
+        tag = m.group(1)
+        if len(tag) >= rule.max_value and tag.islower():
+            hits.append(Hit(m.start(), m.end()))
+    return hits
+
+
+def _emoji(ctx: Context, rule: MetricRule) -> list[Hit]:
+    if ctx.text.isascii():
+        return []
+    found = list(_EMOJI.finditer(ctx.text))
+    if not found:
+        return []
+    letters = sum(c.isalpha() for c in ctx.text)
+    if len(found) > rule.max_value or letters == 0:
+        return [Hit(found[0].start(), found[-1].end())]
+    return []
+
+
+METRICS: dict[str, Callable[[Context, MetricRule], list[Hit]]] = {
+    "shouting": _shouting,
+    "exclamations": _exclamations,
+    "hashtag_count": _hashtag_count,
+    "link_only": _link_only,
+    "length": _length,
+    "hashtag_case": _hashtag_case,
+    "emoji": _emoji,
+}
+
+
+@dataclass(slots=True)
+class MetricRule(Rule):
+    KIND = "metric"
+    FIELDS = ("metric", "max", "limits")
+
+    metric: str = ""
+    max_value: float = 0
+    limits: dict[str, int] = field(default_factory=dict)
+
+    def configure(
+        self, spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
+    ) -> None:
+        name = spec.get("metric")
+        if name not in METRICS:
+            raise PolicyError(
+                f"{where('metric')}: unknown metric {name!r}; allowed: {', '.join(sorted(METRICS))}"
+            )
+        self.metric = name
+        if name == "length":
+            limits = spec.get("limits", DEFAULT_LIMITS)
+            if not isinstance(limits, dict) or not all(
+                isinstance(v, int) and v > 0 for v in limits.values()
+            ):
+                raise PolicyError(f"{where('limits')}: 'limits' maps network names to positive numbers")
+            self.limits = {str(k): int(v) for k, v in limits.items()}
+        else:
+            mx = spec.get("max")
+            if not isinstance(mx, int | float) or isinstance(mx, bool):
+                raise PolicyError(f"{where('kind')}: metric {name!r} needs a numeric 'max'")
+            self.max_value = mx
+
+    def check(self, ctx: Context) -> list[Hit]:
+        return METRICS[self.metric](ctx, self)

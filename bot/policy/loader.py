@@ -1,0 +1,362 @@
+"""Load and validate policy packs, vocabularies and profiles.
+
+Layout (see README "Writing rules")::
+
+    policy/protocol.md                 the protocol; sections carry <!-- anchor: x -->
+    policy/packs/<pack>/<rule>.yaml    one rule per file; its id is <pack>.<rule>
+    policy/vocab/<name>.txt            word lists rules refer to with `vocab: name`
+    policy/profiles/<profile>.yaml     which packs apply, severity overrides
+
+Validation is strict and early: an unknown key or kind, a bad regex, a
+category outside the closed set, a ``policy_ref`` that is not a protocol
+anchor, or a rule without examples is a :class:`PolicyError` naming the file
+and line. Policy is data a comms officer edits; a silent typo is a bug.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import PROFILES, Config
+from bot.errors import PolicyError
+from bot.policy.kinds import KINDS
+from bot.policy.model import Rule, build_matcher
+from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
+from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
+
+COMMON_FIELDS = (
+    "id",
+    "kind",
+    "category",
+    "severity",
+    "message",
+    "suggestion",
+    "policy_ref",
+    "description",
+    "channels",
+    "examples",
+    "exceptions",
+    "skip_if",
+    "max_hits",
+)
+REQUIRED_FIELDS = ("kind", "category", "severity", "message", "suggestion", "policy_ref", "examples")
+PROFILE_FIELDS = ("description", "packs", "overrides")
+_ANCHOR = re.compile(r"<!--\s*anchor:\s*([a-z0-9-]+)\s*-->")
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
+
+
+def default_policy_dir() -> Path:
+    """``CANIPOST_POLICY_DIR``, else the ``policy/`` folder beside the package."""
+    env = os.environ.get("CANIPOST_POLICY_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "policy"
+    if here.is_dir():
+        return here
+    return Path.cwd() / "policy"
+
+
+@dataclass(slots=True)
+class Section:
+    """A protocol section: what findings cite and answers quote."""
+
+    anchor: str
+    heading: str
+    level: int
+    text: str
+
+
+@dataclass(slots=True)
+class Policy:
+    """The loaded policy for one profile and organisation."""
+
+    rules: list[Rule]
+    version: str
+    profile: str
+    directory: Path
+    sections: dict[str, Section] = field(default_factory=dict)
+    vocab: dict[str, list[str]] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def parse_protocol(path: Path) -> dict[str, Section]:
+    """Split protocol.md into sections keyed by their stable anchor."""
+    if not path.is_file():
+        return {}
+    sections: dict[str, Section] = {}
+    heading: tuple[int, str] | None = None
+    anchor: str | None = None
+    body: list[str] = []
+
+    def flush() -> None:
+        if heading is not None:
+            a = anchor or _slug(heading[1])
+            sections[a] = Section(a, heading[1], heading[0], "\n".join(body).strip())
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _HEADING.match(line)
+        if m and len(m.group(1)) >= 2:
+            flush()
+            heading, anchor, body = (len(m.group(1)), m.group(2)), None, []
+            continue
+        a = _ANCHOR.search(line)
+        if a and heading is not None and anchor is None and not "".join(body).strip():
+            anchor = a.group(1)
+            continue
+        body.append(line)
+    flush()
+    return sections
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _read_vocab(directory: Path, config: Config) -> dict[str, list[str]]:
+    vocab: dict[str, list[str]] = {}
+    vdir = directory / "vocab"
+    if vdir.is_dir():
+        for f in sorted(vdir.glob("*.txt")):
+            words = []
+            for line in f.read_text(encoding="utf-8").splitlines():
+                line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+                if line:
+                    words.append(line)
+            vocab[f.stem] = words
+    org = config.organisation
+    vocab["org_places"] = [p for p in [org.head_office, *org.places] if p] or ["head office"]
+    vocab["org_name"] = [org.name] if org.name and org.name != "Our organisation" else ["our organisation"]
+    return vocab
+
+
+def _iter_rule_files(directory: Path, packs: list[str]) -> Iterator[tuple[str, Path]]:
+    for pack in packs:
+        pdir = directory / "packs" / pack
+        if not pdir.is_dir():
+            raise PolicyError(f"{directory / 'packs'}: no pack named {pack!r}")
+        for f in sorted(pdir.glob("*.y*ml")):
+            yield pack, f
+
+
+def _load_profile(directory: Path, profile: str) -> tuple[list[str], dict[str, str], str]:
+    path = directory / "profiles" / f"{profile}.yaml"
+    if not path.is_file():
+        raise PolicyError(f"unknown profile {profile!r}: {path} not found; allowed: {', '.join(PROFILES)}")
+    try:
+        data, lines = load_yaml_with_lines(path)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: a profile is a mapping with 'packs' and 'overrides'")
+    for key in data:
+        if key not in PROFILE_FIELDS:
+            raise PolicyError(
+                f"{path}:{line_of(lines, data, key)}: unknown key {key!r}; allowed: {', '.join(PROFILE_FIELDS)}"
+            )
+    packs = data.get("packs")
+    if not isinstance(packs, list) or not packs:
+        raise PolicyError(f"{path}: 'packs' must list at least one pack")
+    overrides = data.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise PolicyError(f"{path}:{line_of(lines, data, 'overrides')}: 'overrides' must be a mapping")
+    return [str(p) for p in packs], {str(k): str(v) for k, v in overrides.items()}, str(path)
+
+
+def _example_list(value: Any, where: str) -> list[tuple[str, str]]:
+    out = []
+    for item in value or []:
+        if isinstance(item, str):
+            out.append((item, "any"))
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            out.append((item["text"], str(item.get("channel", "any"))))
+        else:
+            raise PolicyError(f"{where}: each example is a string or {{text, channel}}")
+    return out
+
+
+def build_rule(
+    pack: str, path: Path, data: Any, lines: KeyLines, vocab: dict[str, list[str]], anchors: set[str]
+) -> Rule:
+    """Validate one rule file's data and build its rule object."""
+
+    def where(key: str) -> str:
+        ln = line_of(lines, data, key)
+        return f"{path}:{ln}" if ln else str(path)
+
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: a rule file is a mapping of fields")
+    rule_id = f"{pack}.{path.stem}"
+    if "id" in data and data["id"] != rule_id:
+        raise PolicyError(f"{where('id')}: id must be {rule_id!r} (pack.file name)")
+    for key in REQUIRED_FIELDS:
+        if key not in data or data[key] in (None, ""):
+            raise PolicyError(f"{path}: missing required field {key!r}")
+    kind = data["kind"]
+    if kind not in KINDS:
+        raise PolicyError(f"{where('kind')}: unknown kind {kind!r}; allowed: {', '.join(sorted(KINDS))}")
+    cls = KINDS[kind]
+    allowed = set(COMMON_FIELDS) | set(cls.FIELDS)
+    for key in data:
+        if key not in allowed:
+            raise PolicyError(
+                f"{where(key)}: unknown key {key!r} for kind {kind!r}; allowed: {', '.join(sorted(allowed))}"
+            )
+    category = data["category"]
+    if category not in CATEGORIES:
+        raise PolicyError(f"{where('category')}: unknown category {category!r}; allowed: {', '.join(CATEGORIES)}")
+    if data["severity"] not in RULE_SEVERITIES:
+        raise PolicyError(
+            f"{where('severity')}: unknown severity {data['severity']!r}; allowed: {', '.join(RULE_SEVERITIES)}"
+        )
+    ref = str(data["policy_ref"])
+    anchor = ref.split("#", 1)[1] if ref.startswith("protocol#") else None
+    if anchor is None:
+        raise PolicyError(f"{where('policy_ref')}: policy_ref must look like 'protocol#<anchor>'")
+    if anchors and anchor not in anchors:
+        raise PolicyError(
+            f"{where('policy_ref')}: no protocol section with anchor {anchor!r}; known: {', '.join(sorted(anchors))}"
+        )
+    channels = data.get("channels")
+    if channels is not None:
+        if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
+            raise PolicyError(f"{where('channels')}: channels must be a list of: {', '.join(CHANNELS)}")
+    examples = data["examples"]
+    if not isinstance(examples, dict) or set(examples) - {"flag", "pass"}:
+        raise PolicyError(f"{where('examples')}: examples is a mapping with 'flag' and 'pass' lists")
+    flag = _example_list(examples.get("flag"), where("examples"))
+    passing = _example_list(examples.get("pass"), where("examples"))
+    if not flag or not passing:
+        raise PolicyError(f"{where('examples')}: give at least one 'flag' and one 'pass' example")
+    max_hits = data.get("max_hits", 3)
+    if not isinstance(max_hits, int) or max_hits < 1:
+        raise PolicyError(f"{where('max_hits')}: max_hits must be a positive whole number")
+    rule = cls(
+        id=rule_id,
+        category=category,
+        severity=Severity.parse(data["severity"]),
+        message=str(data["message"]).strip(),
+        suggestion=str(data["suggestion"]).strip(),
+        policy_ref=ref,
+        source_file=str(path),
+        channels=frozenset("twitter" if c == "x" else c for c in channels) if channels else None,
+        examples_flag=flag,
+        examples_pass=passing,
+        max_hits=max_hits,
+    )
+    if data.get("exceptions"):
+        rule.exceptions = build_matcher({"terms": data["exceptions"]}, vocab, where)
+    if data.get("skip_if"):
+        rule.skip_if = build_matcher({"terms": data["skip_if"]}, vocab, where)
+    rule.configure(data, vocab, where)
+    return rule
+
+
+def _apply_overrides(rules: list[Rule], overrides: dict[str, str], source: str) -> list[Rule]:
+    known = {r.id for r in rules}
+    out = []
+    for rule_id, value in overrides.items():
+        if rule_id not in known:
+            raise PolicyError(f"{source}: override names unknown rule {rule_id!r}")
+        if value != "off" and value not in RULE_SEVERITIES:
+            raise PolicyError(
+                f"{source}: override for {rule_id!r} must be one of {', '.join(RULE_SEVERITIES)} or off"
+            )
+    for r in rules:
+        value = overrides.get(r.id)
+        if value == "off":
+            continue
+        if value:
+            r.severity = Severity.parse(value)
+        out.append(r)
+    return out
+
+
+def load_policy(config: Config, *, directory: Path | None = None) -> Policy:
+    """Load the policy for ``config`` (cached: loading happens once per process)."""
+    d = (directory or config.policy_dir or default_policy_dir()).resolve()
+    org = config.organisation
+    key = json.dumps(
+        {
+            "dir": str(d),
+            "profile": config.profile,
+            "overrides": config.overrides,
+            "org": [org.name, org.domains, org.emails, org.phones, org.head_office, org.places],
+        },
+        sort_keys=True,
+    )
+    return _load_cached(key, d, config)
+
+
+_CACHE: dict[str, Policy] = {}
+
+
+def _load_cached(key: str, directory: Path, config: Config) -> Policy:
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _load(directory, config)
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = hit
+    return hit
+
+
+def clear_cache() -> None:
+    """Forget loaded policies (tests and `policy lint` after edits)."""
+    _CACHE.clear()
+
+
+def _load(directory: Path, config: Config) -> Policy:
+    if not directory.is_dir():
+        raise PolicyError(f"policy folder not found: {directory}")
+    packs, profile_overrides, profile_src = _load_profile(directory, config.profile)
+    sections = parse_protocol(directory / "protocol.md")
+    anchors = set(sections)
+    vocab = _read_vocab(directory, config)
+    digest = hashlib.sha256()
+    digest.update(Path(profile_src).read_bytes())
+    for vfile in sorted((directory / "vocab").glob("*.txt")) if (directory / "vocab").is_dir() else []:
+        digest.update(vfile.name.encode() + vfile.read_bytes())
+    if (directory / "protocol.md").is_file():
+        digest.update((directory / "protocol.md").read_bytes())
+    rules: list[Rule] = []
+    for pack, path in _iter_rule_files(directory, packs):
+        raw = path.read_bytes()
+        digest.update(f"{pack}/{path.name}".encode() + raw)
+        try:
+            data, lines = load_yaml_with_lines(path)
+        except yaml.YAMLError as exc:
+            raise PolicyError(f"{path}: not valid YAML: {exc}") from None
+        except UnicodeDecodeError:
+            raise PolicyError(f"{path}: not UTF-8 text") from None
+        rules.append(build_rule(pack, path, data, lines, vocab, anchors))
+    rules = _apply_overrides(rules, profile_overrides, profile_src)
+    rules = _apply_overrides(rules, config.overrides, config.source or "organisation config")
+    org = config.organisation
+    digest.update(
+        json.dumps(
+            [config.overrides, org.domains, org.emails, org.phones, org.head_office, org.places],
+            sort_keys=True,
+        ).encode()
+    )
+    return Policy(
+        rules=rules,
+        version=digest.hexdigest()[:12],
+        profile=config.profile,
+        directory=directory,
+        sections=sections,
+        vocab=vocab,
+    )

@@ -1,0 +1,119 @@
+"""``review(draft, config=...) -> Verdict``: the one function every adapter calls.
+
+Local rules decide first (fast, offline, explainable, authoritative for
+blocking). When an LLM is configured its critique may *add* findings and a
+safer rewrite, but never lowers or removes what the rules decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot.config import Config
+from bot.policy import Policy, load_policy
+from bot.policy.model import Context
+from bot.text import check_draft, prepare
+from bot.verdict import Draft, Finding, Verdict, normalise_channel
+
+log = logging.getLogger("canipost.review")
+
+#: Longest quote shown for one finding; the offsets still cover the whole span.
+MAX_QUOTE = 200
+
+
+def review_rules(draft: Draft, *, config: Config, policy: Policy | None = None) -> Verdict:
+    """Apply the local rules only: the verdict the workflow relies on.
+
+    >>> from bot import Draft, load_config
+    >>> review_rules(Draft("Lovely day at the park"), config=load_config()).decision.label
+    'ok'
+    """
+    text = check_draft(draft.text)
+    channel = normalise_channel(draft.channel)
+    policy = policy or load_policy(config)
+    prepared = prepare(text)
+    ctx = Context(prepared=prepared, channel=channel, org=config.organisation, vocab=policy.vocab)
+    findings: list[Finding] = []
+    for rule in policy.rules:
+        for hit in rule.run(ctx):
+            if hit.start is None or hit.end is None:
+                start = end = None
+                quote = None
+            else:
+                start, end = prepared.to_original(hit.start, hit.end)
+                quote = text[start:end]
+                if len(quote) > MAX_QUOTE:
+                    quote = quote[: MAX_QUOTE - 1] + "…"
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    category=rule.category,
+                    severity=rule.severity,
+                    start=start,
+                    end=end,
+                    quote=quote,
+                    message=rule.message,
+                    suggestion=rule.suggestion,
+                    policy_ref=rule.policy_ref,
+                )
+            )
+    return Verdict(findings=merge_findings(findings), policy_version=policy.version, id=draft.id)
+
+
+def review(draft: Draft, *, config: Config, use_llm: bool | None = None) -> Verdict:
+    """Review a draft: rules, then (when configured) the LLM critique merged in.
+
+    ``use_llm=None`` follows the configuration (``OPENAI_API_KEY`` set and not
+    disabled); ``False`` forces rules only (``--no-llm``).
+    """
+    started = time.perf_counter()
+    verdict = review_rules(draft, config=config)
+    try:
+        from bot.llm import critique_enabled, critique_verdict
+    except ImportError:  # LLM layer not installed in this build
+        return verdict
+    if use_llm is False or (use_llm is None and not critique_enabled(config)):
+        return verdict
+    verdict = critique_verdict(draft, verdict, config=config)
+    log.info(
+        "reviewed draft id=%s decision=%s findings=%d llm=%s in %.0f ms",
+        draft.id,
+        verdict.decision.label,
+        len(verdict.findings),
+        verdict.llm,
+        (time.perf_counter() - started) * 1000,
+    )
+    return verdict
+
+
+def _overlaps(a: Finding, b: Finding) -> bool:
+    if a.start is None or b.start is None or a.end is None or b.end is None:
+        return a.start is None and b.start is None and a.rule == b.rule
+    return a.start < b.end and b.start < a.end
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    """Drop repeats: on overlapping spans of one category keep the most severe.
+
+    Different categories on the same words are kept: each is a different
+    reason, and the author should see both. Result is ordered most severe
+    first, then by position.
+    """
+    ranked = sorted(
+        findings,
+        key=lambda f: (
+            -f.severity,
+            -((f.end or 0) - (f.start or 0)),
+            f.start if f.start is not None else -1,
+        ),
+    )
+    kept: list[Finding] = []
+    for f in ranked:
+        if any(k.category == f.category and _overlaps(k, f) for k in kept):
+            continue
+        if any(k.rule == f.rule and k.start == f.start and k.end == f.end for k in kept):
+            continue
+        kept.append(f)
+    kept.sort(key=lambda f: (-f.severity, f.start if f.start is not None else -1))
+    return kept
