@@ -978,7 +978,7 @@ def _already(row: m.Submission) -> AlreadyDecided:
     elif row.state == "withdrawn":
         msg = f"{row.id} was already withdrawn by {who} at {when}"
     else:
-        msg = f"{row.id} was already {row.state.replace('_', ' ')} by {who} at {when}"
+        msg = f"{row.id} was already decided: {row.state.replace('_', ' ')} by {who} at {when}"
     return AlreadyDecided(
         msg,
         submission_id=row.id,
