@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -70,3 +71,36 @@ def temporary_schema(url: str, prefix: str = "canipost_test") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+#: The backends every store/workflow test runs on.
+BACKENDS: tuple[str, ...] = ("sqlite", "postgres")
+
+_reasons: dict[str, str | None] = {}
+
+
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL server answered; the message says where and why."""
+
+
+@contextmanager
+def temporary_database(kind: str, tmp_dir: Path) -> Iterator[str]:
+    """Yield the URL of a fresh, migrated-on-open database of ``kind``, removed afterwards.
+
+    ``sqlite``: a file in ``tmp_dir``. ``postgres``: a new schema on the server
+    named by ``TEST_DATABASE_URL``; raises :class:`PostgresUnavailable` when it
+    does not answer (checked once per process).
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_dir / 'canipost.db'}"
+        return
+    if kind != "postgres":
+        raise ValueError(f"unknown backend {kind!r}; allowed: {', '.join(BACKENDS)}")
+    url = postgres_test_url()
+    if url not in _reasons:
+        _reasons[url] = postgres_unavailable_reason(url)
+    reason = _reasons[url]
+    if reason is not None:
+        raise PostgresUnavailable(reason)
+    with temporary_schema(url) as schema_url:
+        yield schema_url
