@@ -62,9 +62,13 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction; anything written in it is rolled back."""
+        """A read-only transaction; anything written in it is rolled back.
+
+        Loaded rows stay readable after the block (they are detached, not expired).
+        """
         with self._reader() as session, session.begin():
             yield session
+            session.expunge_all()
             session.rollback()
 
     def ping(self) -> bool:
