@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,7 +108,18 @@ class _Outcome:
 
     submission: Submission | None = None
     refusal: Refusal | None = None
-    deliver: list[int] = field(default_factory=list)
+    notify: str | None = None  # kind of the notification enqueued (and claimed), if any
+    notification_id: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A notification we hold a claim on, with what it is about."""
+
+    id: int
+    kind: str
+    attempts: int
+    submission: Submission
 
 
 class Workflow:
@@ -320,7 +331,10 @@ class Workflow:
                 raise Refusal.from_dict(replay.get("refusal") or {})
             return self.get(str(replay["submission_id"]))
         assert outcome is not None
-        self._deliver_ids(outcome.deliver)
+        if outcome.notify and outcome.submission is not None and outcome.notification_id >= 0:
+            self._deliver(
+                [_Pending(outcome.notification_id, outcome.notify, 1, outcome.submission)]
+            )
         if outcome.refusal is not None:
             raise outcome.refusal
         assert outcome.submission is not None
@@ -408,6 +422,7 @@ class Workflow:
         detail["approvals_needed"] = needed
         self._audit(s, now, "submit", row.id, author, "ok", None, detail)
         nid = self._enqueue(s, now, row.id, "submitted")
+        view = submission_view(row)  # fresh: no decisions to load
         log.info(
             "submitted %s (%s, %s) by %s:%s",
             row.id,
@@ -416,7 +431,7 @@ class Workflow:
             author.platform,
             author.id,
         )
-        return _Outcome(submission=self._views(s, [row])[0], deliver=[nid])
+        return _Outcome(submission=view, notify="submitted", notification_id=nid)
 
     def _decide_tx(
         self, s: Session, now: datetime, sid: str, verb: str, by: Actor, note: str | None
@@ -476,7 +491,11 @@ class Workflow:
                     self._audit(s, now, "decide", sid, by, "ok", None, detail)
                     nid = self._enqueue(s, now, sid, "first_approval")
                     log.info("first approval of %s by %s:%s", sid, by.platform, by.id)
-                    return _Outcome(submission=self._reload(s, sid), deliver=[nid])
+                    return _Outcome(
+                        submission=self._reload(s, sid),
+                        notify="first_approval",
+                        notification_id=nid,
+                    )
             elif verb == "approve" and row.approvals_needed > 1:
                 if row.first_approved_by == by.id:
                     return refuse(
@@ -548,7 +567,7 @@ class Workflow:
         assert row is not None
         self._maybe_redact(s, now, row)
         log.info("decided %s: %s by %s:%s", sid, row.state, by.platform, by.id)
-        return _Outcome(submission=self._views(s, [row])[0], deliver=[nid])
+        return _Outcome(submission=self._views(s, [row])[0], notify="decided", notification_id=nid)
 
     def _withdraw_tx(
         self, s: Session, now: datetime, sid: str, by: Actor, note: str | None
@@ -578,7 +597,9 @@ class Workflow:
                 assert row is not None
                 self._maybe_redact(s, now, row)
                 log.info("withdrawn %s by %s:%s", sid, by.platform, by.id)
-                return _Outcome(submission=self._views(s, [row])[0], deliver=[nid])
+                return _Outcome(
+                    submission=self._views(s, [row])[0], notify="withdrawn", notification_id=nid
+                )
             row = s.get(m.Submission, sid, populate_existing=True)
             assert row is not None
         return refuse(_already(row))
@@ -718,37 +739,48 @@ class Workflow:
                 )
                 if _rowcount(res) == 1:
                     claimed.append(nid)
-        return self._deliver_ids(claimed)
+        if not claimed:
+            return (0, 0, 0)
+        with self.store.read() as s:
+            notes = list(
+                s.scalars(
+                    select(m.Notification)
+                    .where(m.Notification.id.in_(claimed))
+                    .order_by(m.Notification.id)
+                )
+            )
+            subs = {
+                r.id: r
+                for r in s.scalars(
+                    select(m.Submission).where(
+                        m.Submission.id.in_({n.submission_id for n in notes})
+                    )
+                )
+            }
+            views = {v.id: v for v in self._views(s, list(subs.values()))}
+        return self._deliver(
+            _Pending(n.id, n.kind, n.attempts, views[n.submission_id]) for n in notes
+        )
 
-    def _deliver_ids(self, ids: Iterable[int]) -> tuple[int, int, int]:
+    def _deliver(self, items: Iterable[_Pending]) -> tuple[int, int, int]:
         """Send notifications we hold a claim on; record success or schedule a retry."""
         ok = failed = given_up = 0
         if self.notifier is None:
             return (0, 0, 0)
-        for nid in ids:
-            if nid < 0:
-                continue
-            with self.store.read() as s:
-                note = s.get(m.Notification, nid)
-                if note is None or note.sent_at is not None:
-                    continue
-                kind, sid, attempts = note.kind, note.submission_id, note.attempts
-                row = s.get(m.Submission, sid)
-                assert row is not None
-                view = self._views(s, [row])[0]
+        for item in items:
+            sid = item.submission.id
             try:
-                refs = self._send(kind, view)
+                refs = self._send(item.kind, item.submission)
             except Exception as exc:  # a notifier failure must never undo stored state
                 failed += 1
-                gave_up = self._delivery_failed(nid, sid, kind, attempts, exc)
-                given_up += int(gave_up)
+                given_up += self._delivery_failed(item.id, sid, item.kind, item.attempts, exc)
                 continue
             ok += 1
             now = self._now()
             with self.store.write() as s:
                 s.execute(
                     update(m.Notification)
-                    .where(m.Notification.id == nid)
+                    .where(m.Notification.id == item.id)
                     .values(sent_at=now, claimed_until=None, last_error=None)
                     .execution_options(synchronize_session=False)
                 )
@@ -897,16 +929,26 @@ class Workflow:
                         .execution_options(synchronize_session=False)
                     )
                 )
-                ids: list[int] = []
+                nids: dict[str, int] = {}
                 for sid in claimed:
                     self._audit(s, now, action, sid, None, "ok", None, None)
-                    ids.append(self._enqueue(s, now, sid, kind))
+                    nids[sid] = self._enqueue(s, now, sid, kind)
                     if action == "expire" and self.settings.redact_on_decision:
                         row = s.get(m.Submission, sid, populate_existing=True)
                         if row is not None:
                             self._maybe_redact(s, now, row)
+                pending: list[_Pending] = []
+                if self.notifier is not None and claimed:
+                    rows = list(
+                        s.scalars(
+                            select(m.Submission)
+                            .where(m.Submission.id.in_(claimed))
+                            .execution_options(populate_existing=True)
+                        )
+                    )
+                    pending = [_Pending(nids[v.id], kind, 1, v) for v in self._views(s, rows)]
             done.extend(claimed)
-            self._deliver_ids(ids)
+            self._deliver(pending)
             if len(candidates) < BATCH:
                 break
         return done
