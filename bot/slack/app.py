@@ -1,0 +1,139 @@
+"""The Bolt app: build it, register the listeners, and that's all.
+
+    app = build_slack_app(services)
+    # HTTP:   bot.server.build_app(...) mounts it at POST /slack/events
+    # Socket: bot.slack.socket.start_socket_mode(app, settings)
+
+The app is transport-free (Bolt's ``App.dispatch``): the aiohttp route and
+Socket Mode both feed it. Two global middlewares run before any listener:
+one hands listeners the shared :class:`Services`, one drops Slack's retries
+of events we already acknowledged, so a retry never answers twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+
+from bot.slack.client import make_web_client
+from bot.slack.flows import report_error, send_to_response_url
+from bot.slack.listeners import register_listeners
+from bot.slack.services import Services
+
+log = logging.getLogger("canipost.slack")
+
+#: Threads running listener bodies (acks and quick Web API calls; slow work has its own
+#: pool). Bolt's default is 5, which queues acks behind each other under a burst.
+LISTENER_WORKERS = 64
+
+
+class _SeenEvents:
+    """The event ids handled lately, so a redelivered event is acknowledged but not redone."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids[event_id] = None
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+            return True
+
+
+def build_slack_app(
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    listener_workers: int = LISTENER_WORKERS,
+) -> App:
+    """A Bolt app wired to ``services``; verifies signatures when a signing secret is set.
+
+    ``SLACK_SIGNING_SECRET`` is required in HTTP mode (the server refuses to
+    start without it); Socket Mode has no signatures to check.
+    """
+    settings = services.settings
+    client = client or make_web_client(settings)
+    # Bolt logs a rejected request's body at INFO; a body holds draft text, which
+    # must not reach the log at INFO. The 401 itself is counted in /metrics.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+    app = App(
+        name="canipost",
+        client=client,
+        signing_secret=settings.signing_secret or "",
+        request_verification_enabled=bool(settings.signing_secret),
+        token_verification_enabled=bool(settings.bot_token),
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=listener_workers, thread_name_prefix="canipost-listener"
+        ),
+    )
+    seen = _SeenEvents()
+
+    @app.middleware
+    def provide_services(context: Any, next: Callable[[], None]) -> None:
+        context["canipost"] = services
+        next()
+
+    @app.middleware
+    def drop_redelivered_events(
+        request: BoltRequest, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        # We ack events at once, so a retry (X-Slack-Retry-Num) means Slack missed our
+        # ack, not that we missed the event; the event id catches Socket Mode redeliveries.
+        if body.get("type") == "event_callback":
+            retries = request.headers.get("x-slack-retry-num") or []
+            retry = retries[0] if retries else None
+            event_id = str(body.get("event_id") or "")
+            if retry is not None or (event_id and not seen.first_time(event_id)):
+                log.info("dropped a redelivered event (retry %s)", retry)
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        report_error(error, what=_what(body), tell=_teller(client, body))
+
+    register_listeners(app)
+    return app
+
+
+def _what(body: dict[str, Any]) -> str:
+    kind = str(body.get("type") or ("command" if "command" in body else "request"))
+    if kind == "event_callback":
+        kind = f"event {(body.get('event') or {}).get('type')}"
+    return f"slack {kind}"
+
+
+def _teller(client: WebClient, body: dict[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
+    """How to reach the person behind a failed request, privately."""
+    url = body.get("response_url") or next(
+        (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")),
+        None,
+    )
+    if url:
+        return lambda msg: send_to_response_url(str(url), msg)
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    event = body.get("event") or {}
+    if not user and event.get("user") and event.get("channel"):
+        channel, thread = event["channel"], event.get("thread_ts") or event.get("ts")
+        return lambda msg: client.chat_postEphemeral(
+            channel=channel, user=event["user"], thread_ts=thread, **msg
+        )
+    if user:
+        return lambda msg: client.chat_postMessage(channel=str(user), **msg)
+    return None

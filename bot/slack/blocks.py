@@ -1,0 +1,887 @@
+"""Block Kit builders: pure functions from our values to Slack payloads, plus a limit check.
+
+Nothing here calls Slack or reads the environment, so every surface the app
+shows (verdicts, approval cards, the App Home, modals, answers) is tested as
+plain data, and :func:`validate_message` / :func:`validate_view` prove each
+one is within Slack's limits before it is sent: a payload over a limit is
+rejected by Slack with ``invalid_blocks``, which the user would only see as
+silence.
+
+    msg = verdict_message(verdict, draft=DraftRef("Hi all"), titles={})
+    client.chat_postMessage(channel=user, **validate_message(msg))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.slack.text import clip, escape, fit_quote
+from bot.slack.values import DraftRef, dump_metadata, pack_draft
+from bot.verdict import CHANNELS, Finding, Severity, Verdict
+from bot.workflow.types import Submission
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+View = dict[str, Any]
+
+# ---------------------------------------------------------------------- ids listeners match on
+
+ACTION_SUBMIT = "canipost_submit"
+ACTION_SUBMIT_JUSTIFY = "canipost_submit_justify"
+ACTION_APPROVE = "canipost_approve"
+ACTION_CHANGES = "canipost_changes"
+ACTION_REJECT = "canipost_reject"
+ACTION_WITHDRAW = "canipost_withdraw"
+ACTION_OPEN_CHECK = "canipost_open_check"
+VIEW_CHECK = "canipost_check"
+VIEW_VERDICT = "canipost_verdict"
+VIEW_NOTE = "canipost_decision_note"
+VIEW_JUSTIFY = "canipost_justify"
+SHORTCUT_CHECK_MESSAGE = "canipost_check_message"
+
+BLOCK_DRAFT, INPUT_DRAFT = "draft", "draft_input"
+BLOCK_NETWORK, INPUT_NETWORK = "network", "network_input"
+BLOCK_BEHALF, INPUT_BEHALF = "behalf", "behalf_input"
+BLOCK_NOTE, INPUT_NOTE = "note", "note_input"
+
+# ---------------------------------------------------------------------- Slack's limits
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_CONTEXT_TEXT = 2000
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ID = 255
+MAX_VIEW_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
+MAX_INPUT_LABEL = 2000
+MAX_PLACEHOLDER = 150
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_FALLBACK_TEXT = 3000  # Slack allows 40k; notifications show far less
+#: Longest draft text accepted in the modal's input (Slack's own maximum).
+MAX_INPUT_CHARS = 3000
+#: Findings listed in full before "and N more".
+MAX_FINDINGS_SHOWN = 15
+#: Draft shown on an approval card / a verdict before it is cut with a note.
+DRAFT_ON_CARD = 2600
+DRAFT_ON_VERDICT = 1500
+
+DECISION_TITLES: dict[str, str] = {
+    "ok": ":large_green_circle: OK to post",
+    "advise": ":large_yellow_circle: OK to post, with advice",
+    "needs_approval": ":large_orange_circle: Needs approval from comms",
+    "do_not_post": ":red_circle: Do not post",
+}
+STATE_TITLES: dict[str, str] = {
+    "pending": ":hourglass_flowing_sand: Pending",
+    "approved": ":white_check_mark: Approved",
+    "changes_requested": ":pencil2: Changes requested",
+    "rejected": ":no_entry: Rejected",
+    "withdrawn": ":leftwards_arrow_with_hook: Withdrawn",
+    "expired": ":zzz: Expired",
+}
+NETWORK_NAMES: dict[str, str] = {
+    "any": "Any network",
+    "twitter": "X (Twitter)",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "tiktok": "TikTok",
+    "threads": "Threads",
+    "bluesky": "Bluesky",
+}
+
+
+class BlockKitLimitError(ValueError):
+    """A payload exceeds one of Slack's Block Kit limits; the message names where."""
+
+
+# ---------------------------------------------------------------------- primitives
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str, limit: int | None = None) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) if limit else text, "emoji": True}
+
+
+def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(clip(text, MAX_SECTION_TEXT))}
+    if block_id:
+        block["block_id"] = block_id
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def context(*texts: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [mrkdwn(clip(t, MAX_CONTEXT_TEXT)) for t in texts[:MAX_CONTEXT_ELEMENTS]],
+    }
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    text: str,
+    action_id: str,
+    value: str = "",
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> Block:
+    out: Block = {"type": "button", "text": plain(text, MAX_BUTTON_TEXT), "action_id": action_id}
+    if value:
+        out["value"] = value
+    if style:
+        out["style"] = style
+    if confirm:
+        out["confirm"] = confirm
+    return out
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _ts(at: datetime | None) -> str:
+    """A date Slack renders in each reader's own time zone, with a UTC fallback."""
+    if at is None:
+        return "an unknown time"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    fallback = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _who(platform: str, user_id: str, name: str | None = None) -> str:
+    if platform == "slack":
+        return f"<@{user_id}>"
+    return escape(f"{name} ({user_id})" if name else user_id)
+
+
+def network_name(channel: str) -> str:
+    return NETWORK_NAMES.get(channel, channel)
+
+
+def section_title(policy_ref: str, titles: Mapping[str, str]) -> str:
+    """``protocol#court-cases`` → the protocol's heading for it (or the anchor)."""
+    anchor = policy_ref.split("#", 1)[-1]
+    return titles.get(anchor) or titles.get(policy_ref) or anchor.replace("-", " ").capitalize()
+
+
+# ---------------------------------------------------------------------- findings
+
+
+def finding_text(finding: Finding, titles: Mapping[str, str]) -> str:
+    """One finding as mrkdwn: what, the quoted words, why, what to do, which section."""
+    head = f"*{finding.category.capitalize()}* · {finding.severity.label.replace('_', ' ')}"
+    if finding.source == "llm":
+        head += " · _AI review_"
+    lines = [head]
+    if finding.quote:
+        lines.append(f"> “{escape(clip(finding.quote, 200))}”")
+    lines.append(escape(clip(finding.message, 900)))
+    if finding.suggestion:
+        lines.append(f"_Suggestion:_ {escape(clip(finding.suggestion, 900))}")
+    if finding.policy_ref:
+        lines.append(f":book: {escape(section_title(finding.policy_ref, titles))}")
+    return "\n".join(lines)
+
+
+def findings_blocks(findings: Sequence[Finding], titles: Mapping[str, str]) -> list[Block]:
+    blocks = [section(finding_text(f, titles)) for f in findings[:MAX_FINDINGS_SHOWN]]
+    hidden = len(findings) - MAX_FINDINGS_SHOWN
+    if hidden > 0:
+        blocks.append(context(f"…and {hidden} more finding{'s' if hidden > 1 else ''}."))
+    return blocks
+
+
+def _draft_blocks(text: str, limit: int) -> list[Block]:
+    quoted, cut = fit_quote(text, limit)
+    blocks = [section(quoted)]
+    if cut:
+        blocks.append(
+            context(
+                f":scissors: Long draft: showing the start of {len(text):,} characters; "
+                "the whole draft was reviewed."
+            )
+        )
+    return blocks
+
+
+def _critique_blocks(verdict: Verdict) -> list[Block]:
+    blocks: list[Block] = []
+    if verdict.critique:
+        blocks.append(section("*AI review*\n" + escape(clip(verdict.critique, 2800))))
+    if verdict.rewrite:
+        quoted, _ = fit_quote(verdict.rewrite, 2800)
+        blocks.append(section("*Suggested rewrite*\n" + quoted))
+    return blocks
+
+
+# ---------------------------------------------------------------------- verdicts
+
+
+def verdict_blocks(
+    verdict: Verdict,
+    *,
+    draft: DraftRef,
+    titles: Mapping[str, str],
+    llm_pending: bool = False,
+    submitted: Submission | None = None,
+    sending: bool = False,
+    notice: str | None = None,
+) -> list[Block]:
+    """The answer to "can I post this?" for the author, with what they can do next.
+
+    ``needs_approval`` offers "Send to comms for approval"; ``do_not_post``
+    offers it only through a justification form. Once ``submitted``, the
+    buttons give way to the submission's id, state and a Withdraw button.
+    """
+    label = verdict.decision.label
+    where = network_name(draft.channel)
+    if draft.on_behalf is not None:
+        where += " · for the organisation" if draft.on_behalf else " · personal account"
+    blocks: list[Block] = [
+        section(f"*{DECISION_TITLES[label]}*\n{where}"),
+        *_draft_blocks(draft.text, DRAFT_ON_VERDICT),
+    ]
+    if verdict.findings:
+        blocks.append(divider())
+        blocks.extend(findings_blocks(verdict.findings, titles))
+    elif label == "ok":
+        blocks.append(context("No policy concerns found. Use your judgement: it's still on you."))
+    blocks.extend(_critique_blocks(verdict))
+    if llm_pending:
+        blocks.append(context(":hourglass_flowing_sand: The AI review is on its way…"))
+    elif verdict.llm == "failed":
+        blocks.append(context("The AI review wasn't available; the rules verdict above stands."))
+    if notice:
+        blocks.append(context(escape(clip(notice, 1500))))
+    if submitted is not None:
+        blocks.append(submission_status_block(submitted))
+        if submitted.is_open:
+            blocks.append(
+                actions(button("Withdraw", ACTION_WITHDRAW, submitted.id, confirm=_withdraw_ask()))
+            )
+    elif sending:
+        blocks.append(context(":outbox_tray: Sending to comms for approval…"))
+    else:
+        blocks.extend(route_blocks(verdict, draft))
+    blocks.append(context(f"Policy version `{verdict.policy_version or 'unknown'}`"))
+    return blocks
+
+
+def route_blocks(verdict: Verdict, draft: DraftRef) -> list[Block]:
+    """The routing buttons for a verdict: send for approval, or justify first."""
+    if verdict.decision < Severity.NEEDS_APPROVAL:
+        return []
+    value = pack_draft(draft)
+    if value is None:
+        return [
+            context(
+                "This draft is too long to send from here. Shorten it, or send it to comms "
+                "with `canipost queue submit`."
+            )
+        ]
+    if verdict.decision >= Severity.DO_NOT_POST:
+        return [
+            actions(
+                button("Send to comms with a justification…", ACTION_SUBMIT_JUSTIFY, value),
+                block_id="route",
+            )
+        ]
+    return [
+        actions(
+            button("Send to comms for approval", ACTION_SUBMIT, value, style="primary"),
+            block_id="route",
+        )
+    ]
+
+
+def verdict_message(
+    verdict: Verdict,
+    *,
+    draft: DraftRef,
+    titles: Mapping[str, str],
+    llm_pending: bool = False,
+    submitted: Submission | None = None,
+    sending: bool = False,
+    notice: str | None = None,
+) -> Message:
+    """:func:`verdict_blocks` as a message with its notification text."""
+    return {
+        "text": f"canipost: {DECISION_TITLES[verdict.decision.label].split(' ', 1)[1]}",
+        "blocks": verdict_blocks(
+            verdict,
+            draft=draft,
+            titles=titles,
+            llm_pending=llm_pending,
+            submitted=submitted,
+            sending=sending,
+            notice=notice,
+        ),
+    }
+
+
+def verdict_view(
+    verdict: Verdict,
+    *,
+    draft: DraftRef,
+    titles: Mapping[str, str],
+    llm_pending: bool = False,
+    submitted: Submission | None = None,
+    sending: bool = False,
+    notice: str | None = None,
+) -> View:
+    """The verdict inside a modal (after the form, or from the message shortcut).
+
+    The draft travels in ``private_metadata`` so the modal's buttons can
+    submit it; drafts too long for that get no button (see :func:`route_blocks`).
+    """
+    packed = pack_draft(draft, limit=MAX_PRIVATE_METADATA - 200)
+    return {
+        "type": "modal",
+        "callback_id": VIEW_VERDICT,
+        "title": plain("canipost"),
+        "close": plain("Done"),
+        "private_metadata": dump_metadata({"d": packed}) if packed else "",
+        "blocks": verdict_blocks(
+            verdict,
+            draft=draft,
+            titles=titles,
+            llm_pending=llm_pending,
+            submitted=submitted,
+            sending=sending,
+            notice=notice,
+        ),
+    }
+
+
+def submission_status_block(sub: Submission) -> Block:
+    state = STATE_TITLES.get(sub.state, sub.state)
+    text = f"{state} · `{sub.id}`"
+    if sub.state == "pending":
+        text += " · sent to comms for approval"
+    elif sub.decided_by is not None:
+        text += f" · by {_who(sub.decided_by.platform, sub.decided_by.id, sub.decided_by.name)}"
+    if sub.decision_note:
+        text += f"\n_{escape(clip(sub.decision_note, 1000))}_"
+    return context(text)
+
+
+def _withdraw_ask() -> dict[str, Any]:
+    return {
+        "title": plain("Withdraw this draft?"),
+        "text": plain("Approvers will see it was withdrawn."),
+        "confirm": plain("Withdraw"),
+        "deny": plain("Keep it"),
+    }
+
+
+# ---------------------------------------------------------------------- approval cards
+
+
+def card_blocks(
+    sub: Submission, *, titles: Mapping[str, str], on_behalf: bool | None = None
+) -> list[Block]:
+    """The approvers' card: who, where, the draft, why it was flagged, and the decision.
+
+    While pending it carries Approve / Request changes / Reject; once
+    closed the buttons go and the outcome (who, when, note) takes their place.
+    """
+    author = _who(sub.author.platform, sub.author.id, sub.author.name)
+    fields = [
+        mrkdwn(f"*From*\n{author}"),
+        mrkdwn(f"*Network*\n{network_name(sub.channel)}"),
+        mrkdwn(f"*Review*\n{DECISION_TITLES[sub.review_decision]}"),
+        mrkdwn(f"*Submitted*\n{_ts(sub.created_at)}"),
+    ]
+    if on_behalf is not None:
+        fields.append(mrkdwn(f"*Posting*\n{'For the organisation' if on_behalf else 'Personally'}"))
+    blocks: list[Block] = [
+        header(f"Draft for approval · {sub.id}"),
+        {"type": "section", "fields": fields},
+    ]
+    if sub.text is not None:
+        blocks.extend(_draft_blocks(sub.text, DRAFT_ON_CARD))
+    else:
+        blocks.append(context("_The draft text is no longer kept (retention)._"))
+    if sub.note:
+        blocks.append(section(f"*Author's note*\n{escape(clip(sub.note, 2000))}"))
+    if sub.verdict.findings:
+        blocks.append(divider())
+        blocks.extend(findings_blocks(sub.verdict.findings, titles))
+    blocks.extend(_critique_blocks(sub.verdict))
+    blocks.append(divider())
+    blocks.extend(card_outcome_blocks(sub))
+    return blocks
+
+
+def card_outcome_blocks(sub: Submission) -> list[Block]:
+    if sub.state == "pending":
+        out: list[Block] = []
+        if sub.approvals_needed > 1:
+            done = ", ".join(_who(a.by.platform, a.by.id, a.by.name) for a in sub.approvals)
+            out.append(
+                context(
+                    f":busts_in_silhouette: Needs {sub.approvals_needed} approvals"
+                    + (f"; approved so far by {done}" if done else "")
+                )
+            )
+        out.append(
+            actions(
+                button("Approve", ACTION_APPROVE, sub.id, style="primary"),
+                button("Request changes", ACTION_CHANGES, sub.id),
+                button("Reject", ACTION_REJECT, sub.id, style="danger"),
+                block_id="decide",
+            )
+        )
+        return out
+    state = STATE_TITLES.get(sub.state, sub.state)
+    if sub.state == "expired":
+        text = f"*{state}* {_ts(sub.decided_at)} without a decision"
+    elif sub.decided_by is not None:
+        who = _who(sub.decided_by.platform, sub.decided_by.id, sub.decided_by.name)
+        text = f"*{state}* by {who} · {_ts(sub.decided_at)}"
+    else:
+        text = f"*{state}* · {_ts(sub.decided_at)}"
+    if sub.decision_note:
+        text += f"\n> {escape(clip(sub.decision_note, 2000))}"
+    return [section(text)]
+
+
+def card_message(
+    sub: Submission, *, titles: Mapping[str, str], on_behalf: bool | None = None
+) -> Message:
+    state = sub.state.replace("_", " ")
+    return {
+        "text": f"Draft {sub.id} for approval ({state})",
+        "blocks": card_blocks(sub, titles=titles, on_behalf=on_behalf),
+    }
+
+
+def thread_message(text: str) -> Message:
+    """A short threaded note on a card (reminders, escalations, withdrawals)."""
+    return {"text": clip(text, MAX_FALLBACK_TEXT), "blocks": [section(text)]}
+
+
+def author_dm(sub: Submission) -> Message:
+    """Tell the author what happened to their draft (and what to do next)."""
+    state = STATE_TITLES.get(sub.state, sub.state)
+    if sub.state == "expired":
+        line = (
+            f"Your draft `{sub.id}` expired without a decision. Send it again if it still matters."
+        )
+    else:
+        who = (
+            _who(sub.decided_by.platform, sub.decided_by.id, sub.decided_by.name)
+            if sub.decided_by
+            else "comms"
+        )
+        verb = {
+            "approved": "was approved",
+            "changes_requested": "needs changes",
+            "rejected": "was rejected",
+        }.get(sub.state, sub.state.replace("_", " "))
+        line = f"Your draft `{sub.id}` {verb} (by {who})."
+    blocks: list[Block] = [section(f"*{state}*\n{line}")]
+    if sub.decision_note:
+        blocks.append(section(f"*Note*\n{escape(clip(sub.decision_note, 2000))}"))
+    if sub.text is not None:
+        blocks.extend(_draft_blocks(sub.text, 1500))
+    if sub.state == "changes_requested":
+        blocks.append(context("Edit the draft and check it again with `/canipost`."))
+    return {"text": line, "blocks": blocks}
+
+
+# ---------------------------------------------------------------------- App Home
+
+
+def home_view(
+    *,
+    mine: Sequence[Submission],
+    queue: Sequence[Submission] | None,
+    now: datetime | None = None,
+    notice: str | None = None,
+) -> View:
+    """The App Home: a Check button, your recent submissions; approvers also get the queue."""
+    blocks: list[Block] = [
+        header("Can I post this?"),
+        section(
+            "Check a social media draft against our policy before you post it. "
+            "Type `/canipost your draft` anywhere, use *Check with canipost* on a message, "
+            "or press the button.",
+            accessory=button("Check a draft", ACTION_OPEN_CHECK, style="primary"),
+        ),
+    ]
+    if notice:
+        blocks.append(context(escape(clip(notice, 1500))))
+    if queue is not None:
+        shown = list(queue)[:20]
+        blocks += [divider(), header(f"Awaiting approval ({len(queue)})")]
+        if not shown:
+            blocks.append(context("Nothing is waiting. :tada:"))
+        for sub in shown:
+            blocks.append(section(_queue_line(sub, now)))
+            blocks.append(
+                actions(
+                    button("Approve", ACTION_APPROVE, sub.id, style="primary"),
+                    button("Request changes", ACTION_CHANGES, sub.id),
+                    button("Reject", ACTION_REJECT, sub.id, style="danger"),
+                    block_id=f"decide_{sub.id}",
+                )
+            )
+        if len(queue) > len(shown):
+            blocks.append(context(f"…and {len(queue) - len(shown)} more, newer."))
+    blocks += [divider(), header("Your recent submissions")]
+    if not mine:
+        blocks.append(context("You haven't sent anything for approval yet."))
+    for sub in list(mine)[:15]:
+        accessory = (
+            button("Withdraw", ACTION_WITHDRAW, sub.id, confirm=_withdraw_ask())
+            if sub.is_open
+            else None
+        )
+        blocks.append(section(_mine_line(sub), accessory=accessory))
+    return {"type": "home", "blocks": blocks}
+
+
+def _excerpt(sub: Submission, limit: int = 140) -> str:
+    if sub.text is None:
+        return "_(text no longer kept)_"
+    one_line = " ".join(sub.text.split())
+    return "“" + escape(clip(one_line, limit)) + "”"
+
+
+def _queue_line(sub: Submission, now: datetime | None) -> str:
+    author = _who(sub.author.platform, sub.author.id, sub.author.name)
+    return (
+        f"*`{sub.id}`* from {author} · {network_name(sub.channel)} · "
+        f"{DECISION_TITLES[sub.review_decision]} · waiting since {_ts(sub.created_at)}\n"
+        f"{_excerpt(sub)}"
+    )
+
+
+def _mine_line(sub: Submission) -> str:
+    state = STATE_TITLES.get(sub.state, sub.state)
+    line = f"{state} · `{sub.id}` · {network_name(sub.channel)} · {_ts(sub.created_at)}\n"
+    line += _excerpt(sub)
+    if sub.decision_note:
+        line += f"\n_{escape(clip(sub.decision_note, 300))}_"
+    return line
+
+
+# ---------------------------------------------------------------------- modals
+
+
+def _options(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"text": plain(label, MAX_OPTION_TEXT), "value": value} for value, label in pairs]
+
+
+def check_modal(*, initial_text: str = "", metadata: Mapping[str, Any] | None = None) -> View:
+    """The form behind a bare ``/canipost``: draft, network, organisation or personal."""
+    networks = [(c, network_name(c)) for c in CHANNELS if c != "x"]
+    draft_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT_DRAFT,
+        "multiline": True,
+        "max_length": MAX_INPUT_CHARS,
+        "placeholder": plain("Paste or type the post you want to publish"),
+    }
+    if initial_text:
+        draft_input["initial_value"] = initial_text[:MAX_INPUT_CHARS]
+    behalf = _options([("org", "For the organisation"), ("personal", "Personally")])
+    return {
+        "type": "modal",
+        "callback_id": VIEW_CHECK,
+        "title": plain("Check a draft"),
+        "submit": plain("Check"),
+        "close": plain("Cancel"),
+        "private_metadata": dump_metadata(dict(metadata or {})),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BLOCK_DRAFT,
+                "label": plain("Your draft"),
+                "element": draft_input,
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_NETWORK,
+                "label": plain("Where will you post it?"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": INPUT_NETWORK,
+                    "options": _options(networks),
+                    "initial_option": _options([("any", network_name("any"))])[0],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_BEHALF,
+                "label": plain("Are you posting for the organisation or personally?"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": INPUT_BEHALF,
+                    "options": behalf,
+                    "initial_option": behalf[0],
+                },
+            },
+        ],
+    }
+
+
+def note_modal(submission_id: str, decision: str, *, origin: Mapping[str, Any]) -> View:
+    """Ask the approver why (changes and rejections need a note for the author)."""
+    title = "Request changes" if decision == "changes" else "Reject draft"
+    label = "What should the author change?" if decision == "changes" else "Why is it rejected?"
+    return {
+        "type": "modal",
+        "callback_id": VIEW_NOTE,
+        "title": plain(title),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "private_metadata": dump_metadata({"id": submission_id, "decision": decision, **origin}),
+        "blocks": [
+            section(f"Draft `{submission_id}`. The author will see your note."),
+            {
+                "type": "input",
+                "block_id": BLOCK_NOTE,
+                "label": plain(label),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": INPUT_NOTE,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+def justify_modal(packed_draft: str, *, origin: Mapping[str, Any]) -> View:
+    """A ``do_not_post`` draft reaches comms only with the author's reasons."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_JUSTIFY,
+        "title": plain("Send with a reason"),
+        "submit": plain("Send to comms"),
+        "close": plain("Cancel"),
+        "private_metadata": dump_metadata({"d": packed_draft, **origin}),
+        "blocks": [
+            section(
+                "Our rules say this draft should *not* be posted. If you believe it should, "
+                "tell comms why: they will see your reasons with the draft."
+            ),
+            {
+                "type": "input",
+                "block_id": BLOCK_NOTE,
+                "label": plain("Why should this be posted?"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": INPUT_NOTE,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+# ---------------------------------------------------------------------- answers, help, errors
+
+
+def answer_message(answer: Mapping[str, Any], *, question: str | None = None) -> Message:
+    """A policy answer with its citations (``bot.ask.Answer.to_dict()``)."""
+    text = str(answer.get("answer") or "I couldn't find that in the policy.")
+    blocks: list[Block] = []
+    if question:
+        blocks.append(context(f"_{escape(clip(question, 300))}_"))
+    blocks.append(section(escape(clip(text, 2900))))
+    cites: list[str] = []
+    for c in list(answer.get("citations") or [])[:8]:
+        line = f":book: *{escape(clip(str(c.get('section') or c.get('anchor') or ''), 150))}*"
+        if c.get("quote"):
+            line += f"\n> {escape(clip(' '.join(str(c['quote']).split()), 400))}"
+        cites.append(line)
+    if cites:
+        blocks.append(section("\n".join(cites)))
+    if answer.get("llm") == "failed":
+        blocks.append(context("The AI answer wasn't available; this is from the policy text."))
+    return {"text": clip(text, MAX_FALLBACK_TEXT), "blocks": blocks}
+
+
+def pending_message(text: str) -> Message:
+    return {"text": text, "blocks": [context(f":hourglass_flowing_sand: {escape(text)}")]}
+
+
+HELP_TEXT = (
+    "*canipost* checks a social media draft against our policy before you post it.\n"
+    "• `/canipost your draft text` — check a draft (only you see the answer)\n"
+    "• `/canipost` — open a form: draft, network, organisation or personal\n"
+    "• `/canipost ask Can I comment on a court case?` — ask about the policy\n"
+    "• *Check with canipost* in a message's ⋮ menu — check that message\n"
+    "• DM me a question, or `can I post: your draft`; @mention me in a channel\n"
+    "Drafts that need approval can be sent to comms with one click; you'll get a DM "
+    "with their decision, and the App Home lists what you've sent."
+)
+
+
+def help_message() -> Message:
+    return {"text": "How to use canipost", "blocks": [section(HELP_TEXT)]}
+
+
+def text_message(text: str) -> Message:
+    """A plain one-section message (refusals, confirmations)."""
+    return {"text": clip(text, MAX_FALLBACK_TEXT), "blocks": [section(escape(text))]}
+
+
+def error_message(reference: str) -> Message:
+    """What a person sees when something failed on our side: never the details."""
+    text = (
+        ":warning: Sorry, something went wrong on our side. Please try again in a moment; "
+        f"if it keeps happening, tell the canipost admins and quote reference `{reference}`."
+    )
+    return {"text": f"Something went wrong (reference {reference})", "blocks": [section(text)]}
+
+
+# ---------------------------------------------------------------------- limits
+
+
+def _check_text(obj: Any, limit: int, where: str) -> None:
+    if not isinstance(obj, dict) or obj.get("type") not in ("plain_text", "mrkdwn"):
+        raise BlockKitLimitError(f"{where}: expected a text object")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise BlockKitLimitError(f"{where}: text is missing")
+    if len(text) > limit:
+        raise BlockKitLimitError(f"{where}: {len(text)} characters (limit {limit})")
+    if not text.strip():
+        raise BlockKitLimitError(f"{where}: text is empty")
+
+
+def _check_element(el: dict[str, Any], where: str, action_ids: set[str]) -> None:
+    kind = el.get("type")
+    aid = el.get("action_id")
+    if aid is not None:
+        if len(aid) > MAX_ID:
+            raise BlockKitLimitError(f"{where}.action_id: longer than {MAX_ID}")
+        if aid in action_ids:
+            raise BlockKitLimitError(f"{where}.action_id: {aid!r} is not unique")
+        action_ids.add(aid)
+    if kind == "button":
+        _check_text(el.get("text"), MAX_BUTTON_TEXT, f"{where}.text")
+        if el.get("text", {}).get("type") != "plain_text":
+            raise BlockKitLimitError(f"{where}.text: buttons take plain_text")
+        if len(str(el.get("value", ""))) > MAX_BUTTON_VALUE:
+            raise BlockKitLimitError(f"{where}.value: longer than {MAX_BUTTON_VALUE}")
+    elif kind in ("static_select", "radio_buttons"):
+        options = el.get("options") or []
+        if not 0 < len(options) <= MAX_OPTIONS:
+            raise BlockKitLimitError(f"{where}.options: 1-{MAX_OPTIONS} required")
+        for j, opt in enumerate(options):
+            _check_text(opt.get("text"), MAX_OPTION_TEXT, f"{where}.options[{j}].text")
+            if len(str(opt.get("value", ""))) > MAX_OPTION_VALUE:
+                raise BlockKitLimitError(f"{where}.options[{j}].value: too long")
+    elif kind == "plain_text_input":
+        if "placeholder" in el:
+            _check_text(el["placeholder"], MAX_PLACEHOLDER, f"{where}.placeholder")
+        if len(str(el.get("initial_value", ""))) > MAX_INPUT_CHARS:
+            raise BlockKitLimitError(f"{where}.initial_value: too long")
+
+
+def validate_blocks(blocks: Sequence[Block], *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> None:
+    """Raise :class:`BlockKitLimitError` when ``blocks`` break a Block Kit limit."""
+    if len(blocks) > max_blocks:
+        raise BlockKitLimitError(f"{len(blocks)} blocks (limit {max_blocks})")
+    block_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        where = f"blocks[{i}]"
+        action_ids: set[str] = set()  # Slack wants action ids unique within a block
+        kind = block.get("type")
+        bid = block.get("block_id")
+        if bid is not None:
+            if len(bid) > MAX_ID or bid in block_ids:
+                raise BlockKitLimitError(f"{where}.block_id: too long or not unique")
+            block_ids.add(bid)
+        if kind == "section":
+            if "text" not in block and "fields" not in block:
+                raise BlockKitLimitError(f"{where}: a section needs text or fields")
+            if "text" in block:
+                _check_text(block["text"], MAX_SECTION_TEXT, f"{where}.text")
+            fields = block.get("fields") or []
+            if len(fields) > MAX_FIELDS:
+                raise BlockKitLimitError(f"{where}.fields: {len(fields)} (limit {MAX_FIELDS})")
+            for j, f in enumerate(fields):
+                _check_text(f, MAX_FIELD_TEXT, f"{where}.fields[{j}]")
+            if "accessory" in block:
+                _check_element(block["accessory"], f"{where}.accessory", action_ids)
+        elif kind == "header":
+            _check_text(block.get("text"), MAX_HEADER_TEXT, f"{where}.text")
+        elif kind == "context":
+            elements = block.get("elements") or []
+            if not 0 < len(elements) <= MAX_CONTEXT_ELEMENTS:
+                raise BlockKitLimitError(f"{where}.elements: 1-{MAX_CONTEXT_ELEMENTS} required")
+            for j, el in enumerate(elements):
+                _check_text(el, MAX_CONTEXT_TEXT, f"{where}.elements[{j}]")
+        elif kind == "actions":
+            elements = block.get("elements") or []
+            if not 0 < len(elements) <= MAX_ACTIONS_ELEMENTS:
+                raise BlockKitLimitError(f"{where}.elements: 1-{MAX_ACTIONS_ELEMENTS} required")
+            for j, el in enumerate(elements):
+                _check_element(el, f"{where}.elements[{j}]", action_ids)
+        elif kind == "input":
+            _check_text(block.get("label"), MAX_INPUT_LABEL, f"{where}.label")
+            _check_element(block.get("element") or {}, f"{where}.element", action_ids)
+        elif kind != "divider":
+            raise BlockKitLimitError(f"{where}: block type {kind!r} is not one we build")
+
+
+def validate_message(message: Message) -> Message:
+    """Check a message payload (``text`` + ``blocks``) and return it unchanged."""
+    text = message.get("text")
+    if not isinstance(text, str) or not text or len(text) > MAX_FALLBACK_TEXT:
+        raise BlockKitLimitError("text: a 1-3000 character notification text is required")
+    validate_blocks(message.get("blocks") or [], max_blocks=MAX_MESSAGE_BLOCKS)
+    return message
+
+
+def validate_view(view: View) -> View:
+    """Check a modal or App Home view and return it unchanged."""
+    if view.get("type") == "modal":
+        _check_text(view.get("title"), MAX_VIEW_TITLE, "title")
+        for key in ("submit", "close"):
+            if key in view:
+                _check_text(view[key], MAX_VIEW_TITLE, key)
+        if len(view.get("callback_id") or "") > MAX_ID:
+            raise BlockKitLimitError("callback_id: too long")
+    elif view.get("type") != "home":
+        raise BlockKitLimitError(f"view type {view.get('type')!r} is not modal or home")
+    if len(view.get("private_metadata") or "") > MAX_PRIVATE_METADATA:
+        raise BlockKitLimitError(f"private_metadata: longer than {MAX_PRIVATE_METADATA}")
+    validate_blocks(view.get("blocks") or [], max_blocks=MAX_VIEW_BLOCKS)
+    return view

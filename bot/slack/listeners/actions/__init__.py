@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.slack.blocks import (
+    ACTION_APPROVE,
+    ACTION_CHANGES,
+    ACTION_OPEN_CHECK,
+    ACTION_REJECT,
+    ACTION_SUBMIT,
+    ACTION_SUBMIT_JUSTIFY,
+    ACTION_WITHDRAW,
+)
+from bot.slack.listeners.actions.decide import handle_approve, handle_note_decision
+from bot.slack.listeners.actions.open_check import handle_open_check
+from bot.slack.listeners.actions.submit import handle_submit, handle_submit_justify
+from bot.slack.listeners.actions.withdraw import handle_withdraw
+
+
+def register(app: App) -> None:
+    app.action(ACTION_SUBMIT)(handle_submit)
+    app.action(ACTION_SUBMIT_JUSTIFY)(handle_submit_justify)
+    app.action(ACTION_APPROVE)(handle_approve)
+    app.action(re.compile(f"^({ACTION_CHANGES}|{ACTION_REJECT})$"))(handle_note_decision)
+    app.action(ACTION_WITHDRAW)(handle_withdraw)
+    app.action(ACTION_OPEN_CHECK)(handle_open_check)

@@ -1,0 +1,75 @@
+"""Approve (one click) and Request changes / Reject (a note, through a modal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.slack.blocks import ACTION_CHANGES, note_modal, validate_view
+from bot.slack.flows import actor_from, publish_home, refusal_text
+from bot.slack.listeners.actions.common import action_key, clicked_value, in_home, tell_text
+from bot.slack.services import Services
+from bot.workflow import (
+    Actor,
+    AlreadyDecided,
+    NotAnApprover,
+    OwnDraft,
+    Refusal,
+    UnknownSubmission,
+)
+
+
+def handle_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    ack()
+    services: Services = context["canipost"]
+    by = actor_from(body)
+    sid = clicked_value(body)
+    try:
+        services.workflow.decide(sid, "approve", by=by, idempotency_key=action_key(body))
+    except Refusal as exc:
+        tell_text(client, body, refusal_text(exc))
+        return
+    services.deliver()  # the card update and the author's DM go out from the outbox
+    if in_home(body):
+        publish_home(services, client, by.id, notice=f"Approved {sid}.")
+
+
+def refusal_before_note(services: Services, sid: str, by: Actor) -> str | None:
+    """Refuse at the click what the workflow would refuse after the note was typed."""
+    wf = services.workflow
+    if not wf.is_configured_approver(by):
+        return refusal_text(NotAnApprover("not an approver"))
+    try:
+        sub = wf.get(sid)
+    except UnknownSubmission as exc:
+        return str(exc)
+    if sub.author.id == by.id:
+        return refusal_text(OwnDraft("own draft"))
+    if not sub.is_open:
+        return str(
+            AlreadyDecided(
+                f"{sid} is already {sub.state.replace('_', ' ')}",
+                submission_id=sid,
+                state=sub.state,
+            )
+        )
+    return None
+
+
+def handle_note_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    ack()
+    services: Services = context["canipost"]
+    by = actor_from(body)
+    sid = clicked_value(body)
+    refused = refusal_before_note(services, sid, by)
+    if refused:
+        tell_text(client, body, refused)
+        return
+    action_id = body["actions"][0]["action_id"]
+    decision = "changes" if action_id == ACTION_CHANGES else "reject"
+    origin = {"home": True} if in_home(body) else {}
+    client.views_open(
+        trigger_id=body["trigger_id"], view=validate_view(note_modal(sid, decision, origin=origin))
+    )

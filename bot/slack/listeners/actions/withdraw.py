@@ -1,0 +1,38 @@
+"""The author withdraws a pending draft (from the verdict message or the App Home)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.slack.flows import actor_from, publish_home, redraw_submission, refusal_text
+from bot.slack.listeners.actions.common import (
+    action_key,
+    clicked_value,
+    in_home,
+    surface_of,
+    tell_text,
+)
+from bot.slack.services import Services
+from bot.workflow import Refusal
+
+
+def handle_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    ack()
+    services: Services = context["canipost"]
+    by = actor_from(body)
+    sid = clicked_value(body)
+    try:
+        sub = services.workflow.withdraw(sid, by=by, idempotency_key=action_key(body))
+    except Refusal as exc:
+        tell_text(client, body, refusal_text(exc))
+        return
+    services.deliver()
+    if in_home(body):
+        publish_home(services, client, by.id, notice=f"Withdrew {sid}.")
+        return
+    surface = surface_of(services, client, body)
+    if surface is not None:
+        redraw_submission(surface, sub)

@@ -1,0 +1,120 @@
+"""``/canipost``: check a draft, open the form, show help, or answer a policy question.
+
+The ack carries the answer itself whenever it is fast (the rules verdict
+takes about a millisecond), so the person sees it at once; anything slow
+(the LLM critique, an LLM answer) runs after the ack and redraws the message
+through its ``response_url``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.errors import InputError
+from bot.slack.blocks import (
+    answer_message,
+    check_modal,
+    help_message,
+    pending_message,
+    validate_message,
+    validate_view,
+    verdict_message,
+)
+from bot.slack.flows import (
+    ResponseUrlSurface,
+    actor_from,
+    check,
+    follow_up,
+    later,
+    send_to_response_url,
+)
+from bot.slack.services import Services
+from bot.slack.text import to_plain
+from bot.slack.values import DraftRef, new_check_id
+from bot.verdict import CHANNELS, Severity, normalise_channel
+
+_NETWORK_PREFIX = re.compile(
+    r"^\s*(" + "|".join(re.escape(c) for c in CHANNELS) + r")\s*:\s*", re.IGNORECASE
+)
+HELP_WORDS = {"help", "-h", "--help", "?"}
+
+
+def split_network(text: str) -> tuple[str, str]:
+    """``"linkedin: We're hiring"`` → ``("linkedin", "We're hiring")``; else ``("any", text)``."""
+    m = _NETWORK_PREFIX.match(text)
+    if m:
+        return normalise_channel(m.group(1)), text[m.end() :]
+    return "any", text
+
+
+def handle_canipost(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    services: Services = context["canipost"]
+    text = to_plain(body.get("text") or "").strip()
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    if not text:
+        ack()
+        # The trigger expires 3 s after the click: use it before anything else.
+        view = check_modal(metadata={"channel": body.get("channel_id")})
+        client.views_open(trigger_id=body["trigger_id"], view=validate_view(view))
+        return
+    if first in HELP_WORDS:
+        ack(response_type="ephemeral", **validate_message(help_message()))
+        return
+    if first == "ask":
+        _ask(ack, body, services, text[len(first) :].strip())
+        return
+    channel, draft_text = split_network(text)
+    ref = DraftRef(draft_text, channel=channel, on_behalf=None, check_id=new_check_id())
+    try:
+        verdict = check(services, ref)
+    except InputError as exc:
+        ack(response_type="ephemeral", text=f"I can't check that: {exc}")
+        return
+    auto = services.auto_send and verdict.decision == Severity.NEEDS_APPROVAL
+    msg = verdict_message(
+        verdict,
+        draft=ref,
+        titles=services.titles,
+        llm_pending=services.llm_enabled,
+        sending=auto,
+    )
+    ack(response_type="ephemeral", **validate_message(msg))
+    surface = ResponseUrlSurface(services, body["response_url"])
+    follow_up(services, surface, ref, verdict, author=actor_from(body))
+
+
+def _ask(ack: Ack, body: dict[str, Any], services: Services, question: str) -> None:
+    if not question:
+        ack(
+            response_type="ephemeral",
+            text="Ask a question after `ask`, e.g. `/canipost ask Can I share a photo of a patient?`",
+        )
+        return
+    asker = services.ask
+    if asker is None:
+        ack(
+            response_type="ephemeral",
+            text="Policy questions aren't available in this installation yet.",
+        )
+        return
+    if not services.llm_enabled:
+        answer = asker(question, False)
+        ack(
+            response_type="ephemeral", **validate_message(answer_message(answer, question=question))
+        )
+        return
+    ack(
+        response_type="ephemeral",
+        **validate_message(pending_message("Looking that up in the policy…")),
+    )
+    url = body["response_url"]
+
+    def work() -> None:
+        answer = asker(question, None)
+        send_to_response_url(url, answer_message(answer, question=question), replace=True)
+
+    later(services, "ask", work, tell=lambda m: send_to_response_url(url, m, replace=True))

@@ -1,0 +1,40 @@
+"""An approver's note for Request changes / Reject: the decision is recorded before the ack,
+so a refusal (someone decided first) shows in the form instead of vanishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.slack.blocks import BLOCK_NOTE, INPUT_NOTE
+from bot.slack.flows import actor_from, publish_home, refusal_text
+from bot.slack.services import Services
+from bot.slack.values import load_metadata
+from bot.workflow import Refusal
+
+
+def handle_decision_note(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    services: Services = context["canipost"]
+    view = body["view"]
+    meta = load_metadata(view.get("private_metadata"))
+    values = (view.get("state") or {}).get("values") or {}
+    note = (values.get(BLOCK_NOTE) or {}).get(INPUT_NOTE, {}).get("value") or ""
+    by = actor_from(body)
+    try:
+        services.workflow.decide(
+            str(meta.get("id")),
+            str(meta.get("decision")),
+            by=by,
+            note=note,
+            # One submitted form is one decision, however often Slack delivers it.
+            idempotency_key=f"slack:view:{view['id']}",
+        )
+    except Refusal as exc:
+        ack(response_action="errors", errors={BLOCK_NOTE: refusal_text(exc)[:2000]})
+        return
+    ack()
+    services.deliver()
+    if meta.get("home"):
+        publish_home(services, client, by.id, notice=f"Decision recorded for {meta.get('id')}.")

@@ -1,0 +1,139 @@
+"""What the listeners need, built once per process and handed to them through Bolt's context.
+
+Listeners stay thin and testable: they get a :class:`Services` (config,
+workflow, review functions, a pool for slow work) instead of reaching for
+globals, so tests and benchmarks swap in a slow LLM stand-in or a fake
+workflow without patching.
+
+    services = Services.build(config=cfg, workflow=wf, settings=SlackSettings.from_env())
+    app = build_slack_app(services)
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Config
+from bot.policy import load_policy
+from bot.review import review, review_rules
+from bot.slack.settings import SlackSettings
+from bot.verdict import Draft, Verdict
+from bot.workflow import Workflow
+
+log = logging.getLogger("canipost.slack")
+
+Reviewer = Callable[[Draft], Verdict]
+Asker = Callable[[str, bool | None], dict[str, Any]]
+
+#: Threads for slow work (LLM critique, answers, submissions). LLM calls wait on the
+#: network, so more threads than cores is right; the bound keeps a burst from
+#: opening hundreds of connections to the LLM at once.
+SLOW_WORKERS = 32
+
+
+def policy_titles(config: Config) -> dict[str, str]:
+    """Protocol anchors → section headings, for "📖 Court cases" under a finding."""
+    policy = load_policy(config)
+    return {anchor: s.heading for anchor, s in policy.sections.items()}
+
+
+def default_llm_enabled(config: Config) -> bool:
+    """True when the LLM layer is installed and configured (``OPENAI_API_KEY``)."""
+    try:
+        from bot.llm import critique_enabled  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return False
+    try:
+        return bool(critique_enabled(config))
+    except Exception:  # a misconfigured LLM must not stop the Slack app
+        log.warning("LLM configuration unusable; reviewing with rules only", exc_info=True)
+        return False
+
+
+def default_asker(config: Config) -> Asker | None:
+    """``bot.ask.ask`` bound to ``config``, or None when the Q&A module is not there."""
+    try:
+        from bot.ask import ask
+    except ImportError:
+        return None
+
+    def _ask(question: str, use_llm: bool | None) -> dict[str, Any]:
+        result: dict[str, Any] = ask(question, config=config, use_llm=use_llm).to_dict()
+        return result
+
+    return _ask
+
+
+def new_reference() -> str:
+    """A short id a person can quote to the admins; the log line carries the same id."""
+    return secrets.token_hex(4)
+
+
+@dataclass
+class Services:
+    """Everything a listener may use; one per process, shared by all threads."""
+
+    config: Config
+    workflow: Workflow
+    settings: SlackSettings
+    review_rules: Reviewer
+    review_full: Reviewer
+    ask: Asker | None
+    llm_enabled: bool
+    background: Executor
+    titles: Mapping[str, str] = field(default_factory=dict)
+    #: Called with (kind, seconds) for latency metrics; no-op by default.
+    observe: Callable[[str, float], None] = lambda _kind, _seconds: None
+    #: Asks for the workflow's outbox to be delivered soon. Listeners record with a
+    #: notifier-less workflow (a few ms of database work, so the ack is never held up
+    #: by Slack API calls) and call this; the server's outbox pump does the sending.
+    deliver: Callable[[], None] = lambda: None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        config: Config,
+        workflow: Workflow,
+        settings: SlackSettings,
+        reviewer: Reviewer | None = None,
+        asker: Asker | None = None,
+        llm_enabled: bool | None = None,
+        background: Executor | None = None,
+        deliver: Callable[[], None] | None = None,
+    ) -> Services:
+        """Defaults: the real review, ``bot.ask``, LLM on when configured, a bounded pool.
+
+        Loads the policy now, so the first ``/canipost`` answers as fast as the rest.
+        """
+        titles = policy_titles(config)
+
+        def rules(draft: Draft) -> Verdict:
+            return review_rules(draft, config=config)
+
+        def full(draft: Draft) -> Verdict:
+            return review(draft, config=config)
+
+        return cls(
+            config=config,
+            workflow=workflow,
+            settings=settings,
+            review_rules=rules,
+            review_full=reviewer or full,
+            ask=asker if asker is not None else default_asker(config),
+            llm_enabled=default_llm_enabled(config) if llm_enabled is None else llm_enabled,
+            background=background
+            or ThreadPoolExecutor(max_workers=SLOW_WORKERS, thread_name_prefix="canipost-slow"),
+            titles=titles,
+            deliver=deliver or (lambda: None),
+        )
+
+    @property
+    def auto_send(self) -> bool:
+        """``workflow.auto_send``: needs_approval drafts go to comms without a click."""
+        return bool(self.config.workflow.get("auto_send"))

@@ -1,0 +1,437 @@
+"""The fakes for tests and benchmarks, shipped beside the real thing.
+
+* :class:`MockSlackAPI` — a loopback HTTP server standing in for the Slack
+  Web API (point ``SLACK_API_URL`` at ``.url``) and for ``response_url``
+  (``.response_url()``), recording every call; it can answer 429 with
+  ``Retry-After`` on demand.
+* :func:`signed_headers` — Slack's request signature, as Slack computes it.
+* :func:`command_body`, :func:`action_body`, :func:`view_body`,
+  :func:`shortcut_body`, :func:`event_body` — request bodies as Slack sends them.
+* :class:`LiveServer` — runs an aiohttp app on 127.0.0.1 in a thread.
+
+    with MockSlackAPI() as api, LiveServer(build_app(...)) as server:
+        body = command_body("/canipost", "Hello", response_url=api.response_url())
+        status, text, _ = server.post("/slack/events", body, signed_headers(SECRET, body))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+# ---------------------------------------------------------------------- the Web API stand-in
+
+
+@dataclass
+class Call:
+    """One request the app made: ``method`` is the API method or ``response_url``."""
+
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+    path: str
+    at: float = field(default_factory=time.monotonic)
+
+
+class MockSlackAPI:
+    """A recording Slack Web API on 127.0.0.1 (threaded; safe to share across tests)."""
+
+    def __init__(self, *, bot_user_id: str = "UBOT", delay: float = 0.0) -> None:
+        self.calls: list[Call] = []
+        self.bot_user_id = bot_user_id
+        self.delay = delay
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        #: method → number of upcoming calls to answer with 429 (Retry-After: 1).
+        self.rate_limit: dict[str, int] = {}
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                status, payload, extra = api._handle(self.path, dict(self.headers), raw)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> MockSlackAPI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def response_url(self, name: str = "r") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # ------------------------------------------------------------------ recording
+
+    def _handle(
+        self, path: str, headers: dict[str, str], raw: str
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if self.delay:
+            time.sleep(self.delay)
+        ctype = headers.get("Content-Type") or headers.get("content-type") or ""
+        args: dict[str, Any]
+        if "json" in ctype and raw:
+            args = json.loads(raw)
+        else:
+            args = {k: v[0] for k, v in parse_qs(raw).items()}
+            for key in ("blocks", "view"):
+                if isinstance(args.get(key), str):
+                    with contextlib.suppress(ValueError):
+                        args[key] = json.loads(args[key])
+        if path.startswith("/response/"):
+            method = "response_url"
+        else:
+            method = path.split("/api/", 1)[-1].split("?")[0]
+        with self._lock:
+            if self.rate_limit.get(method, 0) > 0:
+                self.rate_limit[method] -= 1
+                self.calls.append(Call(method + " (429)", args, headers, path))
+                self._lock.notify_all()
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            self.calls.append(Call(method, args, headers, path))
+            self._lock.notify_all()
+        return 200, self._answer(method, args), {}
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": self.bot_user_id,
+                "bot_id": "BBOT",
+                "team_id": "T1",
+                "team": "Test",
+                "url": "https://test.slack.com/",
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))}}
+        if method.startswith("views."):
+            view = args.get("view") or {}
+            vid = args.get("view_id") or f"V{next(self._views):04d}"
+            return {"ok": True, "view": {**view, "id": vid, "hash": "h"}}
+        return {"ok": True}
+
+    # ------------------------------------------------------------------ queries
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until ``count`` calls of ``method`` (matching ``where``) were made."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [
+                    c for c in self.calls if c.method == method and (where is None or where(c))
+                ]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = ", ".join(c.method for c in self.calls) or "none"
+                    raise AssertionError(
+                        f"expected {count} {method} call(s) within {timeout}s; calls made: {seen}"
+                    )
+                self._lock.wait(left)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
+# ---------------------------------------------------------------------- requests as Slack sends them
+
+
+def signed_headers(
+    secret: str, body: str, *, timestamp: int | None = None, content_type: str | None = None
+) -> dict[str, str]:
+    """Headers Slack would send with ``body``, signed with ``secret`` (v0 scheme)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""
+    ctype = content_type or (
+        "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+    )
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": ctype}
+
+
+_trigger = itertools.count(1)
+
+
+def command_body(
+    command: str,
+    text: str,
+    *,
+    user: str = "UAUTHOR",
+    channel: str = "CGENERAL",
+    response_url: str = "http://127.0.0.1:9/response",
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": response_url,
+            "trigger_id": f"trigger.{next(_trigger)}",
+        }
+    )
+
+
+def _interactive(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def action_body(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "UAUTHOR",
+    response_url: str | None = None,
+    view: dict[str, Any] | None = None,
+    channel: str = "CGENERAL",
+    message_ts: str = "1700000000.000001",
+) -> str:
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": f"trigger.{next(_trigger)}",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    if view is not None:
+        payload["view"] = view
+        payload["container"] = {"type": "view", "view_id": view.get("id")}
+    else:
+        payload["container"] = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": response_url is not None,
+        }
+        payload["channel"] = {"id": channel, "name": "general"}
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return _interactive(payload)
+
+
+def view_body(
+    callback_id: str,
+    values: dict[str, dict[str, Any]],
+    *,
+    user: str = "UAUTHOR",
+    view_id: str = "V9999",
+    private_metadata: str = "",
+) -> str:
+    return _interactive(
+        {
+            "type": "view_submission",
+            "team": {"id": "T1", "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"trigger.{next(_trigger)}",
+            "view": {
+                "id": view_id,
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+                "hash": "h",
+            },
+        }
+    )
+
+
+def shortcut_body(
+    callback_id: str, text: str, *, user: str = "UAUTHOR", response_url: str | None = None
+) -> str:
+    return _interactive(
+        {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": "T1", "domain": "test"},
+            "user": {"id": user, "name": user.lower()},
+            "channel": {"id": "CGENERAL", "name": "general"},
+            "message": {"type": "message", "user": user, "text": text, "ts": "1700000000.000100"},
+            "message_ts": "1700000000.000100",
+            "trigger_id": f"trigger.{next(_trigger)}",
+            "response_url": response_url or "http://127.0.0.1:9/response",
+            "token": "legacy",
+        }
+    )
+
+
+_event_ids = itertools.count(1)
+
+
+def event_body(event: dict[str, Any], *, event_id: str | None = None) -> str:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_event_ids):06d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+            "event": event,
+        }
+    )
+
+
+# ---------------------------------------------------------------------- the server under test
+
+
+class LiveServer:
+    """Run an aiohttp application on 127.0.0.1 (a free port) in a background thread."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(app, access_log=None)
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+
+        async def start() -> None:
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            server = site._server
+            assert server is not None
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+        self._loop.run_until_complete(start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        if not self._ready.wait(20):
+            raise RuntimeError("server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+        fut.result(20)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
+        """A plain blocking HTTP call: (status, body text, headers)."""
+        req = urllib.request.Request(
+            self.url + path,
+            data=body.encode() if body is not None else None,
+            headers=headers or {},
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read().decode(), dict(resp.headers)
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode(), dict(err.headers)
+
+    def post(
+        self, path: str, body: str, headers: dict[str, str]
+    ) -> tuple[int, str, dict[str, str]]:
+        return self.request("POST", path, body, headers)
+
+    def get(self, path: str) -> tuple[int, str, dict[str, str]]:
+        return self.request("GET", path)
+
+
+def iter_blocks(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every block in a recorded message or view payload (for assertions)."""
+    blocks = payload.get("blocks")
+    if blocks is None and isinstance(payload.get("view"), dict):
+        blocks = payload["view"].get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    yield from blocks or []
+
+
+def action_ids(payload: dict[str, Any]) -> list[str]:
+    """The action ids of every button in a payload."""
+    out: list[str] = []
+    for b in iter_blocks(payload):
+        for el in b.get("elements") or []:
+            if isinstance(el, dict) and el.get("action_id"):
+                out.append(el["action_id"])
+        acc = b.get("accessory")
+        if isinstance(acc, dict) and acc.get("action_id"):
+            out.append(acc["action_id"])
+    return out
