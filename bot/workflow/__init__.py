@@ -32,6 +32,7 @@ from bot.workflow.notifier import KINDS, MemoryNotifier, Notifier, PrintNotifier
 from bot.workflow.redact import redact
 from bot.workflow.service import StoreBusy, Workflow
 from bot.workflow.settings import WorkflowSettings
+from bot.workflow.ticker import Ticker
 from bot.workflow.types import (
     DECISIONS,
     PLATFORMS,
@@ -65,6 +66,7 @@ __all__ = [
     "StoreBusy",
     "Submission",
     "TickReport",
+    "Ticker",
     "UnknownSubmission",
     "Workflow",
     "WorkflowSettings",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -235,3 +236,26 @@ def test_export_has_no_draft_text(wf: Workflow, submit: Callable[..., Any]) -> N
     assert "SECRET-DRAFT-WORDS" not in repr(rows)
     with wf.store.read() as s:
         assert s.scalar(select(m.Submission.text)) == "SECRET-DRAFT-WORDS"
+
+
+def test_ticker_runs_in_the_background_and_survives_failures(
+    store: Store, config: Config, verdict: Any
+) -> None:
+    from bot.workflow import Ticker
+
+    class Flaky(Workflow):
+        calls = 0
+
+        def tick(self, now: Any = None) -> Any:
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise RuntimeError("database hiccup")
+            return super().tick(now)
+
+    ticker = Ticker(Flaky(store, config=config), interval=0.02)
+    ticker.start()
+    deadline = time.monotonic() + 10
+    while ticker.passes < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ticker.stop()
+    assert ticker.passes >= 3 and ticker.failures == 1
