@@ -513,6 +513,7 @@ class Workflow:
                 detail["state"] = DECISIONS[verb]
                 return self._closed(s, now, sid, verb, by, note, detail)
             # Lost a race: see what the winner did.
+            log.debug("decide %s: conditional update lost to a concurrent writer", sid)
             row = s.get(m.Submission, sid, populate_existing=True)
             assert row is not None
             if row.state != "pending":

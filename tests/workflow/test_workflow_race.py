@@ -48,7 +48,7 @@ def test_simultaneous_decisions_make_exactly_one(db_url: str) -> None:
         p.start()
     got: list[tuple[str, str, str, str | None, str | None]] = []
     try:
-        for _ in range(2 * ITERATIONS):
+        for _ in range(2 * ITERATIONS + 2):
             got.append(results.get(timeout=120))
     except queue.Empty:
         pass
@@ -57,7 +57,10 @@ def test_simultaneous_decisions_make_exactly_one(db_url: str) -> None:
         if p.is_alive():
             p.kill()
     assert [r for r in got if r[2] == "error"] == []
-    assert len(got) == 2 * ITERATIONS, "a worker died early"
+    stats = [r for r in got if r[2] == "stats"]
+    got = [r for r in got if r[2] != "stats"]
+    assert len(got) == 2 * ITERATIONS and len(stats) == 2, "a worker died early"
+    in_update = sum(int(str(r[3])) for r in stats)
 
     by_id: dict[str, list[tuple[str, str, str, str | None, str | None]]] = {}
     for r in got:
@@ -95,6 +98,7 @@ def test_simultaneous_decisions_make_exactly_one(db_url: str) -> None:
         assert finals[sid] == 1
     assert attempts == 2 * ITERATIONS  # both attempts audited, every time
     print(
-        f"\nrace[{store.dialect}]: {ITERATIONS} rounds, exactly one decision each; wins {dict(wins)}"
+        f"\nrace[{store.dialect}]: {ITERATIONS} rounds, exactly one decision each; "
+        f"wins {dict(wins)}; {in_update} losers stopped by the conditional UPDATE itself"
     )
     store.dispose()

@@ -7,6 +7,7 @@ after commit, until the parent kills it with SIGKILL.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -43,6 +44,7 @@ def decider(
     store = open_store(url, migrate=False)
     wf = Workflow(store, config=APPROVERS)
     by = Actor("cli", approver)
+    lost_in_update = _count_logs("bot.workflow.service", "conditional update lost")
     try:
         for sid in ids:
             barrier.wait(timeout=60)
@@ -55,8 +57,29 @@ def decider(
                 results.put((sid, approver, "lost", exc.decided_by, at))
             except Exception as exc:  # reported to the parent, which fails the test
                 results.put((sid, approver, "error", repr(exc), None))
+        # How often the loser got past the pre-check and was stopped by the UPDATE itself.
+        results.put(("__stats__", approver, "stats", str(lost_in_update.count), None))
     finally:
         store.dispose()
+
+
+class _Counter(logging.Handler):
+    def __init__(self, needle: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.needle = needle
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.count += 1
+
+
+def _count_logs(logger: str, needle: str) -> _Counter:
+    handler = _Counter(needle)
+    log = logging.getLogger(logger)
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    return handler
 
 
 def crash_worker(url: str, run: int) -> None:
