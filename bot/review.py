@@ -35,7 +35,7 @@ def review_rules(draft: Draft, *, config: Config, policy: Policy | None = None) 
     prepared = prepare(text)
     ctx = Context(prepared=prepared, channel=channel, org=config.organisation, vocab=policy.vocab)
     findings: list[Finding] = []
-    for rule in policy.rules:
+    for rule in policy.candidates(ctx):
         for hit in rule.run(ctx):
             if hit.start is None or hit.end is None:
                 start = end = None

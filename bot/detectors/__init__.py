@@ -3,6 +3,6 @@
 ``DETECTORS`` is the closed set of names a ``kind: detector`` rule may use.
 """
 
-from bot.detectors.pii import DETECTORS, Detection
+from bot.detectors.pii import DETECTORS, PRECONDITIONS, Detection
 
-__all__ = ["DETECTORS", "Detection"]
+__all__ = ["DETECTORS", "PRECONDITIONS", "Detection"]

@@ -67,10 +67,13 @@ def _own_domain(domain: str, org: Organisation) -> bool:
 
 def find_emails(text: str, org: Organisation) -> list[Detection]:
     """Email addresses that are not the organisation's public mailboxes."""
-    if "@" not in text:
-        return []
+    at = text.find("@")
+    if at < 1:
+        at = text.find("@", 1) if at == 0 else -1
+        if at < 1:
+            return []
     out: list[Detection] = []
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text, max(0, at - 64)):
         address = m.group(0).rstrip(".").lower()
         local, _, domain = address.partition("@")
         end = m.start() + len(address)
@@ -109,8 +112,24 @@ def _configured_numbers(phones: tuple[str, ...]) -> frozenset[str]:
     return frozenset(out)
 
 
+_SEVEN_DIGITS = re.compile(r"\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d")
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def _digits(s: str) -> int:
-    return sum(c.isdigit() for c in s)
+    """How many ASCII digits ``s`` has: ten C-level counts, no per-character Python loop."""
+    return sum(map(s.count, "0123456789"))
+
+
+_PHONE_WORDS = re.compile(
+    r"(?:tel|phone|call|ring|mobile|mob|fax|text|whatsapp|contact|number|desk|office|cell|landline)\W{0,3}(?:\w+\W+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def _phone_context(text: str, start: int, digits: int) -> bool:
+    """An unrecognised number counts when it is long, or introduced as a phone number."""
+    return digits >= 9 or _PHONE_WORDS.search(text[max(0, start - 30) : start]) is not None
 
 
 def find_phones(text: str, org: Organisation) -> list[Detection]:
@@ -120,8 +139,8 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
     number, possibly the organisation's own switchboard), ``international``,
     ``unverified`` (looks like a phone number but no numbering plan accepts it).
     """
-    if _digits(text) < 7:
-        return []
+    if _digits(text) < 7 or _SEVEN_DIGITS.search(text) is None:
+        return []  # PhoneNumberMatcher is slow; most drafts have no phone-like digit run
     allowed = _configured_numbers(tuple(org.phones))
     out: list[Detection] = []
     taken: list[tuple[int, int]] = []
@@ -133,9 +152,20 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
             continue
         national = phonenumbers.national_significant_number(num)
         if num.country_code == 44:
-            if ("0" + national).startswith(_PUBLIC_PREFIXES) or national.startswith(_PUBLIC_PREFIXES):
-                continue
+            valid = phonenumbers.is_valid_number(num)
             kind = phonenumbers.number_type(num)
+            if valid and (
+                ("0" + national).startswith(_PUBLIC_PREFIXES)
+                or kind
+                in (
+                    phonenumbers.PhoneNumberType.TOLL_FREE,
+                    phonenumbers.PhoneNumberType.UAN,
+                    phonenumbers.PhoneNumberType.SHARED_COST,
+                )
+            ):
+                continue  # 03/080/084x numbers are what organisations publish
+            if national in ("111", "999", "101", "112", "116123"):
+                continue
             if kind in (
                 phonenumbers.PhoneNumberType.MOBILE,
                 phonenumbers.PhoneNumberType.PAGER,
@@ -143,17 +173,12 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
             ) or (national.startswith("7") and len(national) == 10):
                 # 07... is a mobile or personal number even in Ofcom's drama ranges.
                 label = "mobile"
-            elif kind in (
-                phonenumbers.PhoneNumberType.TOLL_FREE,
-                phonenumbers.PhoneNumberType.UAN,
-                phonenumbers.PhoneNumberType.SHARED_COST,
-                phonenumbers.PhoneNumberType.PREMIUM_RATE,
-            ):
-                continue
-            elif phonenumbers.is_valid_number(num):
+            elif valid:
                 label = "landline"
             else:
                 label = "unverified"
+                if not _phone_context(text, match.start, _digits(match.raw_string)):
+                    continue
         else:
             label = "international"
         out.append(Detection(match.start, match.end, label))
@@ -164,7 +189,7 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
         n = _digits(raw)
         if n < 7 or n > 15 or _DATEISH.match(raw.strip()):
             continue
-        if re.sub(r"\D", "", raw) in allowed:
+        if re.sub(r"\D", "", raw) in allowed or not _phone_context(text, m.start(), n):
             continue
         out.append(Detection(m.start(), m.end(), "unverified"))
     return out
@@ -177,6 +202,8 @@ _NHS = re.compile(r"(?<![\w-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w-])")
 
 def find_nhs_numbers(text: str, org: Organisation) -> list[Detection]:
     """Ten digits (3-3-4) whose mod-11 check digit is right."""
+    if _digits(text) < 10:
+        return []
     out = []
     for m in _NHS.finditer(text):
         digits = "".join(m.groups())
@@ -197,6 +224,8 @@ _NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 def find_ninos(text: str, org: Organisation) -> list[Detection]:
     """National Insurance numbers: two letters with HMRC's prefix rules, six digits, A-D."""
+    if _digits(text) < 6:
+        return []
     out = []
     for m in _NINO.finditer(text):
         prefix = m.group(1).upper()
@@ -212,7 +241,9 @@ _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 
 
 def find_cards(text: str, org: Organisation) -> list[Detection]:
-    """13-19 digit card numbers that pass the Luhn check and a known issuer prefix."""
+    """13-19 digit card numbers that pass the Luhn check."""
+    if _digits(text) < 13:
+        return []
     out = []
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
@@ -230,29 +261,41 @@ _ACCOUNT = re.compile(r"(?<!\d)\d{8}(?!\d)|(?<!\d)\d{4}[ -]\d{4}(?!\d)")
 _BANK_WORDS = re.compile(r"\b(?:sort[\s-]?code|account|acct|a/c|bank)\b", re.IGNORECASE)
 
 
+_ACCOUNT_NUMBER = re.compile(
+    r"\b(?:bank\s+)?(?:account|acct|a/c)\s*(?:number|no\.?|num|#)\s*(?:is\s*)?[:\-]?\s*\d{8}(?!\d)",
+    re.IGNORECASE,
+)
+
+
 def find_bank_details(text: str, org: Organisation) -> list[Detection]:
-    """A UK sort code with an 8-digit account number nearby, or bank words beside them."""
-    if _BANK_WORDS.search(text) is None:
+    """A UK sort code with an account number nearby, or an account number given as such."""
+    if _digits(text) < 8 or _BANK_WORDS.search(text) is None:
         return []
-    out = []
+    out = [Detection(m.start(), m.end(), "bank_account") for m in _ACCOUNT_NUMBER.finditer(text)]
+    if _digits(text) < 14:
+        return out
     for sc in _SORT_CODE.finditer(text):
         if sc.group(1) is None and "sort" not in text.lower():
             continue
         window = text[sc.end() : sc.end() + 60]
         acc = _ACCOUNT.search(window)
-        if acc:
+        if acc and not any(d.start <= sc.start() < d.end for d in out):
             out.append(Detection(sc.start(), sc.end() + acc.end(), "bank_account"))
     return out
 
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]{4}){2,7}(?:\s?[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
+)
 
 
 def find_ibans(text: str, org: Organisation) -> list[Detection]:
     """International bank account numbers with a valid checksum."""
+    if _digits(text) < 8:
+        return []
     out = []
     for m in _IBAN.finditer(text):
-        if _iban.is_valid(m.group(0)):
+        if _iban.is_valid(m.group(0).upper()):
             out.append(Detection(m.start(), m.end(), "iban"))
     return out
 
@@ -265,14 +308,27 @@ _DATE = (
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2})"
 )
 _DOB = re.compile(
-    r"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|born(?:\s+on)?|birthday(?:\s+is)?|b\.)\s*[:\-]?\s*(?:is\s+|on\s+)?(" + _DATE + r")",
+    r"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birthday(?:\s+is)?|born(?=\s*:?\s*\d{1,2}[/.-]))\s*[:\-]?\s*(?:is\s+|on\s+)?(" + _DATE + r")",
     re.IGNORECASE,
 )
+# "was born on 5 July 1948": often history, sometimes a person's birthday.
+_BORN = re.compile(r"\bborn\s+(?:on\s+)?(" + _DATE + r")", re.IGNORECASE)
+
+
+_DOB_HINT = re.compile(r"d\.?o\.?b|birth|born|b\.", re.IGNORECASE)
 
 
 def find_dates_of_birth(text: str, org: Organisation) -> list[Detection]:
     """A date given as someone's date of birth (a bare date is not personal)."""
-    return [Detection(m.start(), m.end(), "date_of_birth") for m in _DOB.finditer(text)]
+    if _digits(text) < 2 or _DOB_HINT.search(text) is None:
+        return []
+    out = [Detection(m.start(), m.end(), "date_of_birth") for m in _DOB.finditer(text)]
+    out += [
+        Detection(m.start(), m.end(), "born")
+        for m in _BORN.finditer(text)
+        if not any(d.start <= m.start() < d.end for d in out)
+    ]
+    return out
 
 
 # ---------------------------------------------------------------- postcodes and addresses
@@ -287,14 +343,21 @@ _STREET = re.compile(
 )
 
 
+_STREET_HINT = re.compile(
+    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Grove|Gardens|Gdns|Terrace|Court|Ct|Square|Sq|Hill|Row|Walk|Mews|Park|View|Rise|Green|Parade|Boulevard|Blvd|Highway|Hwy|Circle|Trail|Loop|Plaza|Parkway|Pkwy|Estate)\b"
+)
+
+
 def find_postcodes(text: str, org: Organisation) -> list[Detection]:
     """Full UK postcodes (upper-case, the official format)."""
+    if _digits(text) < 2:
+        return []
     return [Detection(m.start(), m.end(), "postcode") for m in _POSTCODE.finditer(text)]
 
 
 def find_street_addresses(text: str, org: Organisation) -> list[Detection]:
     """A house number and a street name: someone's address, or a venue's."""
-    if not any(c.isdigit() for c in text):
+    if _digits(text) == 0 or _STREET_HINT.search(text) is None:
         return []
     return [Detection(m.start(), m.end(), "street_address") for m in _STREET.finditer(text)]
 
@@ -302,28 +365,29 @@ def find_street_addresses(text: str, org: Organisation) -> list[Detection]:
 # ---------------------------------------------------------------- credentials
 
 _CREDENTIAL = re.compile(
-    r"\b(?:(?:wi-?fi|network|staff|admin|login|account|system|email|door|gate|key\s*safe|keysafe|alarm|entry|access|safe)\s+)?"
+    r"\b(?:(?:wi-?fi|network|staff|admin|login|account|system|email|door|gate|key\s*safe|keysafe|alarm|entry|access|safe|lock|locker|padlock|building)\s+)?"
     r"(?:password|passcode|passwd|pass\s*word|pin(?:\s*(?:code|number))?|code|passphrase|combination|login)"
-    r"(?:\s+for\s+(?:the\s+)?[\w\s-]{1,30}?)?\s*(?:is|:|=|-|was|will\s+be)\s*['\"]?([^\s'\",]{3,40})",
+    r"(?:\s+(?:for|to|on)\s+(?:the\s+)?[\w\s'\u2019-]{1,40}?)?\s*(?:is|:|=|-|was|will\s+be|has\s+changed\s+to|changed\s+to)\s*(?:now\s+|still\s+|currently\s+)?['\"]?([^\s'\",]{3,40})",
     re.IGNORECASE,
 )
-_CREDENTIAL_WORDS = re.compile(r"(?:password|passcode|passwd|pin|code|combination|login)", re.IGNORECASE)
+_CREDENTIAL_WORDS = re.compile(r"\b(?:password|passcode|passwd|pin|code|combination|login)", re.IGNORECASE)
 
 
 def find_credentials(text: str, org: Organisation) -> list[Detection]:
     """Passwords, PINs and door codes given with their value."""
-    if _CREDENTIAL_WORDS.search(text) is None:
+    if _CREDENTIAL_WORDS.search(text) is None or len(text) < 8:
         return []
     out = []
     for m in _CREDENTIAL.finditer(text):
         value = m.group(1)
         head = text[m.start() : m.start(1)].lower()
         bare_code = "code" in head and not any(
-            w in head for w in ("door", "gate", "key", "alarm", "entry", "access", "safe", "pin", "wi", "pass")
+            w in head
+            for w in ("door", "gate", "key", "alarm", "entry", "access", "safe", "pin", "wi", "pass", "lock", "building")
         )
         if bare_code:
             continue  # "use code SAM10" is a discount code, not a secret
-        if value.lower() in {"the", "a", "an", "your", "my", "our", "not", "required", "needed", "reset"}:
+        if value.lower().rstrip(".") in {"the", "a", "an", "your", "my", "our", "not", "required", "needed", "reset", "changing", "changed", "expired", "secure", "private"}:
             continue
         if not any(c.isdigit() for c in value) and "pass" not in head and "login" not in head:
             continue
@@ -335,6 +399,25 @@ def find_addresses(text: str, org: Organisation) -> list[Detection]:
     """Street addresses and postcodes together (an address written either way)."""
     found = find_street_addresses(text, org) + find_postcodes(text, org)
     return sorted(found, key=lambda d: d.start)
+
+
+#: Cheap preconditions per detector: (minimum ASCII digits, words of which one must appear).
+#: Checked by the rule engine before calling the detector at all: most drafts
+#: have no digits and no '@', and pay nothing for personal-data detection.
+PRECONDITIONS: dict[str, tuple[int, frozenset[str] | None]] = {
+    "email": (0, None),
+    "phone": (7, None),
+    "nhs_number": (10, None),
+    "nino": (6, None),
+    "payment_card": (13, None),
+    "bank_account": (8, None),
+    "iban": (8, None),
+    "date_of_birth": (2, frozenset({"dob", "d", "birth", "born", "birthday", "b"})),
+    "postcode": (2, None),
+    "street_address": (1, None),
+    "address": (1, None),
+    "credential": (0, frozenset({"password", "passcode", "passwd", "pin", "code", "combination", "login", "passphrase", "passwords", "codes", "pins"})),
+}
 
 
 #: The closed set of detectors rules may name (``kind: detector``).

@@ -29,7 +29,7 @@ import yaml
 from bot.config import PROFILES, Config
 from bot.errors import PolicyError
 from bot.policy.kinds import KINDS
-from bot.policy.model import Rule, build_matcher
+from bot.policy.model import Context, Rule, build_matcher
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
 
@@ -85,6 +85,40 @@ class Policy:
     directory: Path
     sections: dict[str, Section] = field(default_factory=dict)
     vocab: dict[str, list[str]] = field(default_factory=dict)
+    _by_word: dict[str, list[int]] = field(default_factory=dict)
+    _by_substring: dict[str, list[int]] = field(default_factory=dict)
+    _always: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Index rules by their gate's anchor words (see :meth:`candidates`)."""
+        self._by_word, self._by_substring, self._always = {}, {}, []
+        for i, rule in enumerate(self.rules):
+            gate = rule.gate()
+            if gate is None or gate.anchors is None:
+                self._always.append(i)
+                continue
+            for word in gate.anchors:
+                self._by_word.setdefault(word, []).append(i)
+            for sub in gate.substring_list:
+                self._by_substring.setdefault(sub, []).append(i)
+
+
+    def candidates(self, ctx: Context) -> list[Rule]:
+        """The rules that can possibly fire on this draft, in policy order."""
+        picked = set(self._always)
+        by_word = self._by_word
+        for w in ctx.words:
+            hit = by_word.get(w)
+            if hit is not None:
+                picked.update(hit)
+        lower = ctx.lower
+        for sub, idx in self._by_substring.items():
+            if sub in lower:  # a C-level scan per anchor beats one big regex here
+                picked.update(idx)
+        return [self.rules[i] for i in sorted(picked)]
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -287,6 +321,9 @@ def _apply_overrides(rules: list[Rule], overrides: dict[str, str], source: str) 
 
 def load_policy(config: Config, *, directory: Path | None = None) -> Policy:
     """Load the policy for ``config`` (cached: loading happens once per process)."""
+    hit = _BY_CONFIG.get(id(config))
+    if hit is not None and directory is None and hit[0] is config and hit[1] == config.profile:
+        return hit[2]
     d = (directory or config.policy_dir or default_policy_dir()).resolve()
     org = config.organisation
     key = json.dumps(
@@ -298,7 +335,16 @@ def load_policy(config: Config, *, directory: Path | None = None) -> Policy:
         },
         sort_keys=True,
     )
-    return _load_cached(key, d, config)
+    policy = _load_cached(key, d, config)
+    if directory is None:
+        if len(_BY_CONFIG) > 64:
+            _BY_CONFIG.clear()
+        _BY_CONFIG[id(config)] = (config, config.profile, policy)
+    return policy
+
+
+#: Fast path for the hot loop: the same Config object asks again and again.
+_BY_CONFIG: dict[int, tuple[Config, str, Policy]] = {}
 
 
 _CACHE: dict[str, Policy] = {}
@@ -317,6 +363,7 @@ def _load_cached(key: str, directory: Path, config: Config) -> Policy:
 def clear_cache() -> None:
     """Forget loaded policies (tests and `policy lint` after edits)."""
     _CACHE.clear()
+    _BY_CONFIG.clear()
 
 
 def _load(directory: Path, config: Config) -> Policy:

@@ -41,6 +41,7 @@ class Context:
     _lower: str | None = None
     _words: set[str] | None = None
     _word_starts: list[int] | None = None
+    _digits: int | None = None
     detections: dict[str, Any] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
 
@@ -55,6 +56,13 @@ class Context:
         return self._lower
 
     @property
+    def digits(self) -> int:
+        """How many ASCII digits the draft has (detectors' cheapest precondition)."""
+        if self._digits is None:
+            self._digits = sum(map(self.prepared.text.count, "0123456789"))
+        return self._digits
+
+    @property
     def words(self) -> set[str]:
         """Lower-cased word tokens, for rule prefiltering."""
         if self._words is None:
@@ -63,26 +71,44 @@ class Context:
         return self._words
 
     def _index_words(self) -> None:
-        starts: list[int] = []
-        words: set[str] = set()
-        for m in WORD_RE.finditer(self.lower):
-            starts.append(m.start())
-            w = m.group(0)
-            words.add(w)
-            if "'" in w:
-                words.add(w.split("'", 1)[0])
+        words = set(WORD_RE.findall(self.lower))
+        for w in [w for w in words if "'" in w]:
+            words.add(w.split("'", 1)[0])
         self._words = words
-        self._word_starts = starts
 
     def word_index(self, pos: int) -> int:
         """Index of the word at or before character ``pos``."""
         if self._word_starts is None:
-            self._index_words()
-        assert self._word_starts is not None
+            self._word_starts = [m.start() for m in WORD_RE.finditer(self.lower)]
         return bisect_right(self._word_starts, pos) - 1
 
 
 # ------------------------------------------------------------------ term compilation
+
+
+def term_atoms(term: str) -> list[str]:
+    """Split a lexicon term into regex atoms (see :func:`term_regex`)."""
+    t = term.strip()
+    if not t:
+        raise ValueError("empty term")
+    atoms: list[str] = []
+    i = 0
+    while i < len(t):
+        ch = t[i]
+        if ch == "*":
+            atoms.append(r"\w*")
+        elif ch in " -":
+            while i + 1 < len(t) and t[i + 1] in " -":
+                i += 1
+            atoms.append(r"[\s\-]+")
+        elif ch == "'":
+            atoms.append("'?")
+        else:
+            atoms.append(re.escape(ch))
+        i += 1
+    if t[-1].isalnum() or t[-1] in "*'":
+        atoms.append(r"(?!\w)")
+    return atoms
 
 
 def term_regex(term: str) -> str:
@@ -95,38 +121,58 @@ def term_regex(term: str) -> str:
     ``#ad`` works too.
     """
     t = term.strip()
-    if not t:
-        raise ValueError("empty term")
-    out: list[str] = []
-    i = 0
-    while i < len(t):
-        ch = t[i]
-        if ch == "*":
-            out.append(r"\w*")
-        elif ch in " -":
-            while i + 1 < len(t) and t[i + 1] in " -":
-                i += 1
-            out.append(r"[\s\-]+")
-        elif ch == "'":
-            out.append("'?")
-        elif ch == "#":
-            out.append("#")
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    body = "".join(out)
-    head = r"(?<![\w'])" if (t[0].isalnum() or t[0] == "*") else r"(?<![\w#])"
-    tail = r"(?![\w])" if (t[-1].isalnum() or t[-1] in "*'") else ""
-    return head + body + tail
+    head = r"(?<![\w'])" if (t[:1].isalnum() or t[:1] == "*") else r"(?<![\w#])"
+    return head + "".join(term_atoms(term))
 
 
-def term_anchor(term: str) -> str | None:
-    """The longest literal word of a term, lower-cased; None if every word is a wildcard."""
+_END = ""  # trie key marking the end of a term
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    """Emit a regex for a trie of atoms: shared prefixes are matched once."""
+    ends = _END in node
+    branches = [atom + _trie_regex(child) for atom, child in node.items() if atom != _END]
+    if not branches:
+        return ""
+    # Longer continuations first so the regex prefers the longest term.
+    branches.sort(key=len, reverse=True)
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends:
+        return "(?:" + body + ")?"
+    return body
+
+
+def terms_regex(terms: Iterable[str]) -> str:
+    """One regex for many terms, built as a trie so matching stays fast.
+
+    A plain alternation makes the regex engine try every term at every
+    position; the trie shares prefixes, so a 200-term list costs little
+    more than a 20-term one.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for term in terms:
+        t = term.strip()
+        head = r"(?<![\w'])" if (t[:1].isalnum() or t[:1] == "*") else r"(?<![\w#])"
+        node = groups.setdefault(head, {})
+        for atom in term_atoms(t):
+            node = node.setdefault(atom, {})
+        node[_END] = {}
+    parts = [head + _trie_regex(node) for head, node in groups.items()]
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def term_anchor(term: str) -> tuple[str, str]:
+    """A cheap test that must pass for ``term`` to match: ``("word", w)`` or ``("sub", s)``.
+
+    The longest whole literal word is best (a set lookup per draft); a term
+    with no such word (``fuck*``, ``/s``, ``a&e``) falls back to its longest
+    literal chunk, tested as a substring of the lower-cased draft.
+    """
     best: str | None = None
     for part in re.split(r"[\s\-]+", term.lower()):
         if "*" in part or not part:
             continue
-        m = WORD_RE.fullmatch(part.replace("#", ""))
+        m = WORD_RE.fullmatch(part)
         if not m:
             continue
         word = m.group(0)
@@ -134,7 +180,10 @@ def term_anchor(term: str) -> str | None:
             word = word.split("'", 1)[0]
         if best is None or len(word) > len(best):
             best = word
-    return best
+    if best is not None:
+        return ("word", best)
+    chunks = [c for c in re.split(r"[\s\-*']+", term.lower()) if c]
+    return ("sub", max(chunks, key=len) if chunks else term.lower())
 
 
 # ------------------------------------------------------------------ matchers
@@ -150,28 +199,58 @@ class Matcher:
     detector: str | None = None
     labels: frozenset[str] | None = None
     anchors: frozenset[str] | None = None  # None: cannot prefilter, always run
+    substrings: re.Pattern[str] | None = None
+    substring_list: tuple[str, ...] = ()
 
     def find(self, ctx: Context) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
+        if self.detector is not None and not detector_may_match(ctx, self.detector):
+            if self.regex is None:
+                return spans
+            detector_ok = False
+        else:
+            detector_ok = True
         if self.regex is not None:
             spans.extend(m.span() for m in self.regex.finditer(ctx.text))
-        if self.detector is not None:
+        if self.detector is not None and detector_ok:
             for d in run_detector(ctx, self.detector):
                 if self.labels is None or d.label in self.labels:
                     spans.append((d.start, d.end))
         return spans
 
     def may_match(self, ctx: Context) -> bool:
-        return self.anchors is None or not self.anchors.isdisjoint(ctx.words)
+        if self.anchors is None:
+            return True
+        if not self.anchors.isdisjoint(ctx.words):
+            return True
+        return self.substrings is not None and self.substrings.search(ctx.lower) is not None
+
+
+def detector_may_match(ctx: Context, name: str) -> bool:
+    """Check a detector's cheap preconditions (digits, '@', trigger words)."""
+    from bot.detectors import PRECONDITIONS
+
+    min_digits, words = PRECONDITIONS.get(name, (0, None))
+    if min_digits and ctx.digits < min_digits:
+        return False
+    if name == "email" and "@" not in ctx.text:
+        return False
+    return words is None or not words.isdisjoint(ctx.words)
 
 
 def run_detector(ctx: Context, name: str) -> list[Any]:
     """Run a detector once per draft and cache its detections on the context."""
     cached = ctx.detections.get(name)
     if cached is None:
-        from bot.detectors import DETECTORS
+        if name == "address":  # the union of two cached detectors
+            cached = sorted(
+                run_detector(ctx, "street_address") + run_detector(ctx, "postcode"),
+                key=lambda d: d.start,
+            )
+        else:
+            from bot.detectors import DETECTORS
 
-        cached = DETECTORS[name](ctx.text, ctx.org)
+            cached = DETECTORS[name](ctx.text, ctx.org)
         ctx.detections[name] = cached
     return cached  # type: ignore[no-any-return]
 
@@ -185,6 +264,7 @@ def build_matcher(
     flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
     parts: list[str] = []
     anchors: set[str] | None = set()
+    substrings: set[str] = set()
     terms: list[str] = list(_as_list(spec.get("terms"), "terms", where))
     for name in _as_list(spec.get("vocab"), "vocab", where):
         if name not in vocab:
@@ -192,16 +272,14 @@ def build_matcher(
                 f"{where('vocab')}: unknown vocabulary {name!r}; known: {', '.join(sorted(vocab))}"
             )
         terms.extend(vocab[name])
+    if any(not str(t).strip() for t in terms):
+        raise PolicyError(f"{where('terms')}: empty term")
+    if terms:
+        parts.append(terms_regex(str(t) for t in terms))
     for term in terms:
-        try:
-            parts.append(term_regex(str(term)))
-        except ValueError:
-            raise PolicyError(f"{where('terms')}: empty term") from None
-        a = term_anchor(str(term))
-        if a is None or anchors is None:
-            anchors = None
-        else:
-            anchors.add(a)
+        kind, value = term_anchor(str(term))
+        if anchors is not None:
+            (anchors if kind == "word" else substrings).add(value)
     patterns = _as_list(spec.get("patterns"), "patterns", where)
     for p in patterns:
         try:
@@ -223,14 +301,16 @@ def build_matcher(
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
     regex = None
     if parts:
-        # Longest alternatives first so "lost a baby" beats "lost".
-        parts.sort(key=len, reverse=True)
-        regex = re.compile("|".join(parts), flags)
+        regex = re.compile(parts[0] if len(parts) == 1 else "|".join(parts), flags)
     return Matcher(
         regex=regex,
         detector=detector,
         labels=frozenset(_as_list(labels, "labels", where)) if labels else None,
         anchors=frozenset(anchors) if anchors is not None else None,
+        substrings=re.compile("|".join(re.escape(x) for x in sorted(substrings, key=len, reverse=True)))
+        if substrings
+        else None,
+        substring_list=tuple(sorted(substrings)),
     )
 
 
@@ -277,6 +357,14 @@ class Rule:
     def may_apply(self, ctx: Context) -> bool:
         """Cheap prefilter; default: always run."""
         return True
+
+    def gate(self) -> Matcher | None:
+        """The matcher whose anchors must be present for this rule to fire (None: always run).
+
+        The policy builds one word index over all gates so that a draft only
+        visits the rules whose anchor words it contains.
+        """
+        return None
 
     def check(self, ctx: Context) -> list[Hit]:
         raise NotImplementedError

@@ -56,6 +56,9 @@ class ContextRule(Rule):
             raise PolicyError(f"{where('quote')}: 'quote' must be 'both' or 'target'")
         self.quote_both = quote == "both"
 
+    def gate(self) -> Matcher | None:
+        return self.target
+
     def may_apply(self, ctx: Context) -> bool:
         assert self.target is not None and self.near is not None
         return self.target.may_match(ctx) and self.near.may_match(ctx)

@@ -27,6 +27,9 @@ class LexiconRule(Rule):
         sub = {k: spec[k] for k in self.FIELDS if k in spec}
         self.matcher = build_matcher(sub, vocab, where)
 
+    def gate(self) -> Matcher | None:
+        return self.matcher
+
     def may_apply(self, ctx: Context) -> bool:
         assert self.matcher is not None
         return self.matcher.may_match(ctx)

@@ -38,12 +38,19 @@ DEFAULT_LIMITS = {
 }
 
 
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _shouting(ctx: Context, rule: MetricRule) -> list[Hit]:
+    if sum(map(ctx.text.count, _UPPER)) < 4 * (rule.max_value + 1):
+        return []  # too few capitals to shout
     words = _CAPS_WORD.findall(ctx.text)
+    if not words:
+        return []
     letters = sum(c.isalpha() for c in ctx.text)
     upper = sum(c.isupper() for c in ctx.text)
     ratio = upper / letters if letters else 0.0
-    if len(words) >= rule.max_value or (letters >= 20 and ratio > 0.7):
+    if len(words) > rule.max_value or (letters >= 20 and ratio > 0.7):
         first = _CAPS_WORD.search(ctx.text)
         return [Hit(first.start(), first.end())] if first else [Hit(None, None)]
     return []
@@ -66,7 +73,12 @@ def _hashtag_count(ctx: Context, rule: MetricRule) -> list[Hit]:
     return []
 
 
+_URL_HINT = re.compile(r"https?:|www\.|\.(?:com|org|uk|ly|gl|io|co|net|gov|me|gd|at|cc|in)\b", re.IGNORECASE)
+
+
 def _link_only(ctx: Context, rule: MetricRule) -> list[Hit]:
+    if len(ctx.text.split()) > rule.max_value + 6 or _URL_HINT.search(ctx.text) is None:
+        return []
     urls = list(_URL.finditer(ctx.text))
     if not urls:
         return []
@@ -83,14 +95,42 @@ def _length(ctx: Context, rule: MetricRule) -> list[Hit]:
     return [Hit(min(limit, len(ctx.text)), len(ctx.text))]
 
 
+def _segments(word: str, lexicon: frozenset[str], most: int = 4) -> int:
+    """Fewest known words (2+ letters each) that spell ``word``; 0 if none within ``most``."""
+    n = len(word)
+    best = [0] + [most + 1] * n
+    for end in range(2, n + 1):
+        for start in range(max(0, end - 20), end - 1):
+            if best[start] < most and word[start:end] in lexicon:
+                best[end] = min(best[end], best[start] + 1)
+    return best[n] if best[n] <= most else 0
+
+
+def _word_list() -> frozenset[str]:
+    from bot.detectors.offensive import load_model
+
+    return load_model().tokenizer.lexicon
+
+
 def _hashtag_case(ctx: Context, rule: MetricRule) -> list[Hit]:
+    """All-lowercase hashtags made of several words (#worldkindnessday).
+
+    A tag counts as several words when it is not itself a known word but
+    splits into 2-4 known words; very long lowercase tags always count.
+    """
     if "#" not in ctx.text:
         return []
     hits = []
+    lexicon: frozenset[str] | None = None
     for m in _HASHTAG.finditer(ctx.text):
         tag = m.group(1)
-        if len(tag) >= rule.max_value and tag.islower():
-            hits.append(Hit(m.start(), m.end()))
+        if len(tag) < rule.max_value or not tag.islower() or not tag.isalpha():
+            continue
+        if len(tag) < 16:
+            lexicon = lexicon or _word_list()
+            if tag in lexicon or _segments(tag, lexicon) < 2:
+                continue
+        hits.append(Hit(m.start(), m.end()))
     return hits
 
 

@@ -1,12 +1,14 @@
 """``kind: pattern`` — regular expressions, optionally gated by trigger words.
 
 For shapes a word list cannot express (``tinyurl.com/...``, ``use code SAM10``).
-``triggers`` lists words one of which must appear for the regex to run, which
-keeps the hot path fast; without it the pattern runs on every draft.
+``triggers`` lists words (or literal fragments such as ``bit.ly/``) one of
+which must appear for the regex to run, which keeps the hot path fast;
+without it the pattern runs on every draft.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,7 @@ class PatternRule(Rule):
     FIELDS = ("patterns", "case_sensitive", "triggers")
 
     matcher: Matcher | None = None
-    triggers: frozenset[str] | None = None
+    trigger_gate: Matcher | None = None
 
     def configure(
         self, spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
@@ -34,10 +36,19 @@ class PatternRule(Rule):
         if trig is not None:
             if not isinstance(trig, list) or not trig:
                 raise PolicyError(f"{where('triggers')}: 'triggers' must be a list of words")
-            self.triggers = frozenset(str(t).lower() for t in trig)
+            words = {str(t).lower() for t in trig if re.fullmatch(r"[a-z0-9]+", str(t).lower())}
+            subs = sorted({str(t).lower() for t in trig} - words, key=len, reverse=True)
+            self.trigger_gate = Matcher(
+                anchors=frozenset(words),
+                substrings=re.compile("|".join(map(re.escape, subs))) if subs else None,
+                substring_list=tuple(subs),
+            )
+
+    def gate(self) -> Matcher | None:
+        return self.trigger_gate
 
     def may_apply(self, ctx: Context) -> bool:
-        return self.triggers is None or not self.triggers.isdisjoint(ctx.words)
+        return self.trigger_gate is None or self.trigger_gate.may_match(ctx)
 
     def check(self, ctx: Context) -> list[Hit]:
         assert self.matcher is not None
