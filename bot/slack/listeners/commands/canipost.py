@@ -30,6 +30,7 @@ from bot.slack.flows import (
     check,
     follow_up,
     later,
+    report_error,
     send_to_response_url,
 )
 from bot.slack.services import Services
@@ -52,7 +53,18 @@ def split_network(text: str) -> tuple[str, str]:
 
 
 def handle_canipost(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    services: Services = context["canipost"]
+    try:
+        _handle(ack, body, client, context["canipost"])
+    except Exception as exc:
+        if ack.response is not None:
+            raise  # already acknowledged: the app's error handler answers via response_url
+        # Not yet acknowledged: the apology (with its reference) is the acknowledgement.
+        report_error(
+            exc, what="slack /canipost", tell=lambda m: ack(response_type="ephemeral", **m)
+        )
+
+
+def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     text = to_plain(body.get("text") or "").strip()
     first = text.split(maxsplit=1)[0].lower() if text else ""
     if not text:
