@@ -9,6 +9,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from slack_harness import (
+    APPROVER,
+    APPROVER2,
+    APPROVERS_CHANNEL,
+    AUTHOR,
+    BLOCKED,
+    RISKY,
+    SAFE,
+    SECRET,
+    STRANGER,
+    Slack,
+    all_text,
+    button_value,
+)
 
 from bot.slack.blocks import (
     ACTION_APPROVE,
@@ -35,20 +49,6 @@ from bot.slack.blocks import (
 )
 from bot.slack.testing import action_ids, command_body, shortcut_body, signed_headers
 from bot.verdict import Draft, Finding, Severity, Verdict
-from tests.slack.conftest import (
-    APPROVER,
-    APPROVER2,
-    APPROVERS_CHANNEL,
-    AUTHOR,
-    BLOCKED,
-    RISKY,
-    SAFE,
-    SECRET,
-    STRANGER,
-    Slack,
-    all_text,
-    button_value,
-)
 
 # ---------------------------------------------------------------------- helpers
 
