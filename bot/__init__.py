@@ -13,6 +13,9 @@ from bot.config import Config, load_config
 from bot.errors import CanipostError, ConfigError, InputError, PolicyError, WorkflowError
 from bot.verdict import CATEGORIES, CHANNELS, Draft, Finding, Severity, Verdict
 
+# Imported eagerly: the submodule ``bot.review`` would otherwise shadow the function.
+from bot.review import review  # noqa: E402  (after the types it uses)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -33,11 +36,3 @@ __all__ = [
     "review",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # review pulls in the policy engine; import it lazily so `import bot` stays cheap.
-    if name == "review":
-        from bot.review import review
-
-        return review
-    raise AttributeError(name)

@@ -192,7 +192,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             ),
             llm=dict(data.get("llm") or {}),
             workflow=dict(data.get("workflow") or {}),
-            overrides={str(k): str(v) for k, v in (data.get("overrides") or {}).items()},
+            overrides={
+                str(k): "off" if v is False else str(v)  # YAML reads a bare off as False
+                for k, v in (data.get("overrides") or {}).items()
+            },
             source=str(p),
         )
     extra = _str_list(os.environ.get("CANIPOST_APPROVERS", "").split(","))

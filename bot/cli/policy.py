@@ -38,6 +38,7 @@ def _lint(args: argparse.Namespace) -> int:
     counts = {}
     for profile in _profiles(args):
         policy = load_policy(base.with_profile(profile))
+        policy.compile_all()
         counts[profile] = len(policy.rules)
     if args.json:
         print(json.dumps({"ok": True, "rules": counts}))

@@ -106,6 +106,12 @@ class Policy:
                 self._by_substring.setdefault(sub, []).append(i)
 
 
+    def compile_all(self) -> None:
+        """Compile every rule's regexes now (lint, and servers before taking traffic)."""
+        for rule in self.rules:
+            for matcher in rule.matchers():
+                matcher.compile()
+
     def candidates(self, ctx: Context) -> list[Rule]:
         """The rules that can possibly fire on this draft, in policy order."""
         picked = set(self._always)
@@ -207,7 +213,12 @@ def _load_profile(directory: Path, profile: str) -> tuple[list[str], dict[str, s
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, dict):
         raise PolicyError(f"{path}:{line_of(lines, data, 'overrides')}: 'overrides' must be a mapping")
-    return [str(p) for p in packs], {str(k): str(v) for k, v in overrides.items()}, str(path)
+    return [str(p) for p in packs], _override_map(overrides), str(path)
+
+
+def _override_map(overrides: dict[Any, Any]) -> dict[str, str]:
+    """YAML reads a bare ``off`` as False; accept it as the word people meant."""
+    return {str(k): "off" if v is False else str(v) for k, v in overrides.items()}
 
 
 def _example_list(value: Any, where: str) -> list[tuple[str, str]]:

@@ -193,14 +193,31 @@ MATCHER_FIELDS = ("terms", "vocab", "patterns", "detector", "labels", "case_sens
 
 @dataclass(slots=True)
 class Matcher:
-    """Finds spans by terms, regex patterns or a detector: the building block of rules."""
+    """Finds spans by terms, regex patterns or a detector: the building block of rules.
 
-    regex: re.Pattern[str] | None = None
+    The regex is compiled on first use: compiling every lexicon's trie at
+    start-up would cost most of the start-up time, while a typical draft only
+    ever reaches a handful of rules.
+    """
+
+    source: str | None = None
+    flags: int = 0
     detector: str | None = None
     labels: frozenset[str] | None = None
     anchors: frozenset[str] | None = None  # None: cannot prefilter, always run
     substrings: re.Pattern[str] | None = None
     substring_list: tuple[str, ...] = ()
+    _regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        if self._regex is None and self.source is not None:
+            self._regex = re.compile(self.source, self.flags)
+        return self._regex
+
+    def compile(self) -> None:
+        """Compile now (``policy lint`` and servers warming up)."""
+        _ = self.regex
 
     def find(self, ctx: Context) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -210,8 +227,9 @@ class Matcher:
             detector_ok = False
         else:
             detector_ok = True
-        if self.regex is not None:
-            spans.extend(m.span() for m in self.regex.finditer(ctx.text))
+        regex = self.regex
+        if regex is not None:
+            spans.extend(m.span() for m in regex.finditer(ctx.text))
         if self.detector is not None and detector_ok:
             for d in run_detector(ctx, self.detector):
                 if self.labels is None or d.label in self.labels:
@@ -299,11 +317,9 @@ def build_matcher(
         anchors = None
     if not parts and detector is None:
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
-    regex = None
-    if parts:
-        regex = re.compile(parts[0] if len(parts) == 1 else "|".join(parts), flags)
     return Matcher(
-        regex=regex,
+        source=(parts[0] if len(parts) == 1 else "|".join(parts)) if parts else None,
+        flags=flags,
         detector=detector,
         labels=frozenset(_as_list(labels, "labels", where)) if labels else None,
         anchors=frozenset(anchors) if anchors is not None else None,
@@ -357,6 +373,16 @@ class Rule:
     def may_apply(self, ctx: Context) -> bool:
         """Cheap prefilter; default: always run."""
         return True
+
+    def matchers(self) -> list[Matcher]:
+        """Every matcher this rule holds (to compile them ahead of use)."""
+        out = []
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                value = getattr(self, name, None)
+                if isinstance(value, Matcher):
+                    out.append(value)
+        return out
 
     def gate(self) -> Matcher | None:
         """The matcher whose anchors must be present for this rule to fire (None: always run).

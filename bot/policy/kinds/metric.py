@@ -16,7 +16,11 @@ from typing import Any
 from bot.errors import PolicyError
 from bot.policy.model import Context, Hit, Rule
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|uk|ly|gl|io|co|net|gov|me|gd|at|cc|in)(?:/\S*)?", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|(?<![\w@.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|uk|ly|gl|io|co|net|gov|me|gd|at|cc|in)\b(?!@)(?:/\S*)?",
+    re.IGNORECASE,
+)
 _HASHTAG = re.compile(r"(?<![\w&])#([A-Za-z][A-Za-z0-9_]*)")
 _MENTION = re.compile(r"(?<![\w])@\w+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
