@@ -94,42 +94,67 @@ def strip_invisible(text: str) -> str:
     return _INVISIBLE_RE.sub("", text)
 
 
-def prepare(text: str) -> Prepared:
-    """Normalise ``text`` for matching, keeping a map back to the original."""
-    if text.isascii() and _SPACED.search(text) is None:
-        return Prepared(text, text)
-    out: list[str] = []
-    idx: list[int] = []
-    for i, ch in enumerate(text):
-        if ord(ch) < 128:
-            out.append(ch)
-            idx.append(i)
-            continue
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_FOLD: dict[str, str] = {}
+
+
+def _fold(ch: str) -> str:
+    """What one non-ASCII character becomes for matching ("" when invisible); memoised."""
+    rep = _FOLD.get(ch)
+    if rep is None:
         if _is_invisible(ch):
-            continue
-        rep = _CONFUSABLES.get(ch)
-        if rep is None:
-            rep = unicodedata.normalize("NFKC", ch)
+            rep = ""
+        else:
+            rep = _CONFUSABLES.get(ch) or unicodedata.normalize("NFKC", ch)
             if len(rep) == 1 and rep != ch:
                 rep = _CONFUSABLES.get(rep, rep)
-        for r in rep:
-            out.append(r)
-            idx.append(i)
-    norm = "".join(out)
+        if len(_FOLD) < 50_000:
+            _FOLD[ch] = rep
+    return rep
+
+
+def prepare(text: str) -> Prepared:
+    """Normalise ``text`` for matching, keeping a map back to the original."""
+    if text.isascii():
+        if _SPACED.search(text) is None:
+            return Prepared(text, text)
+        norm, idx = text, list(range(len(text)))
+    else:
+        pieces: list[str] = []
+        idx = []
+        pos = 0
+        changed = False
+        for m in _NON_ASCII.finditer(text):
+            start, end = m.span()
+            pieces.append(text[pos:start])
+            idx.extend(range(pos, start))
+            for i in range(start, end):
+                ch = text[i]
+                rep = _fold(ch)
+                if rep != ch:
+                    changed = True
+                pieces.append(rep)
+                idx.extend([i] * len(rep))
+            pos = end
+        if not changed and _SPACED.search(text) is None:
+            return Prepared(text, text)
+        pieces.append(text[pos:])
+        idx.extend(range(pos, len(text)))
+        norm = "".join(pieces)
     # Join letter-spaced words, keeping each letter's own index.
     if _SPACED.search(norm):
         joined: list[str] = []
         jidx: list[int] = []
         pos = 0
         for m in _SPACED.finditer(norm):
-            joined.extend(norm[pos : m.start()])
+            joined.append(norm[pos : m.start()])
             jidx.extend(idx[pos : m.start()])
             for k in range(m.start(), m.end()):
                 if norm[k] not in " .":
                     joined.append(norm[k])
                     jidx.append(idx[k])
             pos = m.end()
-        joined.extend(norm[pos:])
+        joined.append(norm[pos:])
         jidx.extend(idx[pos:])
         norm = "".join(joined)
         idx = jidx

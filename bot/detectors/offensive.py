@@ -119,10 +119,16 @@ class Tokenizer:
     def token_spans(self, text: str) -> list[tuple[str, int, int]]:
         """Like :meth:`tokens` but with (start, end) character offsets into ``text``."""
         out = []
+        memo = self._raw
         for c in _CHUNK_RE.finditer(text):
             base = c.start()
             for m in _TOKEN_RE.finditer(c.group()):
-                t = self.normalize(m.group())
+                raw = m.group()
+                t = memo.get(raw)
+                if t is None:
+                    if len(memo) >= _CACHE_LIMIT:
+                        memo.clear()
+                    t = memo[raw] = self.normalize(raw)
                 if t:
                     out.append((t, base + m.start(), base + m.end()))
         return out
@@ -241,9 +247,42 @@ class OffensiveModel:
 
         Lets the reviewer highlight *why* a draft was flagged; offsets index into ``text``.
         """
+        if top == 1:
+            return self._explain_top1(text)
         pos = [c for c in self.contributions(text) if c[2] > 0]
         pos.sort(key=lambda c: (-c[2], c[0]))
         return pos[: max(top, 0)]
+
+    def _explain_top1(self, text: str) -> list[tuple[int, int, float]]:
+        """The single strongest token, found chunk by chunk from the memo (the hot path).
+
+        Full :meth:`contributions` tokenises every character; here only the
+        winning whitespace chunk is tokenised, which keeps flagged drafts cheap.
+        """
+        get = self._memo.get
+        best: tuple[float, int, str] | None = None
+        followers = _NO_FOLLOWERS
+        for c in _CHUNK_RE.finditer(text):
+            chunk = c.group()
+            first, after, inner = get(chunk) or self._entry(chunk)
+            if not first:
+                continue
+            w = inner + followers.get(first, 0.0) / 2
+            followers = after
+            if w > 0 and (best is None or w > best[0]):
+                best = (w, c.start(), chunk)
+        if best is None:
+            return []
+        w, base, chunk = best
+        pick: tuple[float, int, int] | None = None
+        for m in _TOKEN_RE.finditer(chunk):
+            t = self.tokenizer.normalize(m.group())
+            u = self.unigrams.get(t, 0.0) if t else 0.0
+            if t and (pick is None or u > pick[0]):
+                pick = (u, m.start(), m.end())
+        if pick is None:
+            return [(base, base + len(chunk), w)]
+        return [(base + pick[1], base + pick[2], w)]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OffensiveModel:

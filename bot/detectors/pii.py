@@ -41,6 +41,8 @@ Detector = Callable[[str, Organisation], list[Detection]]
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
+_EMAIL_HINT = re.compile(r"\w@[A-Za-z0-9-]+\.[A-Za-z]")
+
 #: Local parts that name a role, not a person: a public mailbox.
 GENERIC_MAILBOXES = frozenset(
     """info enquiries enquiry hello contact contactus press media news comms communications
@@ -72,6 +74,8 @@ def find_emails(text: str, org: Organisation) -> list[Detection]:
         at = text.find("@", 1) if at == 0 else -1
         if at < 1:
             return []
+    if _EMAIL_HINT.search(text, at - 1) is None:
+        return []
     out: list[Detection] = []
     for m in _EMAIL.finditer(text, max(0, at - 64)):
         address = m.group(0).rstrip(".").lower()
@@ -333,6 +337,7 @@ def find_dates_of_birth(text: str, org: Organisation) -> list[Detection]:
 
 # ---------------------------------------------------------------- postcodes and addresses
 
+_POSTCODE_HINT = re.compile(r"\d[A-Z]{2}\b")
 _POSTCODE = re.compile(
     r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[\dA-HJKPSTUW]?|[A-HK-Y]\d[\dABEHMNPRVWXY]?) ?\d[ABD-HJLNP-UW-Z]{2})\b"
 )
@@ -350,7 +355,7 @@ _STREET_HINT = re.compile(
 
 def find_postcodes(text: str, org: Organisation) -> list[Detection]:
     """Full UK postcodes (upper-case, the official format)."""
-    if _digits(text) < 2:
+    if _digits(text) < 2 or _POSTCODE_HINT.search(text) is None:
         return []
     return [Detection(m.start(), m.end(), "postcode") for m in _POSTCODE.finditer(text)]
 

@@ -29,7 +29,7 @@ import yaml
 from bot.config import PROFILES, Config
 from bot.errors import PolicyError
 from bot.policy.kinds import KINDS
-from bot.policy.model import Context, Rule, build_matcher
+from bot.policy.model import Context, Rule, build_matcher, detector_may_match
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
 
@@ -88,17 +88,22 @@ class Policy:
     _by_word: dict[str, list[int]] = field(default_factory=dict)
     _by_substring: dict[str, list[int]] = field(default_factory=dict)
     _always: list[int] = field(default_factory=list)
+    _by_detector: list[tuple[int, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.reindex()
 
     def reindex(self) -> None:
         """Index rules by their gate's anchor words (see :meth:`candidates`)."""
-        self._by_word, self._by_substring, self._always = {}, {}, []
+        self._by_word, self._by_substring, self._always, self._by_detector = {}, {}, [], []
         for i, rule in enumerate(self.rules):
             gate = rule.gate()
             if gate is None or gate.anchors is None:
-                self._always.append(i)
+                detector = gate.detector if gate is not None else None
+                if detector is not None:
+                    self._by_detector.append((i, detector))
+                else:
+                    self._always.append(i)
                 continue
             for word in gate.anchors:
                 self._by_word.setdefault(word, []).append(i)
@@ -115,6 +120,14 @@ class Policy:
     def candidates(self, ctx: Context) -> list[Rule]:
         """The rules that can possibly fire on this draft, in policy order."""
         picked = set(self._always)
+        if self._by_detector:
+            possible: dict[str, bool] = {}
+            for i, name in self._by_detector:
+                ok = possible.get(name)
+                if ok is None:
+                    ok = possible[name] = detector_may_match(ctx, name)
+                if ok:
+                    picked.add(i)
         by_word = self._by_word
         for w in ctx.words:
             hit = by_word.get(w)

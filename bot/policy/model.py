@@ -16,9 +16,22 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from bot.config import Organisation
+from bot.detectors import DETECTORS, PRECONDITIONS
 from bot.errors import PolicyError
 from bot.text import Prepared
 
+_NO_PRECONDITION: tuple[int, frozenset[str] | None] = (0, None)
+
+#: Common function words: poor anchors, because almost every draft contains them.
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing don for from had has
+    have having he her here hers him his how i if in into is it its just me more most my no nor
+    not of off on once only or other our ours out over own same she should so some such than that
+    the their theirs them then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with would you your yours yourself all
+    any both each few again about above after against before below between down during further
+    get got go going im ive youre dont cant wont its lets one two also us""".split()
+)
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -178,7 +191,9 @@ def term_anchor(term: str) -> tuple[str, str]:
         word = m.group(0)
         if "'" in word:
             word = word.split("'", 1)[0]
-        if best is None or len(word) > len(best):
+        # Prefer a content word: "use them" anchored on "them" would run on every draft.
+        rank = (word not in STOPWORDS, len(word))
+        if best is None or rank > (best not in STOPWORDS, len(best)):
             best = word
     if best is not None:
         return ("word", best)
@@ -188,7 +203,7 @@ def term_anchor(term: str) -> tuple[str, str]:
 
 # ------------------------------------------------------------------ matchers
 
-MATCHER_FIELDS = ("terms", "vocab", "patterns", "detector", "labels", "case_sensitive")
+MATCHER_FIELDS = ("terms", "vocab", "patterns", "detector", "labels", "case_sensitive", "triggers")
 
 
 @dataclass(slots=True)
@@ -246,12 +261,10 @@ class Matcher:
 
 def detector_may_match(ctx: Context, name: str) -> bool:
     """Check a detector's cheap preconditions (digits, '@', trigger words)."""
-    from bot.detectors import PRECONDITIONS
-
-    min_digits, words = PRECONDITIONS.get(name, (0, None))
+    min_digits, words = PRECONDITIONS.get(name, _NO_PRECONDITION)
     if min_digits and ctx.digits < min_digits:
         return False
-    if name == "email" and "@" not in ctx.text:
+    if name == "email" and ("@" not in ctx.text or "." not in ctx.text):
         return False
     return words is None or not words.isdisjoint(ctx.words)
 
@@ -266,8 +279,6 @@ def run_detector(ctx: Context, name: str) -> list[Any]:
                 key=lambda d: d.start,
             )
         else:
-            from bot.detectors import DETECTORS
-
             cached = DETECTORS[name](ctx.text, ctx.org)
         ctx.detections[name] = cached
     return cached  # type: ignore[no-any-return]
@@ -277,8 +288,6 @@ def build_matcher(
     spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
 ) -> Matcher:
     """Build a matcher from ``terms`` / ``vocab`` / ``patterns`` / ``detector`` fields."""
-    from bot.detectors import DETECTORS
-
     flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
     parts: list[str] = []
     anchors: set[str] | None = set()
@@ -307,6 +316,13 @@ def build_matcher(
         parts.append(f"(?:{p})")
     if patterns:
         anchors = None
+    triggers = _as_list(spec.get("triggers"), "triggers", where)
+    if triggers:
+        # Declared triggers gate pattern matchers too: one of them must appear.
+        trig = {t.lower() for t in triggers}
+        words = {t for t in trig if re.fullmatch(r"[a-z0-9]+", t)}
+        anchors = (anchors or set()) | words if anchors is not None or patterns else words
+        substrings |= trig - words
     detector = spec.get("detector")
     labels = spec.get("labels")
     if detector is not None:

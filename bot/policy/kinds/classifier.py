@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import PolicyError
+from bot.detectors.offensive import load_model
 from bot.policy.model import Context, Hit, Rule
 
 MODELS: tuple[str, ...] = ("offensive",)
 
 
 def _load(name: str) -> Any:
-    from bot.detectors.offensive import load_model
-
     return load_model()
 
 
@@ -31,6 +30,7 @@ class ClassifierRule(Rule):
 
     model_name: str = "offensive"
     threshold: float = 0.5
+    model: Any = None
 
     def configure(
         self, spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
@@ -39,7 +39,7 @@ class ClassifierRule(Rule):
         if name not in MODELS:
             raise PolicyError(f"{where('model')}: unknown model {name!r}; allowed: {', '.join(MODELS)}")
         self.model_name = name
-        model = _load(name)
+        model = self.model = _load(name)
         th = spec.get("threshold", "advise")
         if isinstance(th, str):
             if th not in model.thresholds:
@@ -54,14 +54,17 @@ class ClassifierRule(Rule):
 
     def check(self, ctx: Context) -> list[Hit]:
         score = ctx.scores.get(self.model_name)
-        model = _load(self.model_name)
+        model = self.model
         if score is None:
             score = model.score(ctx.text)
             ctx.scores[self.model_name] = score
         if score < self.threshold:
             return []
-        spans = model.explain(ctx.text, top=3)
-        if not spans:
-            return [Hit(None, None)]
-        s, e, _ = spans[0]
-        return [Hit(s, e)]
+        # Several rules may share a model (tiers); explain once per draft.
+        key = "explain:" + self.model_name
+        hit = ctx.detections.get(key)
+        if hit is None:
+            spans = model.explain(ctx.text, top=1)
+            hit = Hit(spans[0][0], spans[0][1]) if spans else Hit(None, None)
+            ctx.detections[key] = hit
+        return [hit]

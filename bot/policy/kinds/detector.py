@@ -31,6 +31,9 @@ class DetectorRule(Rule):
             {"detector": spec["detector"], "labels": spec.get("labels")}, vocab, where
         )
 
+    def gate(self) -> Matcher | None:
+        return self.matcher
+
     def check(self, ctx: Context) -> list[Hit]:
         assert self.matcher is not None
         return [Hit(s, e) for s, e in self.matcher.find(ctx)]

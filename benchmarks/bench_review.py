@@ -1,0 +1,117 @@
+"""Speed of the rules review: throughput, long drafts, start-up.
+
+    python benchmarks/bench_review.py [--shared ../shared] [--rounds 5] [--json]
+
+Targets (issue 2): >= 5,000 tweet-length drafts/s on one core with the full default
+policy (classifiers included); a 5,000-word blog post in < 50 ms; start-up (import +
+policy load) < 300 ms. Figures are medians over rounds, CPU time of this process
+(so other load on the machine distorts them less), plus wall time for reference.
+Drafts are real tweets from ../shared/data/public (OLID, corporate, HatEval), read by path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STARTUP = (
+    "import time; t=time.perf_counter(); "
+    "from bot import load_config; from bot.policy import load_policy; "
+    "load_policy(load_config()); print(time.perf_counter()-t)"
+)
+
+
+def tweets(shared: Path) -> list[str]:
+    pub = shared / "data/public"
+    out: list[str] = []
+    for name in ("test_text.txt", "train_text.txt", "val_text.txt"):
+        out += (pub / "tweeteval_offensive" / name).read_text(encoding="utf-8").splitlines()
+    out += (pub / "tweeteval_hate/test_text.txt").read_text(encoding="utf-8").splitlines()
+    with (pub / "corporate_messaging/Corporate-messaging-DFE.csv").open(encoding="cp1252", errors="replace") as fh:
+        out += [r["text"] for r in csv.DictReader(fh)]
+    return [t for t in out if t.strip()]
+
+
+def blog_post(words: int = 5000) -> str:
+    para = (
+        "Our community team spent the summer listening to residents about the future of the "
+        "town centre. People told us they want more trees, safer crossings, places to sit and "
+        "a market that runs on Saturdays. We have published everything we heard, and the next "
+        "step is a design workshop at the library on 14 October. "
+    )
+    n = len(para.split())
+    return (para * (words // n + 1)).strip()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--limit", type=int, default=20000, help="drafts per round")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    startup = sorted(
+        float(subprocess.run([sys.executable, "-c", STARTUP], capture_output=True, text=True, check=True).stdout)
+        for _ in range(args.rounds)
+    )
+
+    from bot import Draft, load_config
+    from bot.policy import load_policy
+    from bot.review import review_rules
+
+    cfg = load_config(None)
+    policy = load_policy(cfg)
+    policy.compile_all()
+    drafts = tweets(Path(args.shared))[: args.limit]
+    for t in drafts[:2000]:  # warm caches (classifier memo, regex compile) as a server would be
+        review_rules(Draft(t, "twitter"), config=cfg)
+
+    cpu_rates, wall_rates = [], []
+    for _ in range(args.rounds):
+        c0, w0 = time.process_time(), time.perf_counter()
+        for t in drafts:
+            review_rules(Draft(t, "twitter"), config=cfg)
+        cpu_rates.append(len(drafts) / (time.process_time() - c0))
+        wall_rates.append(len(drafts) / (time.perf_counter() - w0))
+
+    single = []
+    for t in drafts[:3000]:
+        c0 = time.perf_counter_ns()
+        review_rules(Draft(t, "twitter"), config=cfg)
+        single.append((time.perf_counter_ns() - c0) / 1000)
+    single.sort()
+
+    blog = blog_post()
+    blog_ms = []
+    for _ in range(max(args.rounds, 5)):
+        c0 = time.perf_counter()
+        review_rules(Draft(blog, "linkedin"), config=cfg)
+        blog_ms.append((time.perf_counter() - c0) * 1000)
+
+    res = {
+        "drafts_per_round": len(drafts),
+        "rules": len(policy.rules),
+        "throughput_cpu_drafts_per_s_median": round(statistics.median(cpu_rates)),
+        "throughput_wall_drafts_per_s_median": round(statistics.median(wall_rates)),
+        "single_draft_us_p50": round(single[len(single) // 2], 1),
+        "single_draft_us_p99": round(single[int(len(single) * 0.99)], 1),
+        "blog_5000_words_ms_median": round(statistics.median(blog_ms), 2),
+        "startup_ms_median": round(statistics.median(startup) * 1000, 1),
+    }
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        for k, v in res.items():
+            print(f"{k:40} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
