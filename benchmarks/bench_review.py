@@ -33,7 +33,9 @@ def tweets(shared: Path) -> list[str]:
     for name in ("test_text.txt", "train_text.txt", "val_text.txt"):
         out += (pub / "tweeteval_offensive" / name).read_text(encoding="utf-8").splitlines()
     out += (pub / "tweeteval_hate/test_text.txt").read_text(encoding="utf-8").splitlines()
-    with (pub / "corporate_messaging/Corporate-messaging-DFE.csv").open(encoding="cp1252", errors="replace") as fh:
+    with (pub / "corporate_messaging/Corporate-messaging-DFE.csv").open(
+        encoding="cp1252", errors="replace"
+    ) as fh:
         out += [r["text"] for r in csv.DictReader(fh)]
     return [t for t in out if t.strip()]
 
@@ -50,7 +52,9 @@ def blog_post(words: int = 5000) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=20000, help="drafts per round")
@@ -58,7 +62,11 @@ def main() -> int:
     args = ap.parse_args()
 
     startup = sorted(
-        float(subprocess.run([sys.executable, "-c", STARTUP], capture_output=True, text=True, check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", STARTUP], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(args.rounds)
     )
 

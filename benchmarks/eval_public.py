@@ -92,7 +92,11 @@ def corporate(shared: Path, cfg: object) -> dict[str, float | int]:
         v = review_rules(Draft(r["text"], "twitter"), config=cfg)  # type: ignore[arg-type]
         risky += v.decision >= Severity.NEEDS_APPROVAL
         advise += v.decision == Severity.ADVISE
-    return {"n": len(rows), "needs_approval_or_more": risky / len(rows), "advise": advise / len(rows)}
+    return {
+        "n": len(rows),
+        "needs_approval_or_more": risky / len(rows),
+        "advise": advise / len(rows),
+    }
 
 
 def hatecheck(shared: Path, cfg: object) -> dict[str, float | int]:
@@ -109,7 +113,8 @@ def hatecheck(shared: Path, cfg: object) -> dict[str, float | int]:
     return {
         "hateful_not_ok": res["hateful_not_ok"] / res["hateful_n"],
         "hateful_needs_approval_or_more": res["hateful_risky"] / res["hateful_n"],
-        "non_hateful_needs_approval_or_more": res["non-hateful_risky"] / max(res["non-hateful_n"], 1),
+        "non_hateful_needs_approval_or_more": res["non-hateful_risky"]
+        / max(res["non-hateful_n"], 1),
     }
 
 
@@ -130,7 +135,9 @@ def sms(shared: Path, cfg: object) -> dict[str, float | int]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     ap.add_argument("--profile", default=None)
     ap.add_argument("--json", action="store_true")
@@ -142,7 +149,13 @@ def main() -> int:
     cfg = load_config().with_profile(args.profile)
     load_policy(cfg)
     results = {}
-    for name, fn in (("olid", olid), ("presidio", presidio), ("corporate", corporate), ("hatecheck", hatecheck), ("sms_spam", sms)):
+    for name, fn in (
+        ("olid", olid),
+        ("presidio", presidio),
+        ("corporate", corporate),
+        ("hatecheck", hatecheck),
+        ("sms_spam", sms),
+    ):
         t = time.perf_counter()
         results[name] = fn(shared, cfg)
         results[name]["seconds"] = round(time.perf_counter() - t, 2)

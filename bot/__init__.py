@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from bot.config import Config, load_config
 from bot.errors import CanipostError, ConfigError, InputError, PolicyError, WorkflowError
-from bot.verdict import CATEGORIES, CHANNELS, Draft, Finding, Severity, Verdict
 
 # Imported eagerly: the submodule ``bot.review`` would otherwise shadow the function.
-from bot.review import review  # noqa: E402  (after the types it uses)
+from bot.review import review
+from bot.verdict import CATEGORIES, CHANNELS, Draft, Finding, Severity, Verdict
 
 __version__ = "0.1.0"
 
@@ -35,4 +35,3 @@ __all__ = [
     "load_config",
     "review",
 ]
-

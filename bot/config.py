@@ -90,7 +90,9 @@ class Approvers:
     two_step_categories: list[str] = field(default_factory=list)
 
     def ids_for(self, platform: str) -> set[str]:
-        own: list[str] = getattr(self, platform, []) if platform in ("slack", "teams", "cli") else []
+        own: list[str] = (
+            getattr(self, platform, []) if platform in ("slack", "teams", "cli") else []
+        )
         return set(own) | set(self.any)
 
 
@@ -130,9 +132,7 @@ def _validate(data: Any, schema: dict[str, Any], where: str, lines: KeyLines) ->
         line = line_of(lines, data, key)
         loc = f"{where}:{line}" if line else where
         if key not in schema:
-            raise ConfigError(
-                f"{loc}: unknown key {key!r}; allowed: {', '.join(sorted(schema))}"
-            )
+            raise ConfigError(f"{loc}: unknown key {key!r}; allowed: {', '.join(sorted(schema))}")
         expected = schema[key]
         if isinstance(expected, dict):
             _validate(value or {}, expected, where, lines)

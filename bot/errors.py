@@ -1,10 +1,10 @@
 """The exception hierarchy, in one place.
 
-    CanipostError            anything we raise on purpose; the CLI prints it, no traceback
-    ├── ConfigError          organisation config or policy pack is wrong (exit 2)
-    │   └── PolicyError      a rule file is invalid; the message names file:line
-    ├── InputError           a draft or argument cannot be used (exit 2)
-    └── WorkflowError        an approval action was refused (exit 3); see bot.workflow
+CanipostError            anything we raise on purpose; the CLI prints it, no traceback
+├── ConfigError          organisation config or policy pack is wrong (exit 2)
+│   └── PolicyError      a rule file is invalid; the message names file:line
+├── InputError           a draft or argument cannot be used (exit 2)
+└── WorkflowError        an approval action was refused (exit 3); see bot.workflow
 """
 
 from __future__ import annotations

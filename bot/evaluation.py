@@ -68,7 +68,9 @@ class Report:
 
     @property
     def exact(self) -> float | None:
-        return self._ratio(sum(o.decision == o.case.expected for o in self.outcomes), len(self.outcomes))
+        return self._ratio(
+            sum(o.decision == o.case.expected for o in self.outcomes), len(self.outcomes)
+        )
 
     def per_category(self) -> list[dict[str, Any]]:
         rows = []

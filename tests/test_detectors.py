@@ -26,20 +26,37 @@ def labels(found: list) -> list[str]:  # type: ignore[type-arg]
     return [d.label for d in found]
 
 
-@pytest.mark.parametrize(("text", "hit"), [("NHS 943 476 5919", True), ("9434765919", True), ("943 476 5918", False), ("0114 496 0123", False)])
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("NHS 943 476 5919", True),
+        ("9434765919", True),
+        ("943 476 5918", False),
+        ("0114 496 0123", False),
+    ],
+)
 def test_nhs_number_mod11(text: str, hit: bool) -> None:
     assert bool(find_nhs_numbers(text, ORG)) is hit
 
 
 @pytest.mark.parametrize(
     ("text", "hit"),
-    [("AB 12 34 56 C", True), ("JG103759A", True), ("BG 12 34 56 A", False), ("DA 12 34 56 A", False), ("AB 12 34 56 E", False)],
+    [
+        ("AB 12 34 56 C", True),
+        ("JG103759A", True),
+        ("BG 12 34 56 A", False),
+        ("DA 12 34 56 A", False),
+        ("AB 12 34 56 E", False),
+    ],
 )
 def test_nino_prefix_rules(text: str, hit: bool) -> None:
     assert bool(find_ninos(text, ORG)) is hit
 
 
-@pytest.mark.parametrize(("text", "hit"), [("4111 1111 1111 1111", True), ("4111-1111-1111-1112", False), ("5555555555554444", True)])
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [("4111 1111 1111 1111", True), ("4111-1111-1111-1112", False), ("5555555555554444", True)],
+)
 def test_cards_luhn(text: str, hit: bool) -> None:
     assert bool(find_cards(text, ORG)) is hit
 

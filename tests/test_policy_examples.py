@@ -57,9 +57,21 @@ def test_profiles_differ() -> None:
     base = load_config(None)
     policies = {p: load_policy(base.with_profile(p)) for p in PROFILES}
     ids = {p: {r.id for r in pol.rules} for p, pol in policies.items()}
-    assert "clinical.medical_advice" in ids["nhs"] and "clinical.medical_advice" not in ids["business"]
-    assert "commercial.market_sensitive" in ids["business"] and "commercial.market_sensitive" not in ids["council"]
+    assert (
+        "clinical.medical_advice" in ids["nhs"] and "clinical.medical_advice" not in ids["business"]
+    )
+    assert (
+        "commercial.market_sensitive" in ids["business"]
+        and "commercial.market_sensitive" not in ids["council"]
+    )
     assert "charity.political_campaigning" in ids["charity"]
-    sev = {p: pol.rule("representation.party_politics").severity.label for p, pol in policies.items()}
-    assert sev == {"council": "needs_approval", "nhs": "needs_approval", "charity": "needs_approval", "business": "advise"}
+    sev = {
+        p: pol.rule("representation.party_politics").severity.label for p, pol in policies.items()
+    }
+    assert sev == {
+        "council": "needs_approval",
+        "nhs": "needs_approval",
+        "charity": "needs_approval",
+        "business": "advise",
+    }
     assert len({pol.version for pol in policies.values()}) == 4

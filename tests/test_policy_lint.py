@@ -51,17 +51,45 @@ def test_good_minimal_policy_loads(policy_dir: Path) -> None:
     ("edit", "needle"),
     [
         (lambda s: s.replace("terms:", "termz:"), "rule.yaml:2: unknown key 'termz'"),
-        (lambda s: s.replace("kind: lexicon", "kind: lexicn"), "rule.yaml:1: unknown kind 'lexicn'"),
-        (lambda s: s.replace("category: conflict", "category: rudeness"), "rule.yaml:3: unknown category 'rudeness'"),
-        (lambda s: s.replace("severity: advise", "severity: block"), "rule.yaml:4: unknown severity 'block'"),
-        (lambda s: s.replace("dont-get-into-a-row", "no-such-section"), "rule.yaml:7: no protocol section with anchor 'no-such-section'"),
-        (lambda s: s.replace('pass: ["fine"]', "pass: []"), "give at least one 'flag' and one 'pass' example"),
+        (
+            lambda s: s.replace("kind: lexicon", "kind: lexicn"),
+            "rule.yaml:1: unknown kind 'lexicn'",
+        ),
+        (
+            lambda s: s.replace("category: conflict", "category: rudeness"),
+            "rule.yaml:3: unknown category 'rudeness'",
+        ),
+        (
+            lambda s: s.replace("severity: advise", "severity: block"),
+            "rule.yaml:4: unknown severity 'block'",
+        ),
+        (
+            lambda s: s.replace("dont-get-into-a-row", "no-such-section"),
+            "rule.yaml:7: no protocol section with anchor 'no-such-section'",
+        ),
+        (
+            lambda s: s.replace('pass: ["fine"]', "pass: []"),
+            "give at least one 'flag' and one 'pass' example",
+        ),
         (lambda s: s.replace("examples:", "exemples:"), "missing required field 'examples'"),
-        (lambda s: s.replace("kind: lexicon\nterms: [badword]", "kind: pattern\npatterns: ['(unclosed']"), "bad regular expression '(unclosed'"),
+        (
+            lambda s: s.replace(
+                "kind: lexicon\nterms: [badword]", "kind: pattern\npatterns: ['(unclosed']"
+            ),
+            "bad regular expression '(unclosed'",
+        ),
         (lambda s: s.replace("message: m\n", ""), "missing required field 'message'"),
         (lambda s: s + "  - [unbalanced\n", "not valid YAML"),
-        (lambda s: s.replace("kind: lexicon\nterms: [badword]", "kind: metric\nmetric: loudness\nmax: 1"), "unknown metric 'loudness'"),
-        (lambda s: s.replace("kind: lexicon\nterms: [badword]", "kind: detector\ndetector: ssn"), "unknown detector 'ssn'"),
+        (
+            lambda s: s.replace(
+                "kind: lexicon\nterms: [badword]", "kind: metric\nmetric: loudness\nmax: 1"
+            ),
+            "unknown metric 'loudness'",
+        ),
+        (
+            lambda s: s.replace("kind: lexicon\nterms: [badword]", "kind: detector\ndetector: ssn"),
+            "unknown detector 'ssn'",
+        ),
     ],
 )
 def test_broken_rule_names_file_and_line(policy_dir: Path, edit, needle: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,16 +105,22 @@ def test_unknown_pack_and_override(policy_dir: Path) -> None:
     (policy_dir / "profiles" / "council.yaml").write_text("packs: [mini, nope]\n")
     with pytest.raises(PolicyError, match="no pack named 'nope'"):
         _load(policy_dir)
-    (policy_dir / "profiles" / "council.yaml").write_text("packs: [mini]\noverrides: {mini.other: advise}\n")
-    with pytest.raises(PolicyError, match="unknown rule 'mini.other'"):
+    (policy_dir / "profiles" / "council.yaml").write_text(
+        "packs: [mini]\noverrides: {mini.other: advise}\n"
+    )
+    with pytest.raises(PolicyError, match=r"unknown rule 'mini\.other'"):
         _load(policy_dir)
 
 
 def test_override_off_and_severity(policy_dir: Path) -> None:
-    (policy_dir / "profiles" / "council.yaml").write_text("packs: [mini]\noverrides: {mini.rule: do_not_post}\n")
+    (policy_dir / "profiles" / "council.yaml").write_text(
+        "packs: [mini]\noverrides: {mini.rule: do_not_post}\n"
+    )
     clear_cache()
     assert load_policy(Config(), directory=policy_dir).rules[0].severity.label == "do_not_post"
-    (policy_dir / "profiles" / "council.yaml").write_text("packs: [mini]\noverrides: {mini.rule: off}\n")
+    (policy_dir / "profiles" / "council.yaml").write_text(
+        "packs: [mini]\noverrides: {mini.rule: off}\n"
+    )
     clear_cache()
     assert load_policy(Config(), directory=policy_dir).rules == []
 

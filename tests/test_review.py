@@ -37,20 +37,41 @@ def test_personal_contact_details_are_not() -> None:
 
 
 def test_configured_org_numbers_and_domains_allowed() -> None:
-    org = Organisation(name="Northbridge Council", domains=["northbridge.gov.uk"], phones=["0114 273 4567"])
+    org = Organisation(
+        name="Northbridge Council", domains=["northbridge.gov.uk"], phones=["0114 273 4567"]
+    )
     cfg = Config(organisation=org)
-    assert rules("Call 0114 273 4567 or email jane.smith@northbridge.gov.uk", config=cfg).decision is Severity.OK
-    assert rules("Call 0114 273 4567 or email jane.smith@northbridge.gov.uk").decision is Severity.ADVISE
+    assert (
+        rules("Call 0114 273 4567 or email jane.smith@northbridge.gov.uk", config=cfg).decision
+        is Severity.OK
+    )
+    assert (
+        rules("Call 0114 273 4567 or email jane.smith@northbridge.gov.uk").decision
+        is Severity.ADVISE
+    )
 
 
 def test_verdict_json_shape() -> None:
-    v = review(Draft("Find out more at tinyurl.com/abc123", "twitter", id="x1"), config=CFG, use_llm=False)
+    v = review(
+        Draft("Find out more at tinyurl.com/abc123", "twitter", id="x1"), config=CFG, use_llm=False
+    )
     d = json.loads(json.dumps(v.to_dict()))
     assert list(d)[:2] == ["id", "decision"]
     assert d["decision"] == "advise" and d["llm"] == "off" and d["rewrite"] is None
     assert len(d["policy_version"]) == 12
     for f in d["findings"]:
-        assert set(f) == {"rule", "category", "severity", "start", "end", "quote", "message", "suggestion", "policy_ref", "source"}
+        assert set(f) == {
+            "rule",
+            "category",
+            "severity",
+            "start",
+            "end",
+            "quote",
+            "message",
+            "suggestion",
+            "policy_ref",
+            "source",
+        }
         assert f["category"] in CATEGORIES and f["source"] == "rules"
         assert f["policy_ref"].startswith("protocol#")
         if f["start"] is not None:
@@ -67,7 +88,7 @@ def test_decision_is_most_severe_finding() -> None:
 def test_offsets_point_into_the_draft_as_given() -> None:
     draft = "Can someone chase NHS n\u200bo. 943\u200b 476 5919 today"
     v = rules(draft)
-    nhs = [f for f in v.findings if f.rule == "confidentiality.nhs_number"][0]
+    nhs = next(f for f in v.findings if f.rule == "confidentiality.nhs_number")
     assert draft[nhs.start : nhs.end] == nhs.quote
     assert nhs.quote.replace("\u200b", "") == "943 476 5919"
 
@@ -85,7 +106,9 @@ def test_hiding_tricks_do_not_work(draft: str) -> None:
 
 
 def test_overlapping_findings_of_one_category_merge() -> None:
-    mk = lambda rule, sev, s, e, cat="conflict": Finding(rule, cat, sev, s, e, "q", "m", "s", "protocol#x")  # noqa: E731
+    def mk(rule: str, sev: Severity, s: int, e: int, cat: str = "conflict") -> Finding:
+        return Finding(rule, cat, sev, s, e, "q", "m", "s", "protocol#x")
+
     merged = merge_findings(
         [
             mk("a", Severity.ADVISE, 0, 10),
@@ -111,7 +134,9 @@ def test_channel_length_limits() -> None:
 
 def test_emoji_only_and_huge_drafts_get_a_verdict() -> None:
     assert rules("🎉🎉🎉🎉🎉🎉").decision is Severity.ADVISE
-    blog = ("The council has approved plans for a new park with play areas and a café. " * 700).strip()
+    blog = (
+        "The council has approved plans for a new park with play areas and a café. " * 700
+    ).strip()
     v = rules(blog, "linkedin")
     assert v.decision >= Severity.OK  # reviewed without error
 
@@ -139,7 +164,9 @@ def test_quality_on_our_labelled_drafts() -> None:
     configs: dict[str, Config] = {}
 
     def decide(case):  # type: ignore[no-untyped-def]
-        cfg = configs.setdefault(case.profile or "council", CFG.with_profile(case.profile or "council"))
+        cfg = configs.setdefault(
+            case.profile or "council", CFG.with_profile(case.profile or "council")
+        )
         return review_rules(Draft(case.text, case.channel), config=cfg)
 
     report = evaluate(cases, decide)

@@ -40,17 +40,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("draft", nargs="?", help="the draft text, or - to read it from stdin")
-    p.add_argument("--jsonl", metavar="FILE", help="batch mode: JSONL file (or - for stdin) of {id, text, channel}")
+    p.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="batch mode: JSONL file (or - for stdin) of {id, text, channel}",
+    )
     add_review_options(p)
-    p.add_argument("--json", action="store_true", help="print the verdict as JSON (the contract's shape)")
+    p.add_argument(
+        "--json", action="store_true", help="print the verdict as JSON (the contract's shape)"
+    )
     p.set_defaults(func=run)
 
 
 def add_review_options(p: argparse.ArgumentParser) -> None:
     """Options shared by commands that review drafts."""
-    p.add_argument("--channel", default="any", metavar="NET", help=f"target network: {'|'.join(CHANNELS)} (default any)")
-    p.add_argument("--profile", choices=None, metavar="PROFILE", help="council|nhs|charity|business (default: from config)")
-    p.add_argument("--config", metavar="FILE", help="organisation config YAML (default: $CANIPOST_CONFIG)")
+    p.add_argument(
+        "--channel",
+        default="any",
+        metavar="NET",
+        help=f"target network: {'|'.join(CHANNELS)} (default any)",
+    )
+    p.add_argument(
+        "--profile",
+        choices=None,
+        metavar="PROFILE",
+        help="council|nhs|charity|business (default: from config)",
+    )
+    p.add_argument(
+        "--config", metavar="FILE", help="organisation config YAML (default: $CANIPOST_CONFIG)"
+    )
     p.add_argument("--no-llm", action="store_true", help="rules only, even if an LLM is configured")
 
 
@@ -84,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(verdict.to_dict(), ensure_ascii=False))
     else:
-        print(render_text(text, verdict, config, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        print(
+            render_text(
+                text, verdict, config, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            )
+        )
     return 1 if verdict.decision >= Severity.NEEDS_APPROVAL else 0
 
 
@@ -92,7 +114,7 @@ def _open_batch(path: str) -> IO[bytes]:
     if path == "-":
         return sys.stdin.buffer
     try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+        return open(path, "rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -128,7 +150,11 @@ def _run_batch(path: str, args: argparse.Namespace, config: Config, use_llm: boo
                     raise InputError(f"line {lineno}: no 'text' string")
                 channel = normalise_channel(obj.get("channel") or default_channel)
                 verdict = review(
-                    Draft(text=obj["text"], channel=channel, id=None if item_id is None else str(item_id)),
+                    Draft(
+                        text=obj["text"],
+                        channel=channel,
+                        id=None if item_id is None else str(item_id),
+                    ),
                     config=config,
                     use_llm=use_llm,
                 )
@@ -151,7 +177,9 @@ def _run_batch(path: str, args: argparse.Namespace, config: Config, use_llm: boo
         if stream is not sys.stdin.buffer:
             stream.close()
     if errors:
-        print(f"canipost: {errors} line(s) could not be reviewed (see their 'error')", file=sys.stderr)
+        print(
+            f"canipost: {errors} line(s) could not be reviewed (see their 'error')", file=sys.stderr
+        )
         return 2
     return 1 if risky else 0
 
@@ -185,11 +213,16 @@ def render_text(text: str, verdict: Verdict, config: Config, *, colour: bool = F
 
     lines = [c(_COLOURS[label] + "\033[1m", _HEADLINES[label])]
     if not verdict.findings:
-        lines.append("No concerns found. Use your common sense: would you be happy to see it quoted?")
+        lines.append(
+            "No concerns found. Use your common sense: would you be happy to see it quoted?"
+        )
     for n, f in enumerate(verdict.findings, 1):
         lab = f.severity.label
         lines.append("")
-        lines.append(f"{n}. {c(_COLOURS[lab], _ICONS[lab] + ' ' + lab)}  {f.category} · {f.rule}" + (" (AI)" if f.source == "llm" else ""))
+        lines.append(
+            f"{n}. {c(_COLOURS[lab], _ICONS[lab] + ' ' + lab)}  {f.category} · {f.rule}"
+            + (" (AI)" if f.source == "llm" else "")
+        )
         if f.start is not None and f.end is not None:
             lines.append("   " + _highlight(text, f.start, f.end, colour))
         lines.append(f"   {f.message}")

@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("file", help="labelled JSONL, e.g. ../shared/eval/dev.jsonl")
     add_review_options(p)
-    p.add_argument("--llm", action="store_true", help="include the LLM critique (slow, costs money)")
+    p.add_argument(
+        "--llm", action="store_true", help="include the LLM critique (slow, costs money)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
@@ -64,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"{'category':<16}{'expected':>9}{'named':>7}{'hits':>6}{'recall':>8}")
     for row in report.per_category():
-        print(f"{row['category']:<16}{row['expected']:>9}{row['named']:>7}{row['hits']:>6}{_pct(row['recall']):>8}")
+        print(
+            f"{row['category']:<16}{row['expected']:>9}{row['named']:>7}{row['hits']:>6}{_pct(row['recall']):>8}"
+        )
     misses = report.misses()
     print()
     print(f"misses: {len(misses)}")

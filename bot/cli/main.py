@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(
-        level=int(os.environ.get("CANIPOST_LOG_LEVEL", level)) if os.environ.get("CANIPOST_LOG_LEVEL", "").isdigit() else level,
+        level=int(os.environ.get("CANIPOST_LOG_LEVEL", level))
+        if os.environ.get("CANIPOST_LOG_LEVEL", "").isdigit()
+        else level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not getattr(args, "func", None):

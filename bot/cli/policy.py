@@ -17,13 +17,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     psub = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
     for name, helptext, func in (
-        ("lint", "validate every profile's packs (exit 2 with file:line on the first error)", _lint),
+        (
+            "lint",
+            "validate every profile's packs (exit 2 with file:line on the first error)",
+            _lint,
+        ),
         ("test", "run every rule's own flag/pass examples (exit 1 if any fails)", _test),
         ("list", "list the rules in force for a profile", _list),
     ):
         q = psub.add_parser(name, help=helptext, description=helptext)
         q.add_argument("--config", metavar="FILE", help="organisation config YAML")
-        q.add_argument("--profile", metavar="PROFILE", help="one profile (default: lint/test all four)")
+        q.add_argument(
+            "--profile", metavar="PROFILE", help="one profile (default: lint/test all four)"
+        )
         q.add_argument("--json", action="store_true", help="machine-readable output")
         q.set_defaults(func=func)
 
@@ -69,7 +75,9 @@ def _test(args: argparse.Namespace) -> int:
         print(json.dumps({"examples": total, "failures": [f.__dict__ for f in failures]}))
     else:
         for f in failures:
-            verb = "should flag but did not" if f.expect == "flag" else "should pass but was flagged"
+            verb = (
+                "should flag but did not" if f.expect == "flag" else "should pass but was flagged"
+            )
             print(f"FAIL {f.rule} ({f.source_file}): {verb}: {f.text!r}")
         print(f"{total - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
@@ -79,7 +87,13 @@ def _list(args: argparse.Namespace) -> int:
     cfg = load_config(args.config).with_profile(args.profile)
     policy = load_policy(cfg)
     rows = [
-        {"rule": r.id, "kind": r.KIND, "category": r.category, "severity": r.severity.label, "policy_ref": r.policy_ref}
+        {
+            "rule": r.id,
+            "kind": r.KIND,
+            "category": r.category,
+            "severity": r.severity.label,
+            "policy_ref": r.policy_ref,
+        }
         for r in policy.rules
     ]
     if args.json:

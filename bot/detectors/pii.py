@@ -45,21 +45,105 @@ _EMAIL_HINT = re.compile(r"\w@[A-Za-z0-9-]+\.[A-Za-z]")
 
 #: Local parts that name a role, not a person: a public mailbox.
 GENERIC_MAILBOXES = frozenset(
-    """info enquiries enquiry hello contact contactus press media news comms communications
-    office admin support help helpdesk feedback complaints bookings booking events team
-    customerservices customer.services customerservice service services reception
-    marketing sales jobs careers recruitment volunteer volunteers volunteering donations
-    fundraising membership members webmaster noreply no-reply newsletter general mail
-    accounts finance invoices foi dpo privacy dataprotection safeguarding pals
-    library libraries housing planning council licensing""".split()
+    [
+        "info",
+        "enquiries",
+        "enquiry",
+        "hello",
+        "contact",
+        "contactus",
+        "press",
+        "media",
+        "news",
+        "comms",
+        "communications",
+        "office",
+        "admin",
+        "support",
+        "help",
+        "helpdesk",
+        "feedback",
+        "complaints",
+        "bookings",
+        "booking",
+        "events",
+        "team",
+        "customerservices",
+        "customer.services",
+        "customerservice",
+        "service",
+        "services",
+        "reception",
+        "marketing",
+        "sales",
+        "jobs",
+        "careers",
+        "recruitment",
+        "volunteer",
+        "volunteers",
+        "volunteering",
+        "donations",
+        "fundraising",
+        "membership",
+        "members",
+        "webmaster",
+        "noreply",
+        "no-reply",
+        "newsletter",
+        "general",
+        "mail",
+        "accounts",
+        "finance",
+        "invoices",
+        "foi",
+        "dpo",
+        "privacy",
+        "dataprotection",
+        "safeguarding",
+        "pals",
+        "library",
+        "libraries",
+        "housing",
+        "planning",
+        "council",
+        "licensing",
+    ]
 )
 
 #: Free webmail providers: an address there is a person's own.
 WEBMAIL_DOMAINS = frozenset(
-    """gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com outlook.co.uk live.com
-    live.co.uk msn.com yahoo.com yahoo.co.uk ymail.com aol.com aol.co.uk icloud.com me.com
-    mac.com btinternet.com sky.com talktalk.net virginmedia.com ntlworld.com protonmail.com
-    proton.me gmx.com gmx.co.uk mail.com zoho.com tiscali.co.uk blueyonder.co.uk""".split()
+    [
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "outlook.com",
+        "outlook.co.uk",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "aol.com",
+        "aol.co.uk",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "btinternet.com",
+        "sky.com",
+        "talktalk.net",
+        "virginmedia.com",
+        "ntlworld.com",
+        "protonmail.com",
+        "proton.me",
+        "gmx.com",
+        "gmx.co.uk",
+        "mail.com",
+        "zoho.com",
+        "tiscali.co.uk",
+        "blueyonder.co.uk",
+    ]
 )
 
 
@@ -131,9 +215,16 @@ _PHONE_WORDS = re.compile(
 )
 
 
-def _phone_context(text: str, start: int, digits: int) -> bool:
-    """An unrecognised number counts when it is long, or introduced as a phone number."""
-    return digits >= 9 or _PHONE_WORDS.search(text[max(0, start - 30) : start]) is not None
+_PHONE_AFTER = re.compile(
+    r"^\W{0,3}(?:office|mobile|mob|fax|desk|tel|phone|home|work|cell|landline)\b", re.IGNORECASE
+)
+
+
+def _phone_context(text: str, start: int, digits: int, end: int | None = None) -> bool:
+    """An unrecognised number counts when it is long, or labelled as a phone number."""
+    if digits >= 9 or _PHONE_WORDS.search(text[max(0, start - 30) : start]) is not None:
+        return True
+    return end is not None and _PHONE_AFTER.match(text[end : end + 15]) is not None
 
 
 def find_phones(text: str, org: Organisation) -> list[Detection]:
@@ -148,7 +239,9 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
     allowed = _configured_numbers(tuple(org.phones))
     out: list[Detection] = []
     taken: list[tuple[int, int]] = []
-    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+    for match in phonenumbers.PhoneNumberMatcher(
+        text, "GB", leniency=phonenumbers.Leniency.POSSIBLE
+    ):
         num = match.number
         e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
         taken.append((match.start, match.end))
@@ -181,19 +274,24 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
                 label = "landline"
             else:
                 label = "unverified"
-                if not _phone_context(text, match.start, _digits(match.raw_string)):
+                if not _phone_context(text, match.start, _digits(match.raw_string), match.end):
                     continue
         else:
             label = "international"
         out.append(Detection(match.start, match.end, label))
     for m in _PHONE_LIKE.finditer(text):
+        inside = [d for d in out if m.start() <= d.start and d.end <= m.end()]
+        if inside and all(d.end - d.start < m.end() - m.start() for d in inside):
+            # phonenumbers recognised only part of a longer number: report the whole run.
+            out = [d for d in out if d not in inside]
+            taken = [(s, e) for s, e in taken if not (m.start() <= s and e <= m.end())]
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
         raw = m.group(0)
         n = _digits(raw)
         if n < 7 or n > 15 or _DATEISH.match(raw.strip()):
             continue
-        if re.sub(r"\D", "", raw) in allowed or not _phone_context(text, m.start(), n):
+        if re.sub(r"\D", "", raw) in allowed or not _phone_context(text, m.start(), n, m.end()):
             continue
         out.append(Detection(m.start(), m.end(), "unverified"))
     return out
@@ -312,7 +410,9 @@ _DATE = (
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2})"
 )
 _DOB = re.compile(
-    r"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birthday(?:\s+is)?|born(?=\s*:?\s*\d{1,2}[/.-]))\s*[:\-]?\s*(?:is\s+|on\s+)?(" + _DATE + r")",
+    r"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birthday(?:\s+is)?|born(?=\s*:?\s*\d{1,2}[/.-]))\s*[:\-]?\s*(?:is\s+|on\s+)?("
+    + _DATE
+    + r")",
     re.IGNORECASE,
 )
 # "was born on 5 July 1948": often history, sometimes a person's birthday.
@@ -375,7 +475,9 @@ _CREDENTIAL = re.compile(
     r"(?:\s+(?:for|to|on)\s+(?:the\s+)?[\w\s'\u2019-]{1,40}?)?\s*(?:is|:|=|-|was|will\s+be|has\s+changed\s+to|changed\s+to)\s*(?:now\s+|still\s+|currently\s+)?['\"]?([^\s'\",]{3,40})",
     re.IGNORECASE,
 )
-_CREDENTIAL_WORDS = re.compile(r"\b(?:password|passcode|passwd|pin|code|combination|login)", re.IGNORECASE)
+_CREDENTIAL_WORDS = re.compile(
+    r"\b(?:password|passcode|passwd|pin|code|combination|login)", re.IGNORECASE
+)
 
 
 def find_credentials(text: str, org: Organisation) -> list[Detection]:
@@ -388,11 +490,40 @@ def find_credentials(text: str, org: Organisation) -> list[Detection]:
         head = text[m.start() : m.start(1)].lower()
         bare_code = "code" in head and not any(
             w in head
-            for w in ("door", "gate", "key", "alarm", "entry", "access", "safe", "pin", "wi", "pass", "lock", "building")
+            for w in (
+                "door",
+                "gate",
+                "key",
+                "alarm",
+                "entry",
+                "access",
+                "safe",
+                "pin",
+                "wi",
+                "pass",
+                "lock",
+                "building",
+            )
         )
         if bare_code:
             continue  # "use code SAM10" is a discount code, not a secret
-        if value.lower().rstrip(".") in {"the", "a", "an", "your", "my", "our", "not", "required", "needed", "reset", "changing", "changed", "expired", "secure", "private"}:
+        if value.lower().rstrip(".") in {
+            "the",
+            "a",
+            "an",
+            "your",
+            "my",
+            "our",
+            "not",
+            "required",
+            "needed",
+            "reset",
+            "changing",
+            "changed",
+            "expired",
+            "secure",
+            "private",
+        }:
             continue
         if not any(c.isdigit() for c in value) and "pass" not in head and "login" not in head:
             continue
@@ -421,7 +552,24 @@ PRECONDITIONS: dict[str, tuple[int, frozenset[str] | None]] = {
     "postcode": (2, None),
     "street_address": (1, None),
     "address": (1, None),
-    "credential": (0, frozenset({"password", "passcode", "passwd", "pin", "code", "combination", "login", "passphrase", "passwords", "codes", "pins"})),
+    "credential": (
+        0,
+        frozenset(
+            {
+                "password",
+                "passcode",
+                "passwd",
+                "pin",
+                "code",
+                "combination",
+                "login",
+                "passphrase",
+                "passwords",
+                "codes",
+                "pins",
+            }
+        ),
+    ),
 }
 
 

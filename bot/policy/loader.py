@@ -48,7 +48,15 @@ COMMON_FIELDS = (
     "skip_if",
     "max_hits",
 )
-REQUIRED_FIELDS = ("kind", "category", "severity", "message", "suggestion", "policy_ref", "examples")
+REQUIRED_FIELDS = (
+    "kind",
+    "category",
+    "severity",
+    "message",
+    "suggestion",
+    "policy_ref",
+    "examples",
+)
 PROFILE_FIELDS = ("description", "packs", "overrides")
 _ANCHOR = re.compile(r"<!--\s*anchor:\s*([a-z0-9-]+)\s*-->")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
@@ -109,7 +117,6 @@ class Policy:
                 self._by_word.setdefault(word, []).append(i)
             for sub in gate.substring_list:
                 self._by_substring.setdefault(sub, []).append(i)
-
 
     def compile_all(self) -> None:
         """Compile every rule's regexes now (lint, and servers before taking traffic)."""
@@ -192,7 +199,9 @@ def _read_vocab(directory: Path, config: Config) -> dict[str, list[str]]:
             vocab[f.stem] = words
     org = config.organisation
     vocab["org_places"] = [p for p in [org.head_office, *org.places] if p] or ["head office"]
-    vocab["org_name"] = [org.name] if org.name and org.name != "Our organisation" else ["our organisation"]
+    vocab["org_name"] = (
+        [org.name] if org.name and org.name != "Our organisation" else ["our organisation"]
+    )
     return vocab
 
 
@@ -208,7 +217,9 @@ def _iter_rule_files(directory: Path, packs: list[str]) -> Iterator[tuple[str, P
 def _load_profile(directory: Path, profile: str) -> tuple[list[str], dict[str, str], str]:
     path = directory / "profiles" / f"{profile}.yaml"
     if not path.is_file():
-        raise PolicyError(f"unknown profile {profile!r}: {path} not found; allowed: {', '.join(PROFILES)}")
+        raise PolicyError(
+            f"unknown profile {profile!r}: {path} not found; allowed: {', '.join(PROFILES)}"
+        )
     try:
         data, lines = load_yaml_with_lines(path)
     except yaml.YAMLError as exc:
@@ -225,7 +236,9 @@ def _load_profile(directory: Path, profile: str) -> tuple[list[str], dict[str, s
         raise PolicyError(f"{path}: 'packs' must list at least one pack")
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, dict):
-        raise PolicyError(f"{path}:{line_of(lines, data, 'overrides')}: 'overrides' must be a mapping")
+        raise PolicyError(
+            f"{path}:{line_of(lines, data, 'overrides')}: 'overrides' must be a mapping"
+        )
     return [str(p) for p in packs], _override_map(overrides), str(path)
 
 
@@ -247,7 +260,12 @@ def _example_list(value: Any, where: str) -> list[tuple[str, str]]:
 
 
 def build_rule(
-    pack: str, path: Path, data: Any, lines: KeyLines, vocab: dict[str, list[str]], anchors: set[str]
+    pack: str,
+    path: Path,
+    data: Any,
+    lines: KeyLines,
+    vocab: dict[str, list[str]],
+    anchors: set[str],
 ) -> Rule:
     """Validate one rule file's data and build its rule object."""
 
@@ -265,7 +283,9 @@ def build_rule(
             raise PolicyError(f"{path}: missing required field {key!r}")
     kind = data["kind"]
     if kind not in KINDS:
-        raise PolicyError(f"{where('kind')}: unknown kind {kind!r}; allowed: {', '.join(sorted(KINDS))}")
+        raise PolicyError(
+            f"{where('kind')}: unknown kind {kind!r}; allowed: {', '.join(sorted(KINDS))}"
+        )
     cls = KINDS[kind]
     allowed = set(COMMON_FIELDS) | set(cls.FIELDS)
     for key in data:
@@ -275,7 +295,9 @@ def build_rule(
             )
     category = data["category"]
     if category not in CATEGORIES:
-        raise PolicyError(f"{where('category')}: unknown category {category!r}; allowed: {', '.join(CATEGORIES)}")
+        raise PolicyError(
+            f"{where('category')}: unknown category {category!r}; allowed: {', '.join(CATEGORIES)}"
+        )
     if data["severity"] not in RULE_SEVERITIES:
         raise PolicyError(
             f"{where('severity')}: unknown severity {data['severity']!r}; allowed: {', '.join(RULE_SEVERITIES)}"
@@ -289,12 +311,15 @@ def build_rule(
             f"{where('policy_ref')}: no protocol section with anchor {anchor!r}; known: {', '.join(sorted(anchors))}"
         )
     channels = data.get("channels")
-    if channels is not None:
-        if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
-            raise PolicyError(f"{where('channels')}: channels must be a list of: {', '.join(CHANNELS)}")
+    if channels is not None and (
+        not isinstance(channels, list) or any(c not in CHANNELS for c in channels)
+    ):
+        raise PolicyError(f"{where('channels')}: channels must be a list of: {', '.join(CHANNELS)}")
     examples = data["examples"]
     if not isinstance(examples, dict) or set(examples) - {"flag", "pass"}:
-        raise PolicyError(f"{where('examples')}: examples is a mapping with 'flag' and 'pass' lists")
+        raise PolicyError(
+            f"{where('examples')}: examples is a mapping with 'flag' and 'pass' lists"
+        )
     flag = _example_list(examples.get("flag"), where("examples"))
     passing = _example_list(examples.get("pass"), where("examples"))
     if not flag or not passing:
@@ -334,11 +359,11 @@ def _apply_overrides(rules: list[Rule], overrides: dict[str, str], source: str) 
                 f"{source}: override for {rule_id!r} must be one of {', '.join(RULE_SEVERITIES)} or off"
             )
     for r in rules:
-        value = overrides.get(r.id)
-        if value == "off":
+        override = overrides.get(r.id)
+        if override == "off":
             continue
-        if value:
-            r.severity = Severity.parse(value)
+        if override:
+            r.severity = Severity.parse(override)
         out.append(r)
     return out
 
@@ -399,7 +424,9 @@ def _load(directory: Path, config: Config) -> Policy:
     vocab = _read_vocab(directory, config)
     digest = hashlib.sha256()
     digest.update(Path(profile_src).read_bytes())
-    for vfile in sorted((directory / "vocab").glob("*.txt")) if (directory / "vocab").is_dir() else []:
+    for vfile in (
+        sorted((directory / "vocab").glob("*.txt")) if (directory / "vocab").is_dir() else []
+    ):
         digest.update(vfile.name.encode() + vfile.read_bytes())
     if (directory / "protocol.md").is_file():
         digest.update((directory / "protocol.md").read_bytes())

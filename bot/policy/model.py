@@ -24,13 +24,141 @@ _NO_PRECONDITION: tuple[int, frozenset[str] | None] = (0, None)
 
 #: Common function words: poor anchors, because almost every draft contains them.
 STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could did do does doing don for from had has
-    have having he her here hers him his how i if in into is it its just me more most my no nor
-    not of off on once only or other our ours out over own same she should so some such than that
-    the their theirs them then there these they this those through to too under until up very was
-    we were what when where which while who whom why will with would you your yours yourself all
-    any both each few again about above after against before below between down during further
-    get got go going im ive youre dont cant wont its lets one two also us""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "don",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "again",
+        "about",
+        "above",
+        "after",
+        "against",
+        "before",
+        "below",
+        "between",
+        "down",
+        "during",
+        "further",
+        "get",
+        "got",
+        "go",
+        "going",
+        "im",
+        "ive",
+        "youre",
+        "dont",
+        "cant",
+        "wont",
+        "its",
+        "lets",
+        "one",
+        "two",
+        "also",
+        "us",
+    ]
 )
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -281,7 +409,7 @@ def run_detector(ctx: Context, name: str) -> list[Any]:
         else:
             cached = DETECTORS[name](ctx.text, ctx.org)
         ctx.detections[name] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def build_matcher(
@@ -339,7 +467,9 @@ def build_matcher(
         detector=detector,
         labels=frozenset(_as_list(labels, "labels", where)) if labels else None,
         anchors=frozenset(anchors) if anchors is not None else None,
-        substrings=re.compile("|".join(re.escape(x) for x in sorted(substrings, key=len, reverse=True)))
+        substrings=re.compile(
+            "|".join(re.escape(x) for x in sorted(substrings, key=len, reverse=True))
+        )
         if substrings
         else None,
         substring_list=tuple(sorted(substrings)),
@@ -383,7 +513,9 @@ class Rule:
     #: Context rules apply exceptions to their target, not to the whole pair.
     EXCEPTIONS_IN_CHECK: ClassVar[bool] = False
 
-    def configure(self, spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]) -> None:
+    def configure(
+        self, spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
+    ) -> None:
         """Read kind-specific fields (override in kinds)."""
 
     def may_apply(self, ctx: Context) -> bool:

@@ -44,6 +44,8 @@ def run_examples(policy: Policy, config: Config) -> list[ExampleResult]:
             for text, channel in examples:
                 fired = rule_fires(rule, text, channel, config, policy)
                 results.append(
-                    ExampleResult(rule.id, rule.source_file, expect, text, fired == (expect == "flag"))
+                    ExampleResult(
+                        rule.id, rule.source_file, expect, text, fired == (expect == "flag")
+                    )
                 )
     return results

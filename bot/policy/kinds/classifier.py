@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import PolicyError
 from bot.detectors.offensive import load_model
+from bot.errors import PolicyError
 from bot.policy.model import Context, Hit, Rule
 
 MODELS: tuple[str, ...] = ("offensive",)
@@ -37,7 +37,9 @@ class ClassifierRule(Rule):
     ) -> None:
         name = spec.get("model")
         if name not in MODELS:
-            raise PolicyError(f"{where('model')}: unknown model {name!r}; allowed: {', '.join(MODELS)}")
+            raise PolicyError(
+                f"{where('model')}: unknown model {name!r}; allowed: {', '.join(MODELS)}"
+            )
         self.model_name = name
         model = self.model = _load(name)
         th = spec.get("threshold", "advise")
@@ -50,7 +52,9 @@ class ClassifierRule(Rule):
         elif isinstance(th, int | float) and 0.0 <= th <= 1.0:
             self.threshold = float(th)
         else:
-            raise PolicyError(f"{where('threshold')}: 'threshold' must be a number in [0, 1] or a name")
+            raise PolicyError(
+                f"{where('threshold')}: 'threshold' must be a number in [0, 1] or a name"
+            )
 
     def check(self, ctx: Context) -> list[Hit]:
         score = ctx.scores.get(self.model_name)

@@ -86,9 +86,7 @@ class ContextRule(Rule):
                 if gap > self.window:
                     continue
                 lo, hi = (min(ts, ns), max(te, ne)) if self.quote_both else (ts, te)
-                if any(
-                    abs(ctx.word_index(bs) - tw0) <= self.window for bs, _ in blockers
-                ):
+                if any(abs(ctx.word_index(bs) - tw0) <= self.window for bs, _ in blockers):
                     continue
                 hits.append(Hit(lo, hi))
                 break

@@ -77,7 +77,9 @@ def _hashtag_count(ctx: Context, rule: MetricRule) -> list[Hit]:
     return []
 
 
-_URL_HINT = re.compile(r"https?:|www\.|\.(?:com|org|uk|ly|gl|io|co|net|gov|me|gd|at|cc|in)\b", re.IGNORECASE)
+_URL_HINT = re.compile(
+    r"https?:|www\.|\.(?:com|org|uk|ly|gl|io|co|net|gov|me|gd|at|cc|in)\b", re.IGNORECASE
+)
 
 
 def _link_only(ctx: Context, rule: MetricRule) -> list[Hit]:
@@ -184,7 +186,9 @@ class MetricRule(Rule):
             if not isinstance(limits, dict) or not all(
                 isinstance(v, int) and v > 0 for v in limits.values()
             ):
-                raise PolicyError(f"{where('limits')}: 'limits' maps network names to positive numbers")
+                raise PolicyError(
+                    f"{where('limits')}: 'limits' maps network names to positive numbers"
+                )
             self.limits = {str(k): int(v) for k, v in limits.items()}
         else:
             mx = spec.get("max")

@@ -30,7 +30,7 @@ class PatternRule(Rule):
     ) -> None:
         if not spec.get("patterns"):
             raise PolicyError(f"{where('kind')}: a pattern rule needs 'patterns'")
-        sub = {k: spec[k] for k in ("patterns", "case_sensitive") if k in spec}
+        sub: dict[str, Any] = {k: spec[k] for k in ("patterns", "case_sensitive") if k in spec}
         self.matcher = build_matcher(sub, vocab, where)
         trig = spec.get("triggers")
         if trig is not None:
