@@ -50,12 +50,9 @@ __all__ = [
 
 def reset() -> None:
     """Forget cached answers, clients, known formats and circuit state (tests, config reload)."""
+    from bot.ask import clear_cache as clear_ask_cache
     from bot.llm import client, critique
 
     client.reset()
     critique.clear_cache()
-    try:
-        from bot import ask
-    except ImportError:
-        return
-    ask.clear_cache()
+    clear_ask_cache()

@@ -22,6 +22,7 @@ against the schema: an invalid answer is re-asked once, then dropped.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import os
@@ -286,6 +287,14 @@ def check_answer(
     return data, ""
 
 
+@functools.lru_cache(maxsize=64)
+def _validator(schema_json: str) -> jsonschema.protocols.Validator:
+    """Validators are reused: building one per answer would cost more than the check."""
+    schema = json.loads(schema_json)
+    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema)
+    return validator
+
+
 class LLMClient:
     """A chat-completions client with one retry layer, a deadline and format fallback.
 
@@ -441,7 +450,7 @@ class LLMClient:
         key = self.settings.endpoint_key
         self._breaker.check(key)
         deadline = _Deadline(self.settings.timeout, self._clock)
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = _validator(json.dumps(schema, sort_keys=True))
         start = known_format(key) or FORMATS[0]
         try:
             for fmt in FORMATS[FORMATS.index(start) :]:

@@ -73,6 +73,8 @@ MAX_CHARS: dict[str, int] = {
 
 _DELIMITER = re.compile(r"<\s*/?\s*draft\b[^>]*>", re.IGNORECASE)
 _cache = AnswerCache(256)
+_protocols: dict[str, str] = {}
+_SCHEMA_JSON = json.dumps(CRITIQUE_SCHEMA, ensure_ascii=False)
 
 
 def fence(text: str) -> str:
@@ -82,6 +84,13 @@ def fence(text: str) -> str:
 
 def protocol_text(policy: Policy) -> str:
     """The protocol as the model sees it: each section labelled with the anchor findings cite."""
+    cached = _protocols.get(policy.version)
+    if cached is None:
+        cached = _protocols[policy.version] = _protocol_text(policy)
+    return cached
+
+
+def _protocol_text(policy: Policy) -> str:
     return "\n\n".join(
         f"{'#' * s.level} {s.heading} [protocol#{s.anchor}]\n{s.text}"
         for s in policy.sections.values()
@@ -149,7 +158,7 @@ def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
             rewrite_instructions=rewrite_prompt.text(
                 channel=channel, max_chars=MAX_CHARS.get(channel, 2200)
             ),
-            schema=json.dumps(CRITIQUE_SCHEMA, ensure_ascii=False),
+            schema=_SCHEMA_JSON,
             draft=fence(red.text),
         )
         completion = get_client(settings).complete_json(
@@ -206,6 +215,7 @@ def critique_verdict(draft: Draft, verdict: Verdict, *, config: Config) -> Verdi
 
 def clear_cache() -> None:
     _cache.clear()
+    _protocols.clear()
 
 
 def cache_stats() -> tuple[int, int]:

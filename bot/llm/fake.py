@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 MODES: tuple[str, ...] = (
     "good",
@@ -56,7 +57,7 @@ Responder = Callable[[dict[str, Any]], Any]
 
 @dataclass(slots=True)
 class Recorded:
-    """One request as it arrived: the raw body is what crossed the wire."""
+    """One request as it arrived (header names lower-cased); ``raw`` is what crossed the wire."""
 
     method: str
     path: str
@@ -201,7 +202,7 @@ class FakeOpenAI:
     def completions(self) -> list[Recorded]:
         """Recorded chat completion requests, in order."""
         with self._lock:
-            return [r for r in self.requests if r.path.endswith("/chat/completions")]
+            return [r for r in self.requests if urlsplit(r.path).path.endswith("/chat/completions")]
 
     def clear(self) -> None:
         with self._lock:
@@ -209,8 +210,12 @@ class FakeOpenAI:
             self._queue.clear()
 
     def start(self) -> FakeOpenAI:
+        # A short poll interval: stop() returns in milliseconds, which keeps test suites fast.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-openai", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-openai",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -298,6 +303,7 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a real API server
+            disable_nagle_algorithm = True  # as real servers do; else delayed ACKs add ~40 ms
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
@@ -315,7 +321,9 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path == "/_fake/stats":  # for a fake run in another process
+                    self._send(200, json.dumps({"completions": len(fake.completions)}))
+                elif self.path.rstrip("/").endswith("/models"):
                     self._send(
                         200,
                         json.dumps({"object": "list", "data": [{"id": "fake", "object": "model"}]}),
@@ -331,10 +339,12 @@ class FakeOpenAI:
                     body: Any = json.loads(raw)
                 except json.JSONDecodeError:
                     body = None
-                rec = Recorded("POST", self.path, dict(self.headers.items()), raw, body)
+                rec = Recorded(
+                    "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body
+                )
                 with fake._lock:
                     fake.requests.append(rec)
-                if not self.path.rstrip("/").endswith("/chat/completions"):
+                if not urlsplit(self.path).path.rstrip("/").endswith("/chat/completions"):
                     rec.status = 404
                     self._send(404, json.dumps(_error(404, f"no route {self.path}")))
                     return

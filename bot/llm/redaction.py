@@ -35,19 +35,20 @@ from bot.detectors import DETECTORS
 from bot.text import prepare, strip_invisible
 from bot.verdict import Finding
 
-#: Detector name -> placeholder label. ``address`` is street_address + postcode, so skipped.
+#: Detector name -> placeholder label, most specific first: on equal spans the first wins,
+#: so a valid NHS number is not called a phone number. ``address`` is street_address + postcode.
 DETECTOR_LABELS: dict[str, str] = {
-    "email": "EMAIL",
-    "phone": "PHONE",
     "nhs_number": "NHS_NUMBER",
     "nino": "NI_NUMBER",
     "payment_card": "CARD_NUMBER",
     "bank_account": "BANK_ACCOUNT",
     "iban": "IBAN",
     "date_of_birth": "DATE_OF_BIRTH",
+    "credential": "CREDENTIAL",
+    "email": "EMAIL",
     "street_address": "ADDRESS",
     "postcode": "POSTCODE",
-    "credential": "CREDENTIAL",
+    "phone": "PHONE",
 }
 
 #: Categories whose findings make names in the draft personal data worth hiding.
@@ -141,12 +142,12 @@ def _spans(
 ) -> list[tuple[int, int, str]]:
     prepared = prepare(source)
     norm = prepared.text
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, int, str]] = []  # start, end, priority, label
 
     def add(start: int, end: int, label: str) -> None:
         s, e = prepared.to_original(start, end)
         if e > s:
-            found.append((s, e, label))
+            found.append((s, e, len(found), label))
 
     for name, label in DETECTOR_LABELS.items():
         for d in DETECTORS[name](norm, org):
@@ -158,10 +159,10 @@ def _spans(
         if rx is not None:
             for m in rx.finditer(norm):
                 add(m.start(), m.end(), "NAME")
-    # Longest first at each position; drop anything overlapping a kept span.
-    found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    # Longest first at each position, then the more specific; drop what overlaps a kept span.
+    found.sort(key=lambda t: (t[0], -(t[1] - t[0]), t[2]))
     kept: list[tuple[int, int, str]] = []
-    for s, e, label in found:
+    for s, e, _, label in found:
         if kept and s < kept[-1][1]:
             if e > kept[-1][1] and (e - s) > (kept[-1][1] - kept[-1][0]):
                 kept[-1] = (s, e, label)  # a longer span that starts inside wins
