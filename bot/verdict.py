@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
+from bot.errors import InputError
+
 #: The closed set of finding categories (see CONTRACT.md).
 CATEGORIES: tuple[str, ...] = (
     "confidentiality",
@@ -61,6 +63,10 @@ class Severity(IntEnum):
             ) from None
 
 
+class UnknownChannel(InputError, ValueError):
+    """A channel outside :data:`CHANNELS`."""
+
+
 #: Severities a rule may declare (``ok`` is only ever a decision).
 RULE_SEVERITIES: tuple[str, ...] = ("advise", "needs_approval", "do_not_post")
 
@@ -68,13 +74,13 @@ RULE_SEVERITIES: tuple[str, ...] = ("advise", "needs_approval", "do_not_post")
 def normalise_channel(channel: str | None) -> str:
     """Map user input to a known channel; ``x`` becomes ``twitter``.
 
-    Raises ValueError naming the allowed values, so the CLI can print it.
+    Raises InputError (a ValueError too) naming the allowed values, so the CLI can print it.
     """
     if channel is None or channel == "":
         return "any"
-    c = channel.strip().lower()
+    c = str(channel).strip().lower()
     if c not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; allowed: {', '.join(CHANNELS)}")
+        raise UnknownChannel(f"unknown channel {channel!r}; allowed: {', '.join(CHANNELS)}")
     return "twitter" if c == "x" else c
 
 

@@ -471,7 +471,7 @@ def find_street_addresses(text: str, org: Organisation) -> list[Detection]:
 
 _CREDENTIAL = re.compile(
     r"\b(?:(?:wi-?fi|network|staff|admin|login|account|system|email|door|gate|key\s*safe|keysafe|alarm|entry|access|safe|lock|locker|padlock|building)\s+)?"
-    r"(?:password|passcode|passwd|pass\s*word|pin(?:\s*(?:code|number))?|code|passphrase|combination|login)"
+    r"(?:password|passcode|passwd|pass\s*word|pw|pwd|pin(?:\s*(?:code|number))?|code|passphrase|combination|login)"
     r"(?:\s+(?:for|to|on)\s+(?:the\s+)?[\w\s'\u2019-]{1,40}?)?\s*(?:is|:|=|-|was|will\s+be|has\s+changed\s+to|changed\s+to)\s*(?:now\s+|still\s+|currently\s+)?['\"]?([^\s'\",]{3,40})",
     re.IGNORECASE,
 )
@@ -559,6 +559,8 @@ PRECONDITIONS: dict[str, tuple[int, frozenset[str] | None]] = {
                 "password",
                 "passcode",
                 "passwd",
+                "pw",
+                "pwd",
                 "pin",
                 "code",
                 "combination",
