@@ -476,7 +476,7 @@ _CREDENTIAL = re.compile(
     re.IGNORECASE,
 )
 _CREDENTIAL_WORDS = re.compile(
-    r"\b(?:password|passcode|passwd|pin|code|combination|login)", re.IGNORECASE
+    r"\b(?:password|passcode|passwd|pwd?\b|pin|code|combination|login)", re.IGNORECASE
 )
 
 
