@@ -12,8 +12,9 @@ back-off, all inside one total deadline (``llm.timeout``, default 30 s).
 Any other 4xx is final. Two retry layers would multiply each other's waits.
 
 Structured output differs between servers. OpenAI takes ``response_format:
-json_schema``; the llama.cpp server rejects that and takes ``json_object``
-with a ``schema``; others take neither. :meth:`LLMClient.complete_json` tries
+json_schema``; the llama.cpp server rejects that (HTTP 500 naming
+``response_format``) and takes ``json_object`` with a ``schema``; others take
+neither. :meth:`LLMClient.complete_json` tries
 them in that order, remembers per endpoint (base URL + model) which one
 worked, so once known a call costs one request, and validates every answer
 against the schema: an invalid answer is re-asked once, then dropped.
@@ -39,6 +40,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_e
 from bot.config import Config
 from bot.llm.fallback import (
     CircuitBreaker,
+    LLMContextTooLong,
     LLMError,
     LLMInvalidAnswer,
     LLMNotConfigured,
@@ -220,11 +222,47 @@ def _retry_after(exc: BaseException | None) -> float | None:
         return max(email.utils.mktime_tz(parsed) - time.time(), 0.0)
 
 
+_CONTEXT_PHRASES = (
+    "context length",
+    "context_length",
+    "maximum context",
+    "context window",
+    "too many tokens",
+    "prompt is too long",
+    "reduce the length",
+)
+
+
+def _context_too_long(exc: BaseException) -> bool:
+    """A refusal because the prompt does not fit (OpenAI, vLLM and llama.cpp all say so)."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 413, 422):
+        return False
+    said = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
+    return any(p in said for p in _CONTEXT_PHRASES)
+
+
+def _format_refused(exc: BaseException) -> bool:
+    """The endpoint refused our ``response_format`` rather than failing.
+
+    OpenAI-style servers answer 400 or 422; llama-cpp-python's server answers
+    HTTP 500 with a validation error naming ``response_format``. Retrying that
+    500 would never help, so it is recognised by what the error says.
+    """
+    if not isinstance(exc, openai.APIStatusError) or _context_too_long(exc):
+        return False
+    if exc.status_code in (400, 422):
+        return True
+    said = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
+    return "response_format" in said or "json_schema" in said
+
+
 def _retryable(exc: BaseException) -> bool:
     """Connection errors, timeouts, 408, 429 and 5xx; never another 4xx."""
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
+        if _format_refused(exc):
+            return False
         return exc.status_code in (408, 429) or exc.status_code >= 500
     return False
 
@@ -243,6 +281,10 @@ def _unavailable(exc: BaseException, settings: LLMSettings) -> LLMError:
             return LLMUnavailable(f"the AI service is rate limiting requests (HTTP 429{extra})")
         if code == 408 or code >= 500:
             return LLMUnavailable(f"the AI service failed (HTTP {code})")
+        if _context_too_long(exc):
+            return LLMContextTooLong(
+                f"the draft and policy are too long for the AI model's context window (HTTP {code})"
+            )
         if code in (401, 403):
             return LLMRejected(
                 f"the AI service refused the credentials (HTTP {code}); check the API key"
@@ -415,9 +457,9 @@ class LLMClient:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         try:
             response = self._request(kwargs, deadline)
-        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-            log.debug("LLM endpoint refused the request in %s mode (HTTP %s)", fmt, exc.status_code)
-            if fmt != "plain":
+        except openai.APIStatusError as exc:
+            if fmt != "plain" and _format_refused(exc):
+                log.debug("LLM endpoint refused %s output (HTTP %s)", fmt, exc.status_code)
                 raise _FormatRejected(fmt) from exc
             raise _unavailable(exc, self.settings) from exc
         except openai.OpenAIError as exc:
@@ -453,10 +495,13 @@ class LLMClient:
         validator = _validator(json.dumps(schema, sort_keys=True))
         start = known_format(key) or FORMATS[0]
         try:
-            for fmt in FORMATS[FORMATS.index(start) :]:
+            for i, fmt in enumerate(FORMATS[FORMATS.index(start) :], FORMATS.index(start)):
                 try:
                     content = self._call(messages, fmt, schema, name, max_tokens, deadline)
                 except _FormatRejected:
+                    if i + 1 < len(FORMATS):  # never offer this endpoint that format again
+                        with _formats_lock:
+                            _known_formats[key] = FORMATS[i + 1]
                     continue
                 data, problem = check_answer(content, validator)
                 if data is None:
@@ -481,8 +526,10 @@ class LLMClient:
                 self._breaker.success(key)
                 return Completion(data, fmt, deadline.requests, self._clock() - started)
             raise LLMRejected("the AI service accepted none of the JSON answer formats (HTTP 400)")
-        except LLMUnavailable as exc:
-            self._breaker.failure(key, str(exc))
+        except LLMError as exc:
+            exc.requests = deadline.requests
+            if isinstance(exc, LLMUnavailable):
+                self._breaker.failure(key, str(exc))
             raise
 
 

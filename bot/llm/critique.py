@@ -23,11 +23,11 @@ from bot.config import Config
 from bot.errors import ConfigError
 from bot.llm.cache import AnswerCache, cache_key
 from bot.llm.client import get_client, settings_from_config
-from bot.llm.fallback import LLMError, describe, fall_back
+from bot.llm.fallback import LLMContextTooLong, LLMError, describe, fall_back
 from bot.llm.merge import llm_findings, merge, to_clean
 from bot.llm.prompts import load_prompt
 from bot.llm.redaction import Redaction, clean_with_map, redact
-from bot.policy import Policy, load_policy
+from bot.policy import Policy, Section, load_policy
 from bot.verdict import CATEGORIES, RULE_SEVERITIES, Draft, Verdict, normalise_channel
 
 log = logging.getLogger("canipost.llm")
@@ -74,6 +74,7 @@ MAX_CHARS: dict[str, int] = {
 _DELIMITER = re.compile(r"<\s*/?\s*draft\b[^>]*>", re.IGNORECASE)
 _cache = AnswerCache(256)
 _protocols: dict[str, str] = {}
+_compact_endpoints: set[str] = set()
 _SCHEMA_JSON = json.dumps(CRITIQUE_SCHEMA, ensure_ascii=False)
 
 
@@ -82,19 +83,34 @@ def fence(text: str) -> str:
     return _DELIMITER.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
-def protocol_text(policy: Policy) -> str:
+def protocol_text(policy: Policy, sections: list[Section] | None = None) -> str:
     """The protocol as the model sees it: each section labelled with the anchor findings cite."""
+    if sections is not None:
+        return _protocol_text(sections)
     cached = _protocols.get(policy.version)
     if cached is None:
-        cached = _protocols[policy.version] = _protocol_text(policy)
+        cached = _protocols[policy.version] = _protocol_text(list(policy.sections.values()))
     return cached
 
 
-def _protocol_text(policy: Policy) -> str:
+def _protocol_text(sections: list[Section]) -> str:
     return "\n\n".join(
-        f"{'#' * s.level} {s.heading} [protocol#{s.anchor}]\n{s.text}"
-        for s in policy.sections.values()
+        f"{'#' * s.level} {s.heading} [protocol#{s.anchor}]\n{s.text}" for s in sections
     )
+
+
+def relevant_sections(policy: Policy, text: str, verdict: Verdict, k: int = 4) -> list[Section]:
+    """The sections the rules cited plus the ``k`` most relevant to the draft (BM25), in order.
+
+    Used instead of the whole protocol when the model's context window is too
+    small for it (a small local model).
+    """
+    from bot.ask import index_for  # the Q&A index: one BM25 index per protocol per process
+
+    anchors = {f.policy_ref.split("#", 1)[-1] for f in verdict.findings}
+    hits, _ = index_for(policy).search(text)
+    anchors.update(s.anchor for s, _ in hits[:k])
+    return [s for a, s in policy.sections.items() if a in anchors]
 
 
 def _rule_findings_json(verdict: Verdict, red: Redaction, index_map: list[int] | None) -> str:
@@ -149,25 +165,39 @@ def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
     data: dict[str, Any] | None = _cache.get(key)
     requests, fmt = 0, "cache"
     if data is None:
-        messages = prompt.messages(
-            organisation=config.organisation.name,
-            profile=config.profile,
-            channel=channel,
-            protocol=protocol_text(policy),
-            rule_findings=_rule_findings_json(verdict, red, index_map),
-            rewrite_instructions=rewrite_prompt.text(
-                channel=channel, max_chars=MAX_CHARS.get(channel, 2200)
-            ),
-            schema=_SCHEMA_JSON,
-            draft=fence(red.text),
-        )
-        completion = get_client(settings).complete_json(
-            messages,
-            CRITIQUE_SCHEMA,
-            name="canipost_critique",
-            max_tokens=min(4000, 900 + len(text) // 2),
-        )
-        data, requests, fmt = completion.data, completion.requests, completion.format
+        compact = settings.endpoint_key in _compact_endpoints
+        while True:
+            messages = prompt.messages(
+                organisation=config.organisation.name,
+                profile=config.profile,
+                channel=channel,
+                protocol=protocol_text(
+                    policy, relevant_sections(policy, red.text, verdict) if compact else None
+                ),
+                rule_findings=_rule_findings_json(verdict, red, index_map),
+                rewrite_instructions=rewrite_prompt.text(
+                    channel=channel, max_chars=MAX_CHARS.get(channel, 2200)
+                ),
+                schema=_SCHEMA_JSON,
+                draft=fence(red.text),
+            )
+            try:
+                completion = get_client(settings).complete_json(
+                    messages,
+                    CRITIQUE_SCHEMA,
+                    name="canipost_critique",
+                    max_tokens=min(4000, 900 + len(text) // 2),
+                )
+                break
+            except LLMContextTooLong as exc:
+                if compact:
+                    raise
+                # Remember: this endpoint gets the relevant sections from now on.
+                compact = True
+                _compact_endpoints.add(settings.endpoint_key)
+                requests += exc.requests
+        data, fmt = completion.data, completion.format
+        requests += completion.requests
         _cache.put(key, data)
     extra = llm_findings(
         data, text=text, redaction=red, index_map=index_map, sections=policy.sections
@@ -216,6 +246,7 @@ def critique_verdict(draft: Draft, verdict: Verdict, *, config: Config) -> Verdi
 def clear_cache() -> None:
     _cache.clear()
     _protocols.clear()
+    _compact_endpoints.clear()
 
 
 def cache_stats() -> tuple[int, int]:

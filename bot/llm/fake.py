@@ -13,7 +13,9 @@ mode                      behaviour
 ``slow``                  a valid answer after ``delay`` seconds
 ``malformed``             200, but the content is not JSON
 ``invalid``               200, JSON that does not match the schema
-``reject_json_schema``    like llama.cpp: 400 for ``json_schema``; ``json_object`` works
+``reject_json_schema``    as llama-cpp-python's server: HTTP 500 naming ``response_format``
+                          for ``json_schema``; ``json_object`` with a schema works
+``reject_json_schema_400`` HTTP 400 for ``json_schema`` (other servers); ``json_object`` works
 ``plain_only``            400 for any ``response_format``; plain requests work
 ``garbage``               200 with an HTML body instead of a completion
 ========================  =====================================================
@@ -48,6 +50,7 @@ MODES: tuple[str, ...] = (
     "malformed",
     "invalid",
     "reject_json_schema",
+    "reject_json_schema_400",
     "plain_only",
     "garbage",
 )
@@ -153,6 +156,18 @@ def _error(status: int, message: str, kind: str = "invalid_request_error") -> di
     return {"error": {"message": message, "type": kind, "code": status}}
 
 
+_LLAMA_CPP_REFUSAL = {
+    "error": {
+        "message": "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
+        "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+        "'ctx': {'expected': \"'text' or 'json_object'\"}}",
+        "type": "internal_server_error",
+        "param": None,
+        "code": None,
+    }
+}
+
+
 class FakeOpenAI:
     """A threaded HTTP server on 127.0.0.1 playing the OpenAI API.
 
@@ -168,6 +183,7 @@ class FakeOpenAI:
         retry_after: str = "1",
         delay: float = 2.0,
         responder: Responder | None = None,
+        max_context_chars: int | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
@@ -175,6 +191,8 @@ class FakeOpenAI:
         self.retry_after = retry_after
         self.delay = delay
         self.responder = responder or default_responder
+        #: Like a small local model: refuse prompts longer than this (HTTP 400, as llama.cpp).
+        self.max_context_chars = max_context_chars
         self.requests: list[Recorded] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -257,6 +275,14 @@ class FakeOpenAI:
             else None
         )
         mode = self.mode
+        if self.max_context_chars is not None:
+            size = len(_messages_text(body))
+            if size > self.max_context_chars:
+                message = (
+                    f"This model's maximum context length is {self.max_context_chars} tokens. "
+                    f"However, you requested {size} tokens. Please reduce the length of the messages."
+                )
+                return Reply(400, raw=json.dumps(_error(400, message)))
         if mode == "rate_limit":
             return Reply(
                 429,
@@ -279,12 +305,11 @@ class FakeOpenAI:
                 json.dumps({"findings": [{"category": "gossip", "severity": "meh"}], "summary": 3}),
             )
         if mode == "reject_json_schema" and fmt == "json_schema":
-            # What llama-cpp-python's server says to an OpenAI-style json_schema request.
+            # Word for word what llama-cpp-python 0.3's server answers, status included.
+            return Reply(500, raw=json.dumps(_LLAMA_CPP_REFUSAL))
+        if mode == "reject_json_schema_400" and fmt == "json_schema":
             return Reply(
-                400,
-                raw=json.dumps(
-                    _error(400, "response_format: Input should be 'text' or 'json_object'")
-                ),
+                400, raw=json.dumps(_error(400, "response_format json_schema is not supported"))
             )
         if mode == "plain_only" and fmt is not None:
             return Reply(

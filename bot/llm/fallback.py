@@ -8,6 +8,7 @@ each carrying a message fit to show the author (no secrets, no draft text)::
     ├── LLMUnavailable       connection refused, timeout, 429 or 5xx after the retries,
     │                        or the deadline passed; counts towards the circuit breaker
     ├── LLMRejected          a 4xx other than 408/429 (bad key, unknown model, bad request)
+    │   └── LLMContextTooLong    the prompt does not fit the model's context window
     └── LLMInvalidAnswer     the answer was not JSON matching the schema, twice
 
 :func:`describe` turns any exception (ours, the SDK's, or a bug) into such a
@@ -29,6 +30,9 @@ from bot.verdict import Verdict
 class LLMError(Exception):
     """The model gave no usable answer; ``str(exc)`` is one line for the author."""
 
+    #: Requests the failed call had sent (for the figures in logs and benchmarks).
+    requests: int = 0
+
 
 class LLMNotConfigured(LLMError):
     """No credentials or endpoint to talk to."""
@@ -40,6 +44,10 @@ class LLMUnavailable(LLMError):
 
 class LLMRejected(LLMError):
     """The service refused the request (a 4xx we must not retry)."""
+
+
+class LLMContextTooLong(LLMRejected):
+    """The prompt is longer than the model's context window (small local models)."""
 
 
 class LLMInvalidAnswer(LLMError):

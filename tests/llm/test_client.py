@@ -7,6 +7,7 @@ where the point is *how long* we would wait, so nothing here sleeps for real.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from bot.llm.client import (
     settings_from_config,
 )
 from bot.llm.critique import CRITIQUE_SCHEMA
-from bot.llm.fake import FakeOpenAI, Reply
+from bot.llm.fake import _LLAMA_CPP_REFUSAL, FakeOpenAI, Reply
 from bot.llm.fallback import (
     CircuitBreaker,
     LLMInvalidAnswer,
@@ -93,10 +94,12 @@ def test_sdk_retries_are_off(fake: FakeOpenAI) -> None:
     assert make(fake)._sdk.max_retries == 0
 
 
+@pytest.mark.parametrize("mode", ["reject_json_schema", "reject_json_schema_400"])
 def test_llama_cpp_style_endpoint_falls_back_to_json_object_and_remembers(
-    start_fake: Callable[..., FakeOpenAI],
+    start_fake: Callable[..., FakeOpenAI], mode: str
 ) -> None:
-    fake = start_fake("reject_json_schema")
+    # llama-cpp-python refuses json_schema with HTTP 500; that 500 must not be retried.
+    fake = start_fake(mode)
     client = make(fake)
     first = ask(client)
     assert (first.format, first.requests) == ("json_object", 2)
@@ -108,6 +111,19 @@ def test_llama_cpp_style_endpoint_falls_back_to_json_object_and_remembers(
         again = ask(client)
         assert (again.format, again.requests) == ("json_object", 1)
     assert len(fake.completions) == 3
+
+
+def test_a_refused_format_is_remembered_even_when_the_call_then_fails(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    fake = start_fake("reject_json_schema")
+    client = make(fake)
+    fake.enqueue(Reply(500, raw=json.dumps(_LLAMA_CPP_REFUSAL)), Reply(401, raw="{}"))
+    with pytest.raises(LLMRejected):
+        ask(client)
+    fake.clear()
+    assert ask(client).requests == 1
+    assert fake.completions[0].response_format == "json_object"
 
 
 def test_endpoint_without_structured_output_gets_plain_json_instructions(
@@ -231,6 +247,12 @@ def test_5xx_and_408_are_retried_with_backoff(fake: FakeOpenAI, status: int) -> 
     assert result.requests == 3
     assert len(clock.sleeps) == 2
     assert all(0 <= s <= 8.0 for s in clock.sleeps)  # random exponential, capped
+
+
+def test_a_500_that_is_not_about_the_format_is_still_retried(fake: FakeOpenAI) -> None:
+    fake.enqueue(Reply(500, raw='{"error": {"message": "CUDA out of memory"}}'))
+    result = ask(make(fake))
+    assert (result.format, result.requests) == ("json_schema", 2)
 
 
 def test_persistent_500_stops_after_max_attempts(start_fake: Callable[..., FakeOpenAI]) -> None:

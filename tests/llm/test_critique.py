@@ -302,6 +302,29 @@ def test_one_request_per_review_once_the_format_is_known(
         assert len(fake.completions) - before == 1
 
 
+def test_a_small_context_window_gets_the_relevant_sections_and_is_remembered(
+    start_fake: Callable[..., FakeOpenAI], config: Config
+) -> None:
+    fake = start_fake("good", max_context_chars=20000)  # the whole protocol is ~31,000 characters
+    text = "Mrs Kowalczyk in bay 3 had her scan today"
+    v = review(Draft(text), config=config, use_llm=True)
+    assert v.llm == "used"
+    assert [r.status for r in fake.completions] == [400, 200]
+    system = fake.completions[1].body["messages"][0]["content"]
+    assert "[protocol#confidential-information]" in system  # cited by the rule finding
+    assert "[protocol#accessibility]" not in system
+    review(Draft("Another draft about the ward"), config=config, use_llm=True)
+    assert [r.status for r in fake.completions] == [400, 200, 200]  # compact from the start now
+
+
+def test_a_draft_too_long_even_for_the_compact_prompt_falls_back(
+    start_fake: Callable[..., FakeOpenAI], config: Config
+) -> None:
+    start_fake("good", max_context_chars=2000)
+    v = review(Draft("Lovely day at the park"), config=config, use_llm=True)
+    assert v.llm == "failed" and v.llm_reason is not None and "context window" in v.llm_reason
+
+
 # ---------------------------------------------------------------------- failures: the rules verdict stands
 
 
