@@ -54,7 +54,9 @@ DETECTOR_LABELS: dict[str, str] = {
 #: Categories whose findings make names in the draft personal data worth hiding.
 NAME_CONTEXT_CATEGORIES = frozenset({"confidentiality", "safeguarding", "legal"})
 
-_NAME = r"[A-Z][a-zA-Z']*[a-z](?:-[A-Z][a-zA-Z']*[a-z])?"
+# A capitalised name: O'Brien and McDonald yes, the possessive of "Patel's" no.
+_NAME_PART = r"[A-Z](?:[a-z]|'(?=[A-Z])|[A-Z](?=[a-z]))*[a-z]"
+_NAME = rf"{_NAME_PART}(?:-{_NAME_PART})?"
 _TITLE_NAME = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Cllr|Councillor|Nurse|Sister|Rev|Revd)\.?"
     rf"\s+({_NAME}(?:\s+{_NAME}){{0,2}})"

@@ -1,0 +1,217 @@
+"""Policy Q&A: the right sections cited, with and without a model, and the fallbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.ask import OFF_TOPIC, Answer, ask, index_for, split_units
+from bot.config import Config
+from bot.errors import InputError
+from bot.llm import reset
+from bot.llm.fake import FakeOpenAI
+from bot.policy import load_policy
+
+#: Each question, and the sections of which at least one must be cited first or among the citations.
+QUESTIONS: list[tuple[str, set[str]]] = [
+    ("Can I comment on a court case?", {"court-cases"}),
+    ("Can I post a photo of children from a school visit?", {"safeguarding"}),
+    ("Do I need to say #ad?", {"paid-promotion"}),
+    (
+        "Can I say what I think about the council's budget?",
+        {"speaking-for-the-organisation", "political-neutrality"},
+    ),
+    ("Can I comment on a court case on Facebook?", {"court-cases"}),
+    ("Can I swear at a troll?", {"dont-get-into-a-row"}),
+    ("Can I retweet a party political post?", {"political-neutrality"}),
+    ("How do I write alt text?", {"accessibility"}),
+]
+OFF_TOPIC_QUESTIONS = [
+    "How do I bake a cake?",
+    "What's the weather like in Leeds tomorrow?",
+    "Who won the football last night?",
+    "What is 2+2?",
+]
+
+
+@pytest.fixture(autouse=True)
+def no_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_API_KEY",
+        "CANIPOST_MODEL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CANIPOST_LLM_BACKOFF", "0.001")
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture
+def start_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeOpenAI]]:
+    fakes: list[FakeOpenAI] = []
+
+    def start(mode: str = "good", **kwargs: Any) -> FakeOpenAI:
+        fake = FakeOpenAI(mode, **kwargs).start()
+        fakes.append(fake)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+        return fake
+
+    yield start
+    for fake in fakes:
+        fake.stop()
+
+
+def anchors(answer: Answer) -> list[str]:
+    return [c.anchor.removeprefix("protocol#") for c in answer.citations]
+
+
+# ---------------------------------------------------------------------- without a model
+
+
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS)
+def test_offline_answers_cite_the_right_sections(question: str, expected: set[str]) -> None:
+    a = ask(question, config=Config())
+    assert a.llm == "off" and not a.off_topic
+    assert anchors(a)[0] in expected, anchors(a)
+    policy = load_policy(Config())
+    for c in a.citations:
+        section = policy.sections[c.anchor.removeprefix("protocol#")]
+        assert c.section == section.heading
+        assert c.quote and c.quote in a.answer
+        for unit in split_units(section.text):
+            if unit in c.quote:
+                break
+        else:
+            pytest.fail(f"quote {c.quote!r} is not made of the section's own sentences")
+
+
+def test_offline_quote_is_the_sentence_that_answers() -> None:
+    (c,) = ask("Can I comment on a court case?", config=Config()).citations
+    assert c.quote == "Don't comment on a live court case."
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC_QUESTIONS)
+def test_off_topic_questions_get_a_polite_refusal(question: str) -> None:
+    a = ask(question, config=Config())
+    assert a.off_topic and a.answer == OFF_TOPIC and a.citations == []
+    assert "I only answer questions about the social media policy" in a.answer
+
+
+def test_the_answer_matches_the_contract() -> None:
+    d = ask("Do I need to say #ad?", config=Config()).to_dict()
+    assert set(d) == {"answer", "citations", "llm"}
+    assert d["llm"] == "off"
+    assert set(d["citations"][0]) == {"section", "anchor", "quote"}
+    assert d["citations"][0]["anchor"] == "protocol#paid-promotion"
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_an_empty_question_is_an_input_error(question: str) -> None:
+    with pytest.raises(InputError, match="ask a question"):
+        ask(question, config=Config())
+
+
+def test_the_index_is_built_once_per_process() -> None:
+    policy = load_policy(Config())
+    assert index_for(policy) is index_for(policy)
+
+
+def test_bold_labels_and_lead_ins_stay_with_their_sentence() -> None:
+    units = split_units("**Don't:**\n\n- say he did it;\n\n**Victims.** Never name them. Really.")
+    assert units == ["Don't: say he did it;", "Victims. Never name them.", "Really."]
+
+
+# ---------------------------------------------------------------------- with a model
+
+
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS[:4])
+def test_llm_answers_cite_the_right_sections(
+    start_fake: Callable[..., FakeOpenAI], question: str, expected: set[str]
+) -> None:
+    fake = start_fake()
+    a = ask(question, config=Config())
+    assert a.llm == "used" and a.llm_reason is None
+    assert anchors(a)[0] in expected
+    assert a.answer.startswith("Fake answer")
+    body = fake.completions[0].body
+    assert body["response_format"]["json_schema"]["name"] == "canipost_answer"
+    system, user = (m["content"] for m in body["messages"])
+    assert user == question
+    assert "<sections>" in system and f"[protocol#{anchors(a)[0]}]" in system
+
+
+def test_llm_citations_outside_the_retrieved_sections_are_dropped(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    fake = start_fake()
+    fake.responder = lambda body: {
+        "answer": "No.",
+        "citations": [{"anchor": "protocol#court-cases", "quote": "I made this up."}],
+        "off_topic": False,
+    }
+    a = ask("Can I comment on a court case?", config=Config())
+    (c,) = a.citations
+    assert c.anchor == "protocol#court-cases"
+    assert (
+        c.quote == "Don't comment on a live court case."
+    )  # invented quote replaced by the policy's words
+
+
+def test_an_answer_that_cites_nothing_is_grounded_in_the_top_section(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    fake = start_fake("reject_json_schema")  # also exercises the json_object path
+    fake.responder = lambda body: {"answer": "Label it.", "citations": [], "off_topic": False}
+    a = ask("Do I need to say #ad?", config=Config())
+    assert a.answer == "Label it." and anchors(a) == ["paid-promotion"]
+
+
+def test_the_model_can_declare_a_question_off_topic(start_fake: Callable[..., FakeOpenAI]) -> None:
+    fake = start_fake()
+    fake.responder = lambda body: {"answer": "whatever", "citations": [], "off_topic": True}
+    a = ask("Can I post about my holiday?", config=Config())
+    assert (a.off_topic, a.answer, a.llm) == (True, OFF_TOPIC, "used")
+
+
+def test_personal_data_in_a_question_does_not_cross_the_wire(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    fake = start_fake()
+    a = ask("Can I post Mrs Kowalczyk's mobile 07700 900456 on Facebook?", config=Config())
+    assert a.llm == "used"
+    raw = fake.completions[0].raw
+    assert "Kowalczyk" not in raw and "07700 900456" not in raw
+    assert "Mrs [NAME_1]'s mobile [PHONE_1]" in fake.completions[0].body["messages"][1]["content"]
+
+
+@pytest.mark.parametrize("mode", ["server_error", "malformed", "garbage"])
+def test_model_failures_fall_back_to_the_offline_answer(
+    start_fake: Callable[..., FakeOpenAI], mode: str
+) -> None:
+    start_fake(mode)
+    a = ask("Can I comment on a court case?", config=Config())
+    assert a.llm == "failed" and a.llm_reason
+    assert anchors(a) == ["court-cases"]
+    assert a.to_dict()["llm_reason"] == a.llm_reason
+
+
+def test_no_llm_overrides_a_configured_model(start_fake: Callable[..., FakeOpenAI]) -> None:
+    fake = start_fake()
+    assert ask("Do I need to say #ad?", config=Config(), use_llm=False).llm == "off"
+    assert fake.completions == []
+
+
+def test_repeated_questions_are_answered_from_the_cache(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    fake = start_fake()
+    for _ in range(3):
+        ask("Do I need to say #ad?", config=Config())
+    assert len(fake.completions) == 1
