@@ -1,0 +1,567 @@
+"""Adaptive Card builders: pure functions from our values to Teams cards (schema 1.5).
+
+Nothing here calls Teams or reads the environment, so every card the app
+shows (verdicts, the approvers' card, the author's news, answers) is tested
+as plain data, and :func:`bot.teams.card_schema.validate_card` checks each
+one against the Adaptive Card 1.5 subset Teams renders before it is sent.
+
+    card = verdict_card(verdict, draft=DraftRef("Hi all"), titles={})
+    await context.send_activity(card_activity(card, summary="canipost: OK to post"))
+
+Draft text, quotes, notes and AI output go in ``RichTextBlock`` runs, which
+Teams never reads as markdown, so a draft shows exactly as typed; our own
+words go in ``TextBlock``s. Buttons are ``Action.Execute`` (universal
+actions): Teams sends an ``adaptiveCard/action`` invoke and shows the card we
+answer with in place. Inside a dialog (the message-extension action) Teams
+only takes ``Action.Submit``, so :func:`verdict_card` switches with ``dialog``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.teams.text import clip, md_escape
+from bot.verdict import Finding, Severity, Verdict
+from bot.workflow.types import Actor, Submission
+
+Card = dict[str, Any]
+Element = dict[str, Any]
+
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+#: The Adaptive Card version Teams renders everywhere (desktop, web, mobile).
+CARD_VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+# ---------------------------------------------------------------------- verbs the agent routes on
+
+VERB_SUBMIT = "canipost.submit"
+VERB_WITHDRAW = "canipost.withdraw"
+VERB_APPROVE = "canipost.approve"
+VERB_CHANGES = "canipost.changes"
+VERB_REJECT = "canipost.reject"
+VERB_REFRESH = "canipost.refresh"
+#: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
+VERBS: frozenset[str] = frozenset(
+    {VERB_SUBMIT, VERB_WITHDRAW, VERB_APPROVE, VERB_CHANGES, VERB_REJECT, VERB_REFRESH}
+)
+#: ``Action.Submit`` (dialogs) carries its verb under this data key.
+SUBMIT_KEY = "canipost"
+DECISION_VERBS: dict[str, str] = {
+    VERB_APPROVE: "approve",
+    VERB_CHANGES: "changes",
+    VERB_REJECT: "reject",
+}
+
+INPUT_NOTE = "note"
+INPUT_JUSTIFICATION = "justification"
+
+# ---------------------------------------------------------------------- sizes
+
+#: Findings listed in full before "and N more".
+MAX_FINDINGS_SHOWN = 12
+#: Draft shown on an approval card / a verdict before it is cut with a note.
+DRAFT_ON_CARD = 2600
+DRAFT_ON_VERDICT = 1500
+#: Longest draft a card's button can carry back to us (Teams caps a message near 28 KB).
+MAX_DRAFT_IN_DATA = 12_000
+MAX_NOTE = 2000
+
+DECISION_TITLES: dict[str, str] = {
+    "ok": "🟢 OK to post",
+    "advise": "🟡 OK to post, with advice",
+    "needs_approval": "🟠 Needs approval from comms",
+    "do_not_post": "🔴 Do not post",
+}
+DECISION_STYLES: dict[str, str] = {
+    "ok": "good",
+    "advise": "accent",
+    "needs_approval": "warning",
+    "do_not_post": "attention",
+}
+STATE_TITLES: dict[str, str] = {
+    "pending": "⏳ Pending",
+    "approved": "✅ Approved",
+    "changes_requested": "✏️ Changes requested",
+    "rejected": "⛔ Rejected",
+    "withdrawn": "↩️ Withdrawn",
+    "expired": "💤 Expired",
+}
+NETWORK_NAMES: dict[str, str] = {
+    "any": "Any network",
+    "twitter": "X (Twitter)",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "tiktok": "TikTok",
+    "threads": "Threads",
+    "bluesky": "Bluesky",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRef:
+    """A draft as a card carries it: text, network, posting for the organisation, check key.
+
+    ``check`` is the idempotency seed of "Send to comms": the id of the Teams
+    activity that asked for the review, so a double click submits once.
+    """
+
+    text: str
+    channel: str = "any"
+    on_behalf: bool | None = None
+    check: str = ""
+
+    def to_data(self) -> dict[str, Any] | None:
+        """What a button carries back; None when the draft is too long to carry."""
+        if len(self.text) > MAX_DRAFT_IN_DATA:
+            return None
+        data: dict[str, Any] = {"text": self.text, "channel": self.channel, "check": self.check}
+        if self.on_behalf is not None:
+            data["on_behalf"] = self.on_behalf
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DraftRef:
+        behalf = data.get("on_behalf")
+        return cls(
+            text=str(data.get("text") or ""),
+            channel=str(data.get("channel") or "any"),
+            on_behalf=behalf if isinstance(behalf, bool) else None,
+            check=str(data.get("check") or ""),
+        )
+
+
+# ---------------------------------------------------------------------- primitives
+
+
+def text_block(text: str, **props: Any) -> Element:
+    return {"type": "TextBlock", "text": text, "wrap": True, **props}
+
+
+def plain_text(text: str, **run: Any) -> Element:
+    """User-supplied text, shown verbatim (a ``TextRun`` is never read as markdown)."""
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": text, **run}]}
+
+
+def container(items: list[Element], **props: Any) -> Element:
+    return {"type": "Container", "items": items, **props}
+
+
+def fact_set(facts: Sequence[tuple[str, str]]) -> Element:
+    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]}
+
+
+def execute(title: str, verb: str, data: Mapping[str, Any], **props: Any) -> Element:
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data), **props}
+
+
+def submit(title: str, verb: str, data: Mapping[str, Any], **props: Any) -> Element:
+    return {"type": "Action.Submit", "title": title, "data": {SUBMIT_KEY: verb, **data}, **props}
+
+
+def note_input(
+    input_id: str, label: str, *, required: bool = False, placeholder: str = ""
+) -> Element:
+    el: Element = {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "isMultiline": True,
+        "maxLength": MAX_NOTE,
+    }
+    if placeholder:
+        el["placeholder"] = placeholder
+    if required:
+        el["isRequired"] = True
+        el["errorMessage"] = "Please fill this in."
+    return el
+
+
+def adaptive_card(
+    body: list[Element],
+    actions: list[Element] | None = None,
+    *,
+    refresh: Element | None = None,
+) -> Card:
+    """The card envelope: schema 1.5, full width in Teams."""
+    card: Card = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": CARD_VERSION,
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    if actions:
+        card["actions"] = actions
+    if refresh is not None:
+        card["refresh"] = refresh
+    return card
+
+
+def when(at: datetime | None) -> str:
+    """A UTC time for a card (Teams cannot localise a FactSet value)."""
+    if at is None:
+        return "an unknown time"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def who(actor: Actor | None) -> str:
+    """A person as markdown-safe text: their name, else their id."""
+    if actor is None:
+        return "nobody"
+    return md_escape(actor.name or actor.id)
+
+
+def network_name(channel: str) -> str:
+    return NETWORK_NAMES.get(channel, channel)
+
+
+def section_title(policy_ref: str, titles: Mapping[str, str]) -> str:
+    """``protocol#court-cases`` → the protocol's heading for it (or the anchor)."""
+    anchor = policy_ref.split("#", 1)[-1]
+    return titles.get(anchor) or titles.get(policy_ref) or anchor.replace("-", " ").capitalize()
+
+
+# ---------------------------------------------------------------------- findings
+
+
+def finding_items(finding: Finding, titles: Mapping[str, str]) -> list[Element]:
+    """One finding: what, the quoted words, why, what to do, which protocol section."""
+    head = f"**{finding.category.capitalize()}** · {finding.severity.label.replace('_', ' ')}"
+    if finding.source == "llm":
+        head += " · _AI review_"
+    items: list[Element] = [text_block(head)]
+    if finding.quote:
+        items.append(plain_text(f"“{clip(finding.quote, 200)}”", italic=True))
+    items.append(plain_text(clip(finding.message, 900)))
+    if finding.suggestion:
+        items.append(plain_text(f"Suggestion: {clip(finding.suggestion, 900)}", isSubtle=True))
+    if finding.policy_ref:
+        items.append(
+            text_block(f"📖 {md_escape(section_title(finding.policy_ref, titles))}", isSubtle=True)
+        )
+    return items
+
+
+def findings_elements(findings: Sequence[Finding], titles: Mapping[str, str]) -> list[Element]:
+    out = [
+        container(finding_items(f, titles), separator=True, spacing="Medium")
+        for f in findings[:MAX_FINDINGS_SHOWN]
+    ]
+    hidden = len(findings) - MAX_FINDINGS_SHOWN
+    if hidden > 0:
+        out.append(
+            text_block(f"…and {hidden} more finding{'s' if hidden > 1 else ''}.", isSubtle=True)
+        )
+    return out
+
+
+def draft_elements(text: str, limit: int) -> list[Element]:
+    shown = clip(text, limit)
+    out = [container([plain_text(shown)], style="emphasis")]
+    if shown != text:
+        out.append(
+            text_block(
+                f"✂️ Long draft: showing the start of {len(text):,} characters; "
+                "the whole draft was reviewed.",
+                isSubtle=True,
+                size="Small",
+            )
+        )
+    return out
+
+
+def critique_elements(verdict: Verdict) -> list[Element]:
+    out: list[Element] = []
+    if verdict.critique:
+        out.append(text_block("**AI review**", separator=True))
+        out.append(plain_text(clip(verdict.critique, 2800)))
+    if verdict.rewrite:
+        out.append(text_block("**Suggested rewrite**"))
+        out.append(container([plain_text(clip(verdict.rewrite, 2800))], style="emphasis"))
+    return out
+
+
+# ---------------------------------------------------------------------- verdicts
+
+
+def verdict_card(
+    verdict: Verdict,
+    *,
+    draft: DraftRef,
+    titles: Mapping[str, str],
+    llm_pending: bool = False,
+    submitted: Submission | None = None,
+    notice: str | None = None,
+    dialog: bool = False,
+) -> Card:
+    """The answer to "can I post this?" for the author, with what they can do next.
+
+    ``needs_approval`` offers "Send to comms for approval"; ``do_not_post``
+    offers it only with a justification typed into the card. Once
+    ``submitted``, the buttons give way to the submission's id and state and
+    a Withdraw button.
+    """
+    label = verdict.decision.label
+    where = network_name(draft.channel)
+    if draft.on_behalf is not None:
+        where += " · for the organisation" if draft.on_behalf else " · personal account"
+    body: list[Element] = [
+        container(
+            [
+                text_block(DECISION_TITLES[label], weight="Bolder", size="Medium"),
+                text_block(where, isSubtle=True, spacing="None"),
+            ],
+            style=DECISION_STYLES[label],
+            bleed=True,
+        ),
+        *draft_elements(draft.text, DRAFT_ON_VERDICT),
+    ]
+    if verdict.findings:
+        body.extend(findings_elements(verdict.findings, titles))
+    elif label == "ok":
+        body.append(text_block("No policy concerns found. Use your judgement: it's still on you."))
+    body.extend(critique_elements(verdict))
+    if llm_pending:
+        body.append(text_block("⏳ The AI review is on its way…", isSubtle=True))
+    elif verdict.llm == "failed":
+        body.append(
+            text_block(
+                "The AI review wasn't available; the rules verdict above stands.", isSubtle=True
+            )
+        )
+    if notice:
+        body.append(plain_text(clip(notice, 1500), weight="Bolder"))
+    actions: list[Element] = []
+    if submitted is not None:
+        body.append(submission_status(submitted))
+        if submitted.is_open and not dialog:
+            actions.append(execute("Withdraw", VERB_WITHDRAW, {"sid": submitted.id}))
+    else:
+        route_body, actions = route_elements(verdict, draft, dialog=dialog)
+        body.extend(route_body)
+    body.append(
+        text_block(
+            f"Policy version {verdict.policy_version or 'unknown'}", isSubtle=True, size="Small"
+        )
+    )
+    return adaptive_card(body, actions)
+
+
+def route_elements(
+    verdict: Verdict, draft: DraftRef, *, dialog: bool = False
+) -> tuple[list[Element], list[Element]]:
+    """The way to comms for a risky verdict: a button, or a justification and a button."""
+    if verdict.decision < Severity.NEEDS_APPROVAL:
+        return [], []
+    data = draft.to_data()
+    if data is None:
+        return [
+            text_block(
+                "This draft is too long to send from here. Shorten it, or send it to comms "
+                "with `canipost queue submit`.",
+                isSubtle=True,
+            )
+        ], []
+    button = submit if dialog else execute
+    if verdict.decision >= Severity.DO_NOT_POST:
+        return [
+            note_input(
+                INPUT_JUSTIFICATION,
+                "Still want to post it? Tell comms why",
+                required=True,
+                placeholder="Why this should go out as it is",
+            )
+        ], [button("Send to comms with this justification", VERB_SUBMIT, data)]
+    return [], [button("Send to comms for approval", VERB_SUBMIT, data, style="positive")]
+
+
+def submission_status(sub: Submission) -> Element:
+    state = STATE_TITLES.get(sub.state, sub.state)
+    line = f"**{state}** · {sub.id}"
+    if sub.state == "pending":
+        line += " · sent to comms for approval"
+    elif sub.decided_by is not None:
+        line += f" · by {who(sub.decided_by)}"
+    items = [text_block(line)]
+    if sub.decision_note:
+        items.append(plain_text(clip(sub.decision_note, 1000), italic=True))
+    return container(items, separator=True)
+
+
+# ---------------------------------------------------------------------- approval card
+
+
+def approval_card(
+    sub: Submission, *, titles: Mapping[str, str], on_behalf: bool | None = None
+) -> Card:
+    """The approvers' card: who, where, the draft, why it was flagged, and the decision.
+
+    While pending it carries a note field and Approve / Request changes /
+    Reject; once closed the buttons go and the outcome takes their place. Its
+    ``refresh`` action lets Teams fetch the current state from us whenever
+    someone opens a stale copy.
+    """
+    facts = [
+        ("From", who(sub.author)),
+        ("Network", network_name(sub.channel)),
+        ("Review", DECISION_TITLES[sub.review_decision]),
+        ("Submitted", when(sub.created_at)),
+    ]
+    if on_behalf is not None:
+        facts.append(("Posting", "For the organisation" if on_behalf else "Personally"))
+    body: list[Element] = [
+        text_block(f"Draft for approval · {sub.id}", weight="Bolder", size="Medium"),
+        fact_set(facts),
+    ]
+    if sub.text is not None:
+        body.extend(draft_elements(sub.text, DRAFT_ON_CARD))
+    else:
+        body.append(text_block("_The draft text is no longer kept (retention)._", isSubtle=True))
+    if sub.note:
+        body.append(text_block("**Author's note**"))
+        body.append(plain_text(clip(sub.note, MAX_NOTE)))
+    if sub.verdict.findings:
+        body.extend(findings_elements(sub.verdict.findings, titles))
+    body.extend(critique_elements(sub.verdict))
+    actions: list[Element] = []
+    if sub.state == "pending":
+        if sub.approvals_needed > 1:
+            done = ", ".join(who(a.by) for a in sub.approvals)
+            body.append(
+                text_block(
+                    f"👥 Needs {sub.approvals_needed} approvals"
+                    + (f"; approved so far by {done}" if done else ""),
+                    separator=True,
+                )
+            )
+        body.append(
+            note_input(
+                INPUT_NOTE,
+                "Note to the author (needed to request changes or reject)",
+                placeholder="What should change, or why not",
+            )
+        )
+        data = {"sid": sub.id}
+        actions = [
+            execute("Approve", VERB_APPROVE, data, style="positive"),
+            execute("Request changes", VERB_CHANGES, data),
+            execute("Reject", VERB_REJECT, data, style="destructive"),
+        ]
+    else:
+        body.append(outcome(sub))
+    refresh = {"action": execute("Refresh", VERB_REFRESH, {"sid": sub.id})}
+    return adaptive_card(body, actions, refresh=refresh)
+
+
+def outcome(sub: Submission) -> Element:
+    state = STATE_TITLES.get(sub.state, sub.state)
+    if sub.state == "expired":
+        line = f"**{state}** {when(sub.decided_at)} without a decision"
+    elif sub.decided_by is not None:
+        line = f"**{state}** by {who(sub.decided_by)} · {when(sub.decided_at)}"
+    else:
+        line = f"**{state}** · {when(sub.decided_at)}"
+    items = [text_block(line)]
+    if sub.decision_note:
+        items.append(plain_text(clip(sub.decision_note, MAX_NOTE), italic=True))
+    return container(items, separator=True, style="emphasis")
+
+
+def author_card(sub: Submission) -> Card:
+    """Tell the author what happened to their draft (and what to do next)."""
+    state = STATE_TITLES.get(sub.state, sub.state)
+    body: list[Element] = [text_block(f"**{state}**", size="Medium"), text_block(author_line(sub))]
+    if sub.decision_note:
+        body.append(text_block("**Note**"))
+        body.append(plain_text(clip(sub.decision_note, MAX_NOTE)))
+    if sub.text is not None:
+        body.extend(draft_elements(sub.text, DRAFT_ON_VERDICT))
+    if sub.state == "changes_requested":
+        body.append(
+            text_block("Edit the draft and send it to me again to check it.", isSubtle=True)
+        )
+    return adaptive_card(body)
+
+
+def author_line(sub: Submission) -> str:
+    """One sentence on the outcome, also the notification text."""
+    if sub.state == "expired":
+        return f"Your draft {sub.id} expired without a decision. Send it again if it still matters."
+    verb = {
+        "approved": "was approved",
+        "changes_requested": "needs changes",
+        "rejected": "was rejected",
+        "withdrawn": "was withdrawn",
+    }.get(sub.state, sub.state.replace("_", " "))
+    by = who(sub.decided_by) if sub.decided_by else "comms"
+    return f"Your draft {sub.id} {verb} (by {by})."
+
+
+# ---------------------------------------------------------------------- answers and help
+
+
+def answer_card(answer: Mapping[str, Any], *, question: str | None = None) -> Card:
+    """A policy answer with its citations (``bot.ask.Answer.to_dict()``)."""
+    text = str(answer.get("answer") or "I couldn't find that in the policy.")
+    body: list[Element] = []
+    if question:
+        body.append(plain_text(clip(question, 300), italic=True, isSubtle=True))
+    body.append(plain_text(clip(text, 2900)))
+    for c in list(answer.get("citations") or [])[:8]:
+        title = str(c.get("section") or c.get("anchor") or "")
+        items = [text_block(f"📖 **{md_escape(clip(title, 150))}**")]
+        if c.get("quote"):
+            items.append(plain_text(clip(" ".join(str(c["quote"]).split()), 400), isSubtle=True))
+        body.append(container(items, separator=True))
+    if answer.get("llm") == "failed":
+        body.append(
+            text_block(
+                "The AI answer wasn't available; this is from the policy text.", isSubtle=True
+            )
+        )
+    body.append(
+        text_block(
+            "To check a draft instead, send `review:` and the draft.", isSubtle=True, size="Small"
+        )
+    )
+    return adaptive_card(body)
+
+
+HELP_TEXT = (
+    "**canipost** checks a social media draft against our policy before you post it.\n\n"
+    "- Send me a draft (or `review: your draft`) to check it\n"
+    "- Ask me about the policy: `Can I comment on a court case?`\n"
+    "- **Check with canipost** in any message's … menu checks that message\n"
+    "- In a channel, @mention me with the draft or the question\n\n"
+    "Drafts that need approval go to comms with one click; I'll tell you their decision here."
+)
+
+
+def help_card() -> Card:
+    return adaptive_card([text_block(HELP_TEXT)])
+
+
+def error_text(reference: str) -> str:
+    """What a person sees when something failed on our side: never the details."""
+    return (
+        "⚠️ Sorry, something went wrong on our side. Please try again in a moment; if it "
+        f"keeps happening, tell the canipost admins and quote reference {reference}."
+    )
+
+
+def card_summary(card: Card) -> str:
+    """A one-line notification text for a card (activity ``summary``)."""
+    for el in card.get("body", []):
+        if el.get("type") == "TextBlock":
+            return str(el["text"])[:200]
+        if el.get("type") == "Container":
+            for item in el.get("items", []):
+                if item.get("type") == "TextBlock":
+                    return str(item["text"])[:200]
+    return "canipost"

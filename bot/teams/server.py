@@ -1,0 +1,164 @@
+"""``POST /api/messages`` on the aiohttp server: the SDK's JWT check, then the agent.
+
+Like :mod:`bot.slack.http`, this only translates: the request goes through
+the Agents SDK's own JWT validation (``jwt_authorization_decorator``: a
+missing, malformed, wrongly signed, expired or wrong-audience token gets 401
+before any route runs) and the SDK's ``CloudAdapter`` hands the activity to
+the agent. Anonymous requests are accepted only with
+``CANIPOST_TEAMS_ANONYMOUS=1`` (local testing, the Agents Playground).
+
+    web_app = build_app(config, platforms=["teams"])   # bot.server
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator, start_agent_process
+from microsoft_agents.hosting.core import AgentApplication, Connections, TurnState
+
+from bot.server.app import ServerContext
+from bot.teams.agent import auth_configuration, build_adapter, build_agent, connection_manager
+from bot.teams.flows import Background, Steps
+from bot.teams.messenger import LoopThread, Messenger
+from bot.teams.notifier import TeamsNotifier
+from bot.teams.services import Asker, Reviewer, TeamsServices
+from bot.teams.settings import TeamsSettings
+
+log = logging.getLogger("canipost.teams")
+
+#: Where the server keeps the Teams pieces (tests and benchmarks reach them here).
+TEAMS_KEY = web.AppKey("teams", Steps)
+#: Teams never sends more than this; bigger bodies are not Teams'.
+MAX_BODY = 1024 * 1024
+#: The app key the SDK's JWT decorator reads its configuration from (the SDK's own name).
+SDK_AUTH_KEY = "agent_configuration"
+
+
+def install_routes(
+    web_app: web.Application,
+    ctx: ServerContext,
+    *,
+    settings: TeamsSettings | None = None,
+    connections: Connections | None = None,
+    reviewer: Reviewer | None = None,
+    asker: Asker | None = None,
+    llm_enabled: bool | None = None,
+) -> None:
+    """The server's Teams installer: ``POST /api/messages`` + the Teams notifier.
+
+    Needs ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID`` (and its
+    secret) unless ``CANIPOST_TEAMS_ANONYMOUS=1``. ``connections`` replaces
+    the SDK connection manager built from the environment (tests use a
+    stand-in token provider so nothing calls Microsoft).
+    """
+    settings = settings or TeamsSettings.from_env()
+    settings.check()
+    connections = connections or connection_manager(settings)
+    services = TeamsServices.build(
+        config=ctx.config,
+        workflow=ctx.workflow,
+        reviewer=reviewer,
+        asker=asker,
+        llm_enabled=llm_enabled,
+        deliver=ctx.pump.kick,
+    )
+    services.observe = ctx.metrics.observe_stage
+    adapter = build_adapter(connections)
+    messenger = Messenger(adapter, app_id=settings.client_id, anonymous=settings.anonymous)
+    steps = Steps(services, messenger, Background())
+    agent = build_agent(steps, connections)
+    runner = LoopThread()
+    ctx.notifier.add(
+        "teams",
+        TeamsNotifier(
+            messenger,
+            channel=settings.approvers_channel,
+            service_url=settings.service_url,
+            tenant_id=settings.tenant_id,
+            titles=services.titles,
+            runner=runner,
+        ),
+    )
+    with warnings.catch_warnings():
+        # The SDK's decorator looks this up by its string name; aiohttp would prefer an AppKey.
+        warnings.simplefilter("ignore")
+        web_app[SDK_AUTH_KEY] = auth_configuration(settings, connections)
+    web_app[TEAMS_KEY] = steps
+    if settings.anonymous:
+        log.warning(
+            "CANIPOST_TEAMS_ANONYMOUS is on: /api/messages accepts unauthenticated activities. "
+            "Use it only for local testing."
+        )
+        # Expected without an app id in local mode; said once here rather than every turn.
+        logging.getLogger(
+            "microsoft_agents.hosting.core.connector.client.user_token_client"
+        ).setLevel(logging.ERROR)
+    if not settings.approvers_channel:
+        log.warning("CANIPOST_TEAMS_APPROVERS_CHANNEL is not set: approval cards cannot be posted")
+
+    def observe(kind: str, status: int, seconds: float) -> None:
+        ctx.metrics.observe_platform("teams", kind, status, seconds)
+
+    web_app.router.add_post("/api/messages", messages_handler(agent, adapter, observe=observe))
+    web_app.cleanup_ctx.append(_lifecycle(steps, runner))
+
+
+def messages_handler(
+    agent: AgentApplication[TurnState],
+    adapter: Any,
+    *,
+    observe: Callable[[str, int, float], None] | None = None,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler for Teams' activities, behind the SDK's JWT check."""
+
+    @jwt_authorization_decorator
+    async def authorized(request: web.Request) -> web.StreamResponse:
+        response = await start_agent_process(request, agent, adapter)
+        return response if response is not None else web.Response(status=202)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        response: web.StreamResponse = await authorized(request)
+        if observe is not None:
+            observe(await _kind(request), response.status, time.perf_counter() - started)
+        return response
+
+    return handle
+
+
+#: Activity kinds counted by name in /metrics; anything else is "other" (bounded labels).
+_KINDS = frozenset({"message", "conversationUpdate", "installationUpdate", "messageReaction"})
+_INVOKES = frozenset(
+    {"adaptiveCard/action", "composeExtension/fetchTask", "composeExtension/submitAction"}
+)
+
+
+async def _kind(request: web.Request) -> str:
+    try:
+        body = await request.json()  # aiohttp keeps the body: no second read
+    except ValueError:
+        return "invalid"
+    if not isinstance(body, dict):
+        return "invalid"
+    kind, name = str(body.get("type")), str(body.get("name"))
+    if kind == "invoke":
+        return f"invoke {name}" if name in _INVOKES else "invoke other"
+    return kind if kind in _KINDS else "other"
+
+
+def _lifecycle(steps: Steps, runner: LoopThread) -> Callable[[web.Application], Any]:
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await steps.background.cancel()
+        steps.services.pool.shutdown(wait=False, cancel_futures=True)
+        runner.stop()
+
+    return run
