@@ -42,17 +42,19 @@ DEFAULT_LIMITS = {
 }
 
 
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CAPS_RUN = re.compile(r"[A-Z]{3}")
+_UPPER_RE = re.compile(r"[^\W\d_a-z]", re.ASCII)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _shouting(ctx: Context, rule: MetricRule) -> list[Hit]:
-    if sum(map(ctx.text.count, _UPPER)) < 4 * (rule.max_value + 1):
-        return []  # too few capitals to shout
+    if _CAPS_RUN.search(ctx.text) is None:
+        return []  # no run of three capitals: nobody is shouting
     words = _CAPS_WORD.findall(ctx.text)
     if not words:
         return []
-    letters = sum(c.isalpha() for c in ctx.text)
-    upper = sum(c.isupper() for c in ctx.text)
+    letters = len(_LETTER.findall(ctx.text))
+    upper = len(_UPPER_RE.findall(ctx.text))
     ratio = upper / letters if letters else 0.0
     if len(words) > rule.max_value or (letters >= 20 and ratio > 0.7):
         first = _CAPS_WORD.search(ctx.text)
@@ -141,12 +143,10 @@ def _hashtag_case(ctx: Context, rule: MetricRule) -> list[Hit]:
 
 
 def _emoji(ctx: Context, rule: MetricRule) -> list[Hit]:
-    if ctx.text.isascii():
+    if ctx.text.isascii() or _EMOJI.search(ctx.text) is None:
         return []
     found = list(_EMOJI.finditer(ctx.text))
-    if not found:
-        return []
-    letters = sum(c.isalpha() for c in ctx.text)
+    letters = len(_LETTER.findall(ctx.text))
     if len(found) > rule.max_value or letters == 0:
         return [Hit(found[0].start(), found[-1].end())]
     return []
