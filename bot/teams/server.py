@@ -89,6 +89,12 @@ def install_routes(
         # The SDK's decorator looks this up by its string name; aiohttp would prefer an AppKey.
         warnings.simplefilter("ignore")
         web_app[SDK_AUTH_KEY] = auth_configuration(settings, connections)
+    # The same for the request key the SDK's JWT middleware sets on every request.
+    warnings.filterwarnings(
+        "ignore",
+        category=web.NotAppKeyWarning,
+        module=r"microsoft_agents\.hosting\.aiohttp\.jwt_authorization_middleware",
+    )
     web_app[TEAMS_KEY] = steps
     if settings.anonymous:
         log.warning(

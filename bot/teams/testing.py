@@ -66,6 +66,8 @@ class ConnectorCall:
     activity_id: str | None
     body: dict[str, Any]
     authorization: str | None
+    #: The id the stand-in gave the activity (what Teams would return).
+    returned_id: str | None = None
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -148,14 +150,19 @@ class MockBotConnector:
         conversation = parts[2] if len(parts) > 2 else ""
         activity_id = parts[4] if len(parts) > 4 else None
         call = ConnectorCall(method, path, conversation, activity_id, body, auth)
+        if call.kind == "create":
+            call.returned_id = f"a:personal-{next(self._ids)}"
+            payload: dict[str, Any] = {"id": call.returned_id, "activityId": "0"}
+        elif call.kind == "update":
+            call.returned_id = activity_id
+            payload = {"id": activity_id}
+        else:
+            call.returned_id = f"1700000000{next(self._ids):03d}"
+            payload = {"id": call.returned_id}
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
-        if call.kind == "create":
-            return 200, {"id": f"a:personal-{next(self._ids)}", "activityId": "0"}
-        if call.kind == "update":
-            return 200, {"id": activity_id}
-        return 200, {"id": f"1700000000{next(self._ids):03d}"}
+        return 200, payload
 
     # ------------------------------------------------------------------ queries
 
