@@ -53,6 +53,14 @@ _ACTION_COMMON = {
     "isEnabled": {"type": "boolean"},
 }
 
+
+def _when_type(name: str, ref: str | None = None) -> dict[str, Any]:
+    return {
+        "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+        "then": {"$ref": f"#/$defs/{ref or name}"},
+    }
+
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "canipost:adaptive-card-1.5-subset",
@@ -91,12 +99,10 @@ SCHEMA: dict[str, Any] = {
                     "enum": ["TextBlock", "RichTextBlock", "Container", "FactSet", "Input.Text"]
                 }
             },
-            "oneOf": [
-                {"$ref": "#/$defs/TextBlock"},
-                {"$ref": "#/$defs/RichTextBlock"},
-                {"$ref": "#/$defs/Container"},
-                {"$ref": "#/$defs/FactSet"},
-                {"$ref": "#/$defs/Input.Text"},
+            # Dispatch on "type" (not oneOf), so an error names the property at fault.
+            "allOf": [
+                _when_type(name)
+                for name in ("TextBlock", "RichTextBlock", "Container", "FactSet", "Input.Text")
             ],
         },
         "TextBlock": {
@@ -228,7 +234,10 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["type"],
             "properties": {"type": {"enum": ["Action.Execute", "Action.Submit"]}},
-            "oneOf": [{"$ref": "#/$defs/execute"}, {"$ref": "#/$defs/submit"}],
+            "allOf": [
+                _when_type("Action.Execute", "execute"),
+                _when_type("Action.Submit", "submit"),
+            ],
         },
     },
 }
@@ -250,12 +259,9 @@ def _elements(items: list[Any]) -> Iterator[dict[str, Any]]:
 
 def validate_card(card: Card) -> Card:
     """Return ``card`` if it is within the subset and Teams' limits, else raise :class:`CardError`."""
-    errors = sorted(_VALIDATOR.iter_errors(card), key=lambda e: list(e.absolute_path))
+    errors = sorted(_VALIDATOR.iter_errors(card), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        # oneOf failures are vague; the deepest context names the offending property.
         err = errors[0]
-        while err.context:
-            err = sorted(err.context, key=lambda e: len(list(e.absolute_path)))[-1]
         where = "/".join(str(p) for p in err.absolute_path) or "(card)"
         raise CardError(f"adaptive card invalid at {where}: {err.message}")
     ids: set[str] = set()

@@ -16,7 +16,7 @@ import html
 import re
 
 _AT = re.compile(r"<at(?:\s[^>]*)?>(.*?)</at>", re.IGNORECASE | re.DOTALL)
-_BREAK = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNORECASE)
+_BREAK = re.compile(r"<\s*(?:br|/p|/div|/ul|/ol|/h[1-6])\s*/?\s*>", re.IGNORECASE)
 _ITEM = re.compile(r"<\s*li(?:\s[^>]*)?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")
 _BLANK_LINES = re.compile(r"\n{3,}")

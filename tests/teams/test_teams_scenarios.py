@@ -6,6 +6,7 @@ at the Bot Connector stand-in, and the answers to invokes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -297,3 +298,20 @@ def test_slack_decision_then_teams_click_is_refused_and_card_updated(teams: Team
     late = teams.approve_click("canipost.reject", card, APPROVER, note="too late")
     assert "already decided: approved by Sue Slack (USLACKAPPR)" in late["value"]
     assert teams.ctx.workflow.get(sid).decided_by == Actor("slack", SLACK_APPROVER, "Sue Slack")
+
+
+# ---------------------------------------------------------------------- logs
+
+
+def test_no_draft_text_or_token_in_logs_at_info(
+    teams: Teams, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    sid, card = teams.submit()
+    teams.approve_click("canipost.changes", card, APPROVER, note="Please drop the guess")
+    teams.say("Can I comment on a court case?")
+    teams.settle()
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert sid in logged  # the workflow does log ids
+    for secret in (RISKY, "bin collections", "Please drop the guess", OUTBOUND_TOKEN, "court case"):
+        assert secret not in logged

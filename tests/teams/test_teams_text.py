@@ -1,0 +1,62 @@
+"""Teams text in and out: telling drafts from questions, undoing Teams' markup, idempotency keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.teams.text import activity_key, classify, clip, html_to_text, md_escape, to_plain
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("review: Come to the fair!", ("review", "Come to the fair!")),
+        ("Check this - Come to the fair!", ("review", "Come to the fair!")),
+        ("can I post: We're hiring!", ("review", "We're hiring!")),
+        ("Great turnout at the library today!", ("review", "Great turnout at the library today!")),
+        ("What a day at the fair!", ("review", "What a day at the fair!")),
+        ("Can I comment on a court case?", ("ask", "Can I comment on a court case?")),
+        (
+            "Am I allowed to share photos of pupils",
+            ("ask", "Am I allowed to share photos of pupils"),
+        ),
+        ("ask: Who's coming to the fair?", ("ask", "Who's coming to the fair?")),
+        ("Who do I ask about the embargo", ("ask", "Who do I ask about the embargo")),
+        ("help", ("help", "")),
+        ("  ", ("help", "")),
+        ("Hi!", ("help", "")),
+    ],
+)
+def test_classify(text: str, expected: tuple[str, str]) -> None:
+    assert classify(text) == expected
+
+
+def test_long_or_multiline_messages_are_drafts_even_with_a_question_mark() -> None:
+    assert classify("Can you believe it?\nOur team won!")[0] == "review"
+    assert classify("Can we " + "really " * 80 + "do it?")[0] == "review"
+
+
+def test_to_plain_turns_mentions_back_into_text() -> None:
+    assert to_plain("Thanks <at>Sam Jones</at> &amp; team&nbsp;!") == "Thanks @Sam Jones & team !"
+
+
+def test_html_to_text_keeps_lines_and_lists() -> None:
+    html = (
+        "<div><p>Join us <b>today</b>&nbsp;at 5</p><ul><li>cake</li><li>tea</li></ul>"
+        "<p>Ask <at id='0'>Sam</at></p></div>"
+    )
+    assert html_to_text(html) == "Join us today at 5\n\n• cake\n• tea\nAsk @Sam"
+
+
+def test_md_escape_and_clip() -> None:
+    assert md_escape("_Sam_ [x](y) *") == "\\_Sam\\_ \\[x\\]\\(y\\) \\*"
+    assert clip("abcdefghij", 9) == "abc… (+7)"
+    assert clip("short", 9) == "short"
+
+
+def test_activity_keys_are_stable_short_and_distinct() -> None:
+    long_conv = "19:" + "x" * 400 + "@thread.tacv2"
+    a = activity_key("decide", long_conv, "1700")
+    assert a == activity_key("decide", long_conv, "1700") and len(a) < 64
+    assert a != activity_key("decide", long_conv, "1701")
+    assert a != activity_key("submit", long_conv, "1700")
