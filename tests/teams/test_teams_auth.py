@@ -127,3 +127,22 @@ def test_settings_from_env_keep_the_secret_out_of_repr() -> None:
     sdk = settings.sdk_configuration()
     assert sdk["CONNECTIONS"]["SERVICE_CONNECTION"]["SETTINGS"]["CLIENTID"] == "app-id"
     assert TeamsSettings.from_env({"CANIPOST_TEAMS_ANONYMOUS": "1"}).anonymous
+
+
+def test_production_credentials_use_the_sdk_msal_connection_manager() -> None:
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+
+    from bot.teams.agent import auth_configuration, connection_manager
+
+    settings = TeamsSettings.from_env(
+        {
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "app-id",
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "s3cret",
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": "tenant-id",
+        }
+    )
+    connections = connection_manager(settings)  # builds only: no call to Entra ID yet
+    assert isinstance(connections, MsalConnectionManager)
+    inbound = auth_configuration(settings, connections)
+    assert inbound.CLIENT_ID == "app-id" and inbound.TENANT_ID == "tenant-id"
+    assert inbound.ANONYMOUS_ALLOWED is False
