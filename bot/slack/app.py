@@ -5,9 +5,9 @@
     # Socket: bot.slack.socket.start_socket_mode(app, settings)
 
 The app is transport-free (Bolt's ``App.dispatch``): the aiohttp route and
-Socket Mode both feed it. Two global middlewares run before any listener:
-one hands listeners the shared :class:`Services`, one drops Slack's retries
-of events we already acknowledged, so a retry never answers twice.
+Socket Mode both feed it. One global middleware runs before any listener:
+it drops Slack's redeliveries of events we already acknowledged (so a retry
+never answers twice) and hands listeners the shared :class:`Services`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from bot.slack.services import Services
 
 log = logging.getLogger("canipost.slack")
 
-#: Threads running listener bodies (acks and quick Web API calls; slow work has its own
-#: pool). Bolt's default is 5, which queues acks behind each other under a burst.
-LISTENER_WORKERS = 64
+#: Threads for Bolt's own background runs (lazy listeners; we use none, our pools are in
+#: Services), kept small.
+LISTENER_WORKERS = 4
 
 
 class _SeenEvents:
@@ -75,7 +75,10 @@ def build_slack_app(
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=bool(settings.signing_secret),
         token_verification_enabled=bool(settings.bot_token),
-        process_before_response=False,
+        # The ack is sent when the listener returns; listeners return at once and hand
+        # their Web API calls to Services.io (after_ack) and slow work to the slow pool.
+        # (Bolt's other mode polls every 10 ms per request for the ack: costly under a burst.)
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
         listener_executor=ThreadPoolExecutor(
             max_workers=listener_workers, thread_name_prefix="canipost-listener"
@@ -84,13 +87,8 @@ def build_slack_app(
     seen = _SeenEvents()
 
     @app.middleware
-    def provide_services(context: Any, next: Callable[[], None]) -> None:
-        context["canipost"] = services
-        next()
-
-    @app.middleware
-    def drop_redelivered_events(
-        request: BoltRequest, body: dict[str, Any], next: Callable[[], None]
+    def prepare(
+        request: BoltRequest, body: dict[str, Any], context: Any, next: Callable[[], None]
     ) -> BoltResponse | None:
         # We ack events at once, so a retry (X-Slack-Retry-Num) means Slack missed our
         # ack, not that we missed the event; the event id catches Socket Mode redeliveries.
@@ -101,6 +99,7 @@ def build_slack_app(
             if retry is not None or (event_id and not seen.first_time(event_id)):
                 log.info("dropped a redelivered event (retry %s)", retry)
                 return BoltResponse(status=200, body="")
+        context["canipost"] = services  # how listeners reach the shared services
         next()
         return None
 

@@ -294,19 +294,40 @@ def report_error(
     return ref
 
 
-def later(
-    services: Services,
-    what: str,
-    fn: Callable[[], None],
-    *,
-    tell: Callable[[Message], Any] | None = None,
-) -> None:
-    """Run ``fn`` after the ack on the slow pool; a failure reaches the person as a reference."""
-
+def _guarded(
+    what: str, fn: Callable[[], object], tell: Callable[[Message], Any] | None
+) -> Callable[[], None]:
     def guarded() -> None:
         try:
             fn()
         except Exception as exc:
             report_error(exc, what=what, tell=tell)
 
-    services.background.submit(guarded)
+    return guarded
+
+
+def later(
+    services: Services,
+    what: str,
+    fn: Callable[[], object],
+    *,
+    tell: Callable[[Message], Any] | None = None,
+) -> None:
+    """Run slow ``fn`` (LLM, submission) on the slow pool; a failure is told as a reference."""
+    services.background.submit(_guarded(what, fn, tell))
+
+
+def after_ack(
+    services: Services,
+    what: str,
+    fn: Callable[[], object],
+    *,
+    tell: Callable[[Message], Any] | None = None,
+) -> None:
+    """Run quick ``fn`` (a Web API call, a decision) right after the ack has gone out.
+
+    The app acknowledges as soon as a listener returns, so listeners return at
+    once and leave their Web API calls to this pool: Slack's latency (or a
+    429's Retry-After) never counts against the 3-second ack.
+    """
+    services.io.submit(_guarded(what, fn, tell))

@@ -26,7 +26,14 @@ from bot.server.app import ServerContext
 from bot.slack.app import build_slack_app
 from bot.slack.client import make_web_client
 from bot.slack.notifier import SlackNotifier
-from bot.slack.services import Asker, Reviewer, Services
+from bot.slack.services import (
+    IO_WORKERS,
+    SLOW_WORKERS,
+    Asker,
+    Reviewer,
+    Services,
+    prestart,
+)
 from bot.slack.settings import SlackSettings
 from bot.slack.socket import start_socket_mode
 
@@ -36,7 +43,7 @@ log = logging.getLogger("canipost.slack")
 SLACK_APP_KEY = web.AppKey("slack_app", App)
 
 #: Concurrent Slack requests being dispatched; each waits only for its ack.
-DISPATCH_WORKERS = 64
+DISPATCH_WORKERS = 8
 #: Slack never sends more than this; bigger bodies are not Slack's.
 MAX_BODY = 1024 * 1024
 
@@ -66,6 +73,7 @@ def slack_events_handler(
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The aiohttp handler for Slack's requests, dispatching on its own thread pool."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="canipost-dispatch")
+    prestart(pool, workers)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -127,6 +135,8 @@ def install_routes(
         deliver=ctx.pump.kick,
     )
     services.observe = ctx.metrics.observe_stage
+    prestart(services.io, IO_WORKERS)
+    prestart(services.background, SLOW_WORKERS)
     ctx.notifier.add(
         "slack", SlackNotifier(client, channel=settings.approvers_channel, titles=services.titles)
     )

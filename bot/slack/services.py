@@ -11,8 +11,10 @@ workflow without patching.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ log = logging.getLogger("canipost.slack")
 Reviewer = Callable[[Draft], Verdict]
 Asker = Callable[[str, bool | None], dict[str, Any]]
 
+#: Threads for quick work after an ack (views.open, chat.postMessage, a decision):
+#: the ack goes out first, this follows within milliseconds.
+IO_WORKERS = 32
 #: Threads for slow work (LLM critique, answers, submissions). LLM calls wait on the
 #: network, so more threads than cores is right; the bound keeps a burst from
 #: opening hundreds of connections to the LLM at once.
@@ -69,6 +74,44 @@ def default_asker(config: Config) -> Asker | None:
     return _ask
 
 
+def prestart(executor: Executor, threads: int) -> None:
+    """Start ``threads`` worker threads now rather than during the first burst.
+
+    A thread pool creates its threads one request at a time; under a burst of
+    fifty requests that creation, competing for the GIL with the requests,
+    showed up as hundreds of milliseconds on the first acks.
+    """
+    if threads < 1:
+        return
+    barrier = threading.Barrier(threads + 1)
+
+    def hold() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=5)
+
+    for _ in range(threads):
+        executor.submit(hold)
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout=5)
+
+
+#: A draft that wakes every lazily loaded detector (phone metadata, the offensive-language
+#: model, link and hashtag rules) before the first real request needs it.
+WARM_UP_DRAFT = (
+    "BREAKING!!! Call Kevin on 07700 900123, he is an idiot. Email kev@example.com, "
+    "NHS number 943 476 5919, see https://bit.ly/x #ad #news #council #fail"
+)
+
+
+def warm_up(rules: Reviewer) -> None:
+    """Review one throwaway draft now, so the first burst of real ones is not the one that
+    pays for loading models (fifty threads would otherwise each load them at once)."""
+    try:
+        rules(Draft(WARM_UP_DRAFT))
+    except Exception:  # a broken detector shows up on real drafts, with its own error
+        log.warning("warm-up review failed", exc_info=True)
+
+
 def new_reference() -> str:
     """A short id a person can quote to the admins; the log line carries the same id."""
     return secrets.token_hex(4)
@@ -86,6 +129,11 @@ class Services:
     ask: Asker | None
     llm_enabled: bool
     background: Executor
+    io: Executor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=IO_WORKERS, thread_name_prefix="canipost-io"
+        )
+    )
     titles: Mapping[str, str] = field(default_factory=dict)
     #: Called with (kind, seconds) for latency metrics; no-op by default.
     observe: Callable[[str, float], None] = lambda _kind, _seconds: None
@@ -115,6 +163,8 @@ class Services:
 
         def rules(draft: Draft) -> Verdict:
             return review_rules(draft, config=config)
+
+        warm_up(rules)
 
         def full(draft: Draft) -> Verdict:
             return review(draft, config=config)

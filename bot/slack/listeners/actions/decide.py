@@ -8,8 +8,14 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import ACTION_CHANGES, note_modal, validate_view
-from bot.slack.flows import actor_from, publish_home, refusal_text
-from bot.slack.listeners.actions.common import action_key, clicked_value, in_home, tell_text
+from bot.slack.flows import actor_from, after_ack, publish_home, refusal_text
+from bot.slack.listeners.actions.common import (
+    action_key,
+    clicked_value,
+    in_home,
+    tell_clicker,
+    tell_text,
+)
 from bot.slack.services import Services
 from bot.workflow import (
     Actor,
@@ -24,6 +30,15 @@ from bot.workflow import (
 def handle_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     services: Services = context["canipost"]
+    after_ack(
+        services,
+        "approve",
+        lambda: _approve(body, client, services),
+        tell=lambda m: tell_clicker(client, body, m),
+    )
+
+
+def _approve(body: dict[str, Any], client: WebClient, services: Services) -> None:
     by = actor_from(body)
     sid = clicked_value(body)
     try:
@@ -61,6 +76,15 @@ def refusal_before_note(services: Services, sid: str, by: Actor) -> str | None:
 def handle_note_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     services: Services = context["canipost"]
+    after_ack(
+        services,
+        "open note form",
+        lambda: _ask_for_note(body, client, services),
+        tell=lambda m: tell_clicker(client, body, m),
+    )
+
+
+def _ask_for_note(body: dict[str, Any], client: WebClient, services: Services) -> None:
     by = actor_from(body)
     sid = clicked_value(body)
     refused = refusal_before_note(services, sid, by)

@@ -8,8 +8,14 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import check_modal, validate_view
+from bot.slack.flows import after_ack
 
 
-def handle_open_check(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def handle_open_check(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=validate_view(check_modal()))
+    view = validate_view(check_modal())
+    after_ack(
+        context["canipost"],
+        "open form",
+        lambda: client.views_open(trigger_id=body["trigger_id"], view=view),
+    )

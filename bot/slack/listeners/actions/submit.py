@@ -8,7 +8,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import justify_modal, validate_view
-from bot.slack.flows import actor_from, check, later, submit
+from bot.slack.flows import actor_from, after_ack, check, later, submit
 from bot.slack.listeners.actions.common import (
     clicked_value,
     origin_of,
@@ -33,6 +33,15 @@ def _open_justify(client: WebClient, body: dict[str, Any], value: str) -> None:
 def handle_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     services: Services = context["canipost"]
+    after_ack(
+        services,
+        "send for approval",
+        lambda: _submit(body, client, services),
+        tell=lambda m: tell_clicker(client, body, m),
+    )
+
+
+def _submit(body: dict[str, Any], client: WebClient, services: Services) -> None:
     value = clicked_value(body)
     ref = unpack_draft(value)
     verdict = check(services, ref)
@@ -57,6 +66,11 @@ def handle_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: An
     )
 
 
-def handle_submit_justify(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def handle_submit_justify(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
-    _open_justify(client, body, clicked_value(body))
+    after_ack(
+        context["canipost"],
+        "open justification form",
+        lambda: _open_justify(client, body, clicked_value(body)),
+        tell=lambda m: tell_clicker(client, body, m),
+    )

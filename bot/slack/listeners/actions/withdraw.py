@@ -7,12 +7,19 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.slack.flows import actor_from, publish_home, redraw_submission, refusal_text
+from bot.slack.flows import (
+    actor_from,
+    after_ack,
+    publish_home,
+    redraw_submission,
+    refusal_text,
+)
 from bot.slack.listeners.actions.common import (
     action_key,
     clicked_value,
     in_home,
     surface_of,
+    tell_clicker,
     tell_text,
 )
 from bot.slack.services import Services
@@ -22,6 +29,15 @@ from bot.workflow import Refusal
 def handle_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     services: Services = context["canipost"]
+    after_ack(
+        services,
+        "withdraw",
+        lambda: _withdraw(body, client, services),
+        tell=lambda m: tell_clicker(client, body, m),
+    )
+
+
+def _withdraw(body: dict[str, Any], client: WebClient, services: Services) -> None:
     by = actor_from(body)
     sid = clicked_value(body)
     try:

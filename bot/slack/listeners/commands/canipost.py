@@ -27,6 +27,7 @@ from bot.slack.blocks import (
 from bot.slack.flows import (
     ResponseUrlSurface,
     actor_from,
+    after_ack,
     check,
     follow_up,
     later,
@@ -69,9 +70,14 @@ def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Service
     first = text.split(maxsplit=1)[0].lower() if text else ""
     if not text:
         ack()
-        # The trigger expires 3 s after the click: use it before anything else.
-        view = check_modal(metadata={"channel": body.get("channel_id")})
-        client.views_open(trigger_id=body["trigger_id"], view=validate_view(view))
+        # The trigger expires 3 s after the click: use it before anything slow.
+        view = validate_view(check_modal(metadata={"channel": body.get("channel_id")}))
+        after_ack(
+            services,
+            "open form",
+            lambda: client.views_open(trigger_id=body["trigger_id"], view=view),
+            tell=lambda m: send_to_response_url(body["response_url"], m),
+        )
         return
     if first in HELP_WORDS:
         ack(response_type="ephemeral", **validate_message(help_message()))

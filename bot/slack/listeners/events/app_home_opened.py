@@ -6,10 +6,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.slack.flows import publish_home
+from bot.slack.flows import after_ack, publish_home
 
 
 def handle_app_home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
     if event.get("tab", "home") != "home":
         return
-    publish_home(context["canipost"], client, str(event["user"]))
+    services = context["canipost"]
+    user = str(event["user"])
+    after_ack(services, "app home", lambda: publish_home(services, client, user))

@@ -6,16 +6,17 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.slack.flows import after_ack
 from bot.slack.listeners.events.conversation import converse
 from bot.slack.text import strip_leading_mention
 
 
 def handle_app_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
-    converse(
-        context["canipost"],
-        client,
-        channel=str(event["channel"]),
-        thread_ts=str(event.get("thread_ts") or event["ts"]),
-        user=str(event.get("user") or ""),
-        raw_text=strip_leading_mention(str(event.get("text") or "")),
-    )
+    services = context["canipost"]
+    args = {
+        "channel": str(event["channel"]),
+        "thread_ts": str(event.get("thread_ts") or event["ts"]),
+        "user": str(event.get("user") or ""),
+        "raw_text": strip_leading_mention(str(event.get("text") or "")),
+    }
+    after_ack(services, "conversation", lambda: converse(services, client, **args))

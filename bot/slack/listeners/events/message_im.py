@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.slack.flows import after_ack
 from bot.slack.listeners.events.conversation import converse
 
 
@@ -20,11 +21,11 @@ def is_person_in_dm(event: dict[str, Any]) -> bool:
 
 
 def handle_message_im(event: dict[str, Any], client: WebClient, context: Any) -> None:
-    converse(
-        context["canipost"],
-        client,
-        channel=str(event["channel"]),
-        thread_ts=str(event.get("thread_ts") or event["ts"]),
-        user=str(event["user"]),
-        raw_text=str(event.get("text") or ""),
-    )
+    services = context["canipost"]
+    args = {
+        "channel": str(event["channel"]),
+        "thread_ts": str(event.get("thread_ts") or event["ts"]),
+        "user": str(event["user"]),
+        "raw_text": str(event.get("text") or ""),
+    }
+    after_ack(services, "conversation", lambda: converse(services, client, **args))

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.errors import InputError
 from bot.slack.blocks import plain, section, validate_view, verdict_view
-from bot.slack.flows import ViewSurface, actor_from, check, follow_up
+from bot.slack.flows import ViewSurface, actor_from, after_ack, check, follow_up
 from bot.slack.services import Services
 from bot.slack.text import to_plain
 from bot.slack.values import DraftRef, new_check_id
@@ -18,6 +18,10 @@ from bot.slack.values import DraftRef, new_check_id
 def handle_check_message(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     services: Services = context["canipost"]
+    after_ack(services, "check message", lambda: _check(body, client, services))
+
+
+def _check(body: dict[str, Any], client: WebClient, services: Services) -> None:
     text = to_plain(str((body.get("message") or {}).get("text") or "")).strip()
     ref = DraftRef(text, check_id=new_check_id())
     try:

@@ -9,7 +9,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import BLOCK_NOTE, INPUT_NOTE
-from bot.slack.flows import actor_from, publish_home, refusal_text
+from bot.slack.flows import actor_from, after_ack, publish_home, refusal_text
 from bot.slack.services import Services
 from bot.slack.values import load_metadata
 from bot.workflow import Refusal
@@ -37,4 +37,7 @@ def handle_decision_note(ack: Ack, body: dict[str, Any], client: WebClient, cont
     ack()
     services.deliver()
     if meta.get("home"):
-        publish_home(services, client, by.id, notice=f"Decision recorded for {meta.get('id')}.")
+        notice = f"Decision recorded for {meta.get('id')}."
+        after_ack(
+            services, "redraw home", lambda: publish_home(services, client, by.id, notice=notice)
+        )
