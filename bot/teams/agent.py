@@ -26,6 +26,7 @@ from microsoft_agents.hosting.core import (
     ConnectionManager,
     Connections,
     MemoryStorage,
+    OutboundHostValidator,
     TurnContext,
     TurnState,
 )
@@ -75,9 +76,22 @@ def auth_configuration(settings: TeamsSettings, connections: Connections) -> Age
     return config
 
 
-def build_adapter(connections: Connections) -> CloudAdapter:
+def host_validator(settings: TeamsSettings) -> OutboundHostValidator:
+    """Which ``serviceUrl`` hosts an activity may name: Microsoft's (and any extra), over HTTPS.
+
+    With it on, an activity whose ``serviceUrl`` is elsewhere, or differs from
+    the one in its token, gets 401: a replayed token cannot make the bot send
+    its own Bot Connector token to someone else's server. Off in anonymous
+    local mode, where the Agents Playground listens on http://localhost.
+    """
+    return OutboundHostValidator(list(settings.allowed_hosts), enabled=not settings.anonymous)
+
+
+def build_adapter(
+    connections: Connections, *, validator: OutboundHostValidator | None = None
+) -> CloudAdapter:
     """The SDK's aiohttp adapter, with errors reported our way (a reference, no details)."""
-    adapter = CloudAdapter(connection_manager=connections)
+    adapter = CloudAdapter(connection_manager=connections, host_validator=validator)
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         ref = report_error(error, what=f"teams {context.activity.type}")

@@ -20,10 +20,21 @@ from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator, start_agent_process
-from microsoft_agents.hosting.core import AgentApplication, Connections, TurnState
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    Connections,
+    OutboundHostValidator,
+    TurnState,
+)
 
 from bot.server.app import ServerContext
-from bot.teams.agent import auth_configuration, build_adapter, build_agent, connection_manager
+from bot.teams.agent import (
+    auth_configuration,
+    build_adapter,
+    build_agent,
+    connection_manager,
+    host_validator,
+)
 from bot.teams.flows import Background, Steps
 from bot.teams.messenger import LoopThread, Messenger
 from bot.teams.notifier import TeamsNotifier
@@ -46,6 +57,7 @@ def install_routes(
     *,
     settings: TeamsSettings | None = None,
     connections: Connections | None = None,
+    service_hosts: OutboundHostValidator | None = None,
     reviewer: Reviewer | None = None,
     asker: Asker | None = None,
     llm_enabled: bool | None = None,
@@ -55,7 +67,8 @@ def install_routes(
     Needs ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID`` (and its
     secret) unless ``CANIPOST_TEAMS_ANONYMOUS=1``. ``connections`` replaces
     the SDK connection manager built from the environment (tests use a
-    stand-in token provider so nothing calls Microsoft).
+    stand-in token provider so nothing calls Microsoft); ``service_hosts``
+    replaces the check of activities' ``serviceUrl`` (tests allow loopback).
     """
     settings = settings or TeamsSettings.from_env()
     settings.check()
@@ -69,7 +82,7 @@ def install_routes(
         deliver=ctx.pump.kick,
     )
     services.observe = ctx.metrics.observe_stage
-    adapter = build_adapter(connections)
+    adapter = build_adapter(connections, validator=service_hosts or host_validator(settings))
     messenger = Messenger(adapter, app_id=settings.client_id, anonymous=settings.anonymous)
     steps = Steps(services, messenger, Background())
     agent = build_agent(steps, connections)

@@ -6,6 +6,7 @@
     CANIPOST_TEAMS_APPROVERS_CHANNEL   conversation id of the approvers' channel (19:...@thread.tacv2)
     CANIPOST_TEAMS_SERVICE_URL         Bot Connector URL for proactive posts (default: Teams' global one)
     CANIPOST_TEAMS_ANONYMOUS=1         accept unauthenticated activities: local testing only
+    CANIPOST_TEAMS_ALLOWED_HOSTS       extra Bot Connector hosts (comma-separated) beyond Microsoft's
 
 The SDK reads the whole ``CONNECTIONS__...`` family itself (other auth types,
 certificates, managed identity), so :meth:`TeamsSettings.sdk_configuration`
@@ -37,6 +38,8 @@ class TeamsSettings:
     approvers_channel: str | None = None
     service_url: str = DEFAULT_SERVICE_URL
     anonymous: bool = False
+    #: Hosts a ``serviceUrl`` may name besides the SDK's Microsoft defaults (sovereign clouds).
+    allowed_hosts: tuple[str, ...] = ()
     #: Every ``CONNECTIONS__*`` / ``CONNECTIONSMAP__*`` variable, for the SDK's own loader.
     sdk_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -50,6 +53,11 @@ class TeamsSettings:
             approvers_channel=env.get("CANIPOST_TEAMS_APPROVERS_CHANNEL") or None,
             service_url=env.get("CANIPOST_TEAMS_SERVICE_URL") or DEFAULT_SERVICE_URL,
             anonymous=env.get("CANIPOST_TEAMS_ANONYMOUS", "").strip().lower() in _TRUE,
+            allowed_hosts=tuple(
+                h.strip()
+                for h in env.get("CANIPOST_TEAMS_ALLOWED_HOSTS", "").split(",")
+                if h.strip()
+            ),
             sdk_env={
                 k: v for k, v in env.items() if k.startswith(("CONNECTIONS__", "CONNECTIONSMAP__"))
             },

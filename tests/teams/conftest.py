@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from microsoft_agents.hosting.core import OutboundHostValidator
 from teams_harness import (
     APP_ID,
     APPROVER,
@@ -70,6 +71,9 @@ def make_teams(
         options.setdefault("asker", fake_asker)
         if auth:
             options.setdefault("connections", static_connections(APP_ID, OUTBOUND_TOKEN))
+            # The stand-in is http://127.0.0.1; production allows only Microsoft's HTTPS hosts
+            # (test_teams_auth checks that default on its own).
+            options.setdefault("service_hosts", OutboundHostValidator(enabled=False))
         app = build_app(
             cfg or config,
             platforms=["teams"],

@@ -146,3 +146,30 @@ def test_production_credentials_use_the_sdk_msal_connection_manager() -> None:
     inbound = auth_configuration(settings, connections)
     assert inbound.CLIENT_ID == "app-id" and inbound.TENANT_ID == "tenant-id"
     assert inbound.ANONYMOUS_ALLOWED is False
+
+
+@pytest.mark.parametrize("service_url", ["https://attacker.example/", "http://127.0.0.1:9/"])
+def test_service_url_outside_microsoft_is_refused_by_default(
+    make_teams: Callable[..., Teams], service_url: str
+) -> None:
+    """A genuine token replayed with another serviceUrl must not make the bot call out there."""
+    teams = make_teams(service_hosts=None)  # the production default
+    assert teams.issuer is not None
+    activity = message_activity(f"review: {RISKY}", service_url=service_url, user=AUTHOR)
+    token = teams.issuer.token(service_url)
+    status, _ = teams.post(activity, headers={"Authorization": f"Bearer {token}"})
+    assert status == 401
+    teams.settle()
+    assert teams.connector.calls == [] and teams.ctx.workflow.submissions() == []
+
+
+def test_allowed_hosts_extend_microsoft_defaults() -> None:
+    from bot.teams.agent import host_validator
+
+    validator = host_validator(
+        TeamsSettings.from_env({"CANIPOST_TEAMS_ALLOWED_HOSTS": "bots.example.gov.uk"})
+    )
+    assert validator.is_allowed("https://smba.trafficmanager.net/emea/")
+    assert validator.is_allowed("https://bots.example.gov.uk/api/")
+    assert not validator.is_allowed("https://attacker.example/")
+    assert host_validator(TeamsSettings(anonymous=True)).is_allowed("http://localhost:56150/")

@@ -315,3 +315,22 @@ def test_no_draft_text_or_token_in_logs_at_info(
     assert sid in logged  # the workflow does log ids
     for secret in (RISKY, "bin collections", "Please drop the guess", OUTBOUND_TOKEN, "court case"):
         assert secret not in logged
+
+
+def test_with_the_llm_send_answers_at_once_and_redraws_when_queued(
+    make_teams: Callable[..., Teams],
+) -> None:
+    teams = make_teams(llm_enabled=True, reviewer=llm_reviewer)
+    teams.say(f"review: {RISKY}")
+    teams.settle()
+    verdict = teams.last_card()  # the first card (its AI update is a PUT to the same id)
+    action = verdict.card["actions"][0]
+    assert verdict.returned_id
+    answer = teams.click(action["verb"], action["data"], user=AUTHOR, card_id=verdict.returned_id)
+    assert "Sending to comms for approval" in card_text(answer["value"])
+    assert "actions" not in answer["value"]
+    teams.settle()
+    redrawn = teams.wait("update", "a:personal-chat", text="sent to comms for approval")
+    assert redrawn[-1].activity_id == verdict.returned_id
+    card = teams.approval_card()
+    assert "The AI thinks the tone could be warmer." in card_text(card.card)
