@@ -243,8 +243,22 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def answer_schema(anchors: list[str]) -> dict[str, Any]:
-    """The JSON the model must return; citations may only name the retrieved sections."""
+def answer_schema(anchors: list[str], *, bounded: bool = False) -> dict[str, Any]:
+    """The JSON the model must return; citations may only name the retrieved sections.
+
+    ``bounded`` adds length limits for grammar-constrained servers (llama.cpp),
+    so a small model cannot ramble until its JSON is cut short.
+    """
+    schema = _answer_schema(anchors)
+    if bounded:
+        props = schema["properties"]
+        props["answer"]["maxLength"] = 1200
+        props["citations"]["maxItems"] = LLM_SECTIONS
+        props["citations"]["items"]["properties"]["quote"]["maxLength"] = 400
+    return schema
+
+
+def _answer_schema(anchors: list[str]) -> dict[str, Any]:
     return {
         "title": "canipost_answer",
         "type": "object",
@@ -298,7 +312,13 @@ def _llm_answer(question: str, index: PolicyIndex, policy: Policy, config: Confi
         )
         data = (
             get_client(settings)
-            .complete_json(messages, schema, name="canipost_answer", max_tokens=800)
+            .complete_json(
+                messages,
+                schema,
+                name="canipost_answer",
+                max_tokens=800,
+                grammar_schema=answer_schema(anchors, bounded=True),
+            )
             .data
         )
         _answers.put(key, data)

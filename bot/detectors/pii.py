@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import phonenumbers
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 from stdnum.gb import nhs as _nhs
@@ -190,6 +189,8 @@ _DATEISH = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 
 @lru_cache(maxsize=64)
 def _configured_numbers(phones: tuple[str, ...]) -> frozenset[str]:
+    import phonenumbers
+
     out: set[str] = set()
     for p in phones:
         try:
@@ -236,6 +237,9 @@ def find_phones(text: str, org: Organisation) -> list[Detection]:
     """
     if _digits(text) < 7 or _SEVEN_DIGITS.search(text) is None:
         return []  # PhoneNumberMatcher is slow; most drafts have no phone-like digit run
+    # Imported here: phonenumbers costs ~40 ms to import and most drafts never need it.
+    import phonenumbers
+
     allowed = _configured_numbers(tuple(org.phones))
     out: list[Detection] = []
     taken: list[tuple[int, int]] = []

@@ -343,7 +343,8 @@ class Matcher:
     ever reaches a handful of rules.
     """
 
-    source: str | None = None
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
     flags: int = 0
     detector: str | None = None
     labels: frozenset[str] | None = None
@@ -353,9 +354,18 @@ class Matcher:
     _regex: re.Pattern[str] | None = None
 
     @property
+    def source(self) -> str | None:
+        """The regex source: the terms' trie, then the patterns."""
+        parts = [terms_regex(self.terms)] if self.terms else []
+        parts += [f"(?:{p})" for p in self.patterns]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else "|".join(parts)
+
+    @property
     def regex(self) -> re.Pattern[str] | None:
-        if self._regex is None and self.source is not None:
-            self._regex = re.compile(self.source, self.flags)
+        if self._regex is None and (self.terms or self.patterns):
+            self._regex = re.compile(self.source or "", self.flags)
         return self._regex
 
     def compile(self) -> None:
@@ -417,7 +427,6 @@ def build_matcher(
 ) -> Matcher:
     """Build a matcher from ``terms`` / ``vocab`` / ``patterns`` / ``detector`` fields."""
     flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
-    parts: list[str] = []
     anchors: set[str] | None = set()
     substrings: set[str] = set()
     terms: list[str] = list(_as_list(spec.get("terms"), "terms", where))
@@ -429,8 +438,6 @@ def build_matcher(
         terms.extend(vocab[name])
     if any(not str(t).strip() for t in terms):
         raise PolicyError(f"{where('terms')}: empty term")
-    if terms:
-        parts.append(terms_regex(str(t) for t in terms))
     for term in terms:
         kind, value = term_anchor(str(term))
         if anchors is not None:
@@ -441,7 +448,6 @@ def build_matcher(
             re.compile(p, flags)
         except re.error as exc:
             raise PolicyError(f"{where('patterns')}: bad regular expression {p!r}: {exc}") from None
-        parts.append(f"(?:{p})")
     if patterns:
         anchors = None
     triggers = _as_list(spec.get("triggers"), "triggers", where)
@@ -459,10 +465,11 @@ def build_matcher(
                 f"{where('detector')}: unknown detector {detector!r}; allowed: {', '.join(sorted(DETECTORS))}"
             )
         anchors = None
-    if not parts and detector is None:
+    if not terms and not patterns and detector is None:
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
     return Matcher(
-        source=(parts[0] if len(parts) == 1 else "|".join(parts)) if parts else None,
+        terms=tuple(str(t) for t in terms),
+        patterns=tuple(patterns),
         flags=flags,
         detector=detector,
         labels=frozenset(_as_list(labels, "labels", where)) if labels else None,
