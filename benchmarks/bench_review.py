@@ -62,14 +62,14 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    startup = sorted(
-        float(
-            subprocess.run(
-                [sys.executable, "-c", STARTUP], capture_output=True, text=True, check=True
-            ).stdout
-        )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", STARTUP], capture_output=True, text=True, check=True
+        ).stdout.split()
         for _ in range(args.rounds)
-    )
+    ]
+    startup = [float(r[0]) for r in runs]
+    policy_load = [float(r[1]) for r in runs]
 
     from bot import Draft, load_config
     from bot.policy import load_policy
