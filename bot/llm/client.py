@@ -172,6 +172,8 @@ class _Deadline:
         self._end = clock() + seconds
         self.seconds = seconds
         self.requests = 0
+        #: The last answer stopped at max_tokens (its JSON is probably cut short).
+        self.truncated = False
 
     def remaining(self) -> float:
         return self._end - self._clock()
@@ -440,6 +442,7 @@ class LLMClient:
         name: str,
         max_tokens: int,
         deadline: _Deadline,
+        grammar_schema: dict[str, Any] | None = None,
     ) -> str | None:
         kwargs: dict[str, Any] = {
             "model": self.settings.model,
@@ -454,7 +457,7 @@ class LLMClient:
             }
         elif fmt == "json_object":
             # OpenAI ignores "schema" here; llama.cpp turns it into a grammar.
-            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+            kwargs["response_format"] = {"type": "json_object", "schema": grammar_schema or schema}
         try:
             response = self._request(kwargs, deadline)
         except openai.APIStatusError as exc:
@@ -465,7 +468,9 @@ class LLMClient:
         except openai.OpenAIError as exc:
             raise _unavailable(exc, self.settings) from exc
         try:
-            content = response.choices[0].message.content
+            choice = response.choices[0]
+            content = choice.message.content
+            deadline.truncated = choice.finish_reason == "length"
         except (AttributeError, IndexError, TypeError):
             raise LLMInvalidAnswer(
                 "the AI service sent something that is not a chat completion"
@@ -481,12 +486,17 @@ class LLMClient:
         *,
         name: str,
         max_tokens: int = 1500,
+        grammar_schema: dict[str, Any] | None = None,
     ) -> Completion:
         """Ask for a JSON object matching ``schema``; raise :class:`LLMError` if none comes.
 
         One request when the endpoint's format is known and the answer valid;
         a rejected format costs one request each until one works; an invalid
-        answer costs one re-ask.
+        answer costs one re-ask. ``grammar_schema`` (``schema`` plus length
+        limits) is what ``json_object`` mode sends: llama.cpp compiles it into
+        a grammar, so a small model cannot ramble inside a string until
+        ``max_tokens`` cuts its JSON short. OpenAI's strict ``json_schema``
+        mode gets ``schema`` itself, which it accepts as is.
         """
         started = self._clock()
         key = self.settings.endpoint_key
@@ -497,13 +507,17 @@ class LLMClient:
         try:
             for i, fmt in enumerate(FORMATS[FORMATS.index(start) :], FORMATS.index(start)):
                 try:
-                    content = self._call(messages, fmt, schema, name, max_tokens, deadline)
+                    content = self._call(
+                        messages, fmt, schema, name, max_tokens, deadline, grammar_schema
+                    )
                 except _FormatRejected:
                     if i + 1 < len(FORMATS):  # never offer this endpoint that format again
                         with _formats_lock:
                             _known_formats[key] = FORMATS[i + 1]
                     continue
                 data, problem = check_answer(content, validator)
+                if data is None and deadline.truncated:
+                    problem = "the answer was cut off at the length limit; keep every field short"
                 if data is None:
                     log.debug("LLM answer invalid in %s mode: %s; asking once more", fmt, problem)
                     repair = load_prompt("repair").text(problem=problem)
@@ -513,7 +527,9 @@ class LLMClient:
                         {"role": "user", "content": repair},
                     ]
                     try:
-                        content = self._call(retry, fmt, schema, name, max_tokens, deadline)
+                        content = self._call(
+                            retry, fmt, schema, name, max_tokens, deadline, grammar_schema
+                        )
                     except _FormatRejected:
                         content = None
                     data, problem = check_answer(content, validator)

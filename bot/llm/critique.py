@@ -12,6 +12,7 @@ model says, it can only add findings (see :mod:`bot.llm.merge`).
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -24,7 +25,7 @@ from bot.errors import ConfigError
 from bot.llm.cache import AnswerCache, cache_key
 from bot.llm.client import get_client, settings_from_config
 from bot.llm.fallback import LLMContextTooLong, LLMError, describe, fall_back
-from bot.llm.merge import llm_findings, merge, to_clean
+from bot.llm.merge import MAX_LLM_FINDINGS, llm_findings, merge, to_clean
 from bot.llm.prompts import load_prompt
 from bot.llm.redaction import Redaction, clean_with_map, redact
 from bot.policy import Policy, Section, load_policy
@@ -58,6 +59,25 @@ CRITIQUE_SCHEMA: dict[str, Any] = {
         "rewrite": {"type": ["string", "null"]},
     },
 }
+
+
+def bounded_schema(max_chars: int) -> dict[str, Any]:
+    """The critique schema with length limits, for grammar-constrained servers (llama.cpp).
+
+    Same shape as :data:`CRITIQUE_SCHEMA`, so every bounded answer is valid;
+    OpenAI's strict mode never sees the limits.
+    """
+    schema = copy.deepcopy(CRITIQUE_SCHEMA)
+    props = schema["properties"]
+    props["findings"]["maxItems"] = MAX_LLM_FINDINGS
+    item = props["findings"]["items"]["properties"]
+    item["quote"]["maxLength"] = 300
+    item["explanation"]["maxLength"] = 400
+    item["suggestion"]["maxLength"] = 300
+    props["summary"]["maxLength"] = 400
+    props["rewrite"]["maxLength"] = min(max_chars, 3000)
+    return schema
+
 
 #: Longest post each network accepts, for the rewrite instructions.
 MAX_CHARS: dict[str, int] = {
@@ -187,6 +207,7 @@ def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
                     CRITIQUE_SCHEMA,
                     name="canipost_critique",
                     max_tokens=min(4000, 900 + len(text) // 2),
+                    grammar_schema=bounded_schema(MAX_CHARS.get(channel, 2200)),
                 )
                 break
             except LLMContextTooLong as exc:

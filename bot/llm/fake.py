@@ -85,6 +85,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     raw: str | None = None
+    finish_reason: str = "stop"
 
 
 def _messages_text(body: dict[str, Any]) -> str:
@@ -135,7 +136,7 @@ def default_responder(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def completion(content: str, model: str = "fake") -> dict[str, Any]:
+def completion(content: str, model: str = "fake", finish_reason: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -145,7 +146,7 @@ def completion(content: str, model: str = "fake") -> dict[str, Any]:
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
@@ -383,7 +384,9 @@ class FakeOpenAI:
                     if not isinstance(content, str):
                         content = json.dumps(content, ensure_ascii=False)
                     model = body.get("model", "fake") if isinstance(body, dict) else "fake"
-                    payload = json.dumps(completion(content, model), ensure_ascii=False)
+                    payload = json.dumps(
+                        completion(content, model, reply.finish_reason), ensure_ascii=False
+                    )
                 rec.status = reply.status
                 rec.server_ms = (time.perf_counter() - started) * 1000
                 # The client may have given up already (a timeout test): nothing to do then.

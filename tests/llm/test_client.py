@@ -113,6 +113,30 @@ def test_llama_cpp_style_endpoint_falls_back_to_json_object_and_remembers(
     assert len(fake.completions) == 3
 
 
+def test_json_object_mode_sends_the_bounded_schema_json_schema_mode_the_strict_one(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    from bot.llm.critique import bounded_schema
+
+    fake = start_fake("reject_json_schema")
+    make(fake).complete_json(
+        MESSAGES, CRITIQUE_SCHEMA, name="canipost_critique", grammar_schema=bounded_schema(280)
+    )
+    strict, bounded = (r.body["response_format"] for r in fake.completions)
+    assert strict["json_schema"]["schema"] == CRITIQUE_SCHEMA
+    assert "maxLength" not in json.dumps(strict)
+    assert bounded["schema"]["properties"]["rewrite"]["maxLength"] == 280
+    assert bounded["schema"]["properties"]["findings"]["maxItems"] == 6
+
+
+def test_a_truncated_answer_is_reasked_asking_for_brevity(fake: FakeOpenAI) -> None:
+    fake.enqueue(
+        Reply(200, '{"findings": [], "summary": "very long and cut sh', finish_reason="length")
+    )
+    ask(make(fake))
+    assert "cut off at the length limit" in fake.completions[1].body["messages"][-1]["content"]
+
+
 def test_a_refused_format_is_remembered_even_when_the_call_then_fails(
     start_fake: Callable[..., FakeOpenAI],
 ) -> None:
