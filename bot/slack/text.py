@@ -81,10 +81,11 @@ def fit_quote(text: str, limit: int) -> tuple[str, bool]:
     out = quote_block(text)
     if len(out) <= limit:
         return out, False
-    budget = limit
+    budget = min(len(text), limit)
     while budget > 0:
         out = quote_block(clip(text, budget))
         if len(out) <= limit:
             return out, True
-        budget -= max(len(out) - limit, 16)
+        # shrink in proportion to the overshoot (escaping can triple the length)
+        budget = min(budget - 1, int(budget * limit / len(out)))
     return "", True

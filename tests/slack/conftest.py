@@ -30,8 +30,13 @@ def api() -> Iterator[MockSlackAPI]:
 @pytest.fixture
 def config() -> Config:
     return Config(
-        approvers=Approvers(slack=[APPROVER, APPROVER2]),
-        workflow={"tick_seconds": 3600},
+        approvers=Approvers(slack=[APPROVER, APPROVER2], backup=["UBACKUP"]),
+        workflow={
+            "tick_seconds": 3600,
+            "reminder_after_minutes": 60,
+            "escalate_after_minutes": 120,
+            "expire_after_minutes": 180,
+        },
     )
 
 

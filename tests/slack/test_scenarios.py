@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -348,6 +349,29 @@ def test_auto_send_submits_needs_approval_drafts_without_a_click(
     assert "Sending to comms" in all_text(ack) and ACTION_SUBMIT not in action_ids(ack)
     slack.api.wait_for("chat.postMessage")
     assert slack.submissions()[0].state == "pending"
+
+
+def test_reminders_and_escalations_thread_on_the_card_and_expiry_tells_the_author(
+    slack: Slack,
+) -> None:
+    sid = send_for_approval(slack)
+    slack.settle()
+    card_ts = slack.ctx.workflow.get(sid).message_refs["slack"]["ts"]
+    start = datetime.now(UTC)
+    for minutes in (61, 121):
+        report = slack.ctx.delivering.tick(now=start + timedelta(minutes=minutes))
+        assert sid in (report.reminded + report.escalated)
+    threaded = slack.api.wait_for(
+        "chat.postMessage", count=2, where=lambda c: c.args.get("thread_ts") == card_ts
+    )
+    assert "Reminder" in all_text(threaded[0].args)
+    assert "Escalation" in all_text(threaded[1].args) and "<@UBACKUP>" in all_text(threaded[1].args)
+    report = slack.ctx.delivering.tick(now=start + timedelta(minutes=181))
+    assert report.expired == [sid]
+    update = slack.api.wait_for("chat.update")[0]
+    assert "Expired" in all_text(update.args) and action_ids(update.args) == []
+    dm = slack.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == f"D{AUTHOR}")
+    assert "expired" in all_text(dm[0].args)
 
 
 # ---------------------------------------------------------------------- modal, shortcut
