@@ -50,7 +50,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="use HTTP mode even when SLACK_APP_TOKEN is set",
     )
-    p.add_argument("--config", metavar="FILE", help="organisation config (default $CANIPOST_CONFIG)")
+    p.add_argument(
+        "--config", metavar="FILE", help="organisation config (default $CANIPOST_CONFIG)"
+    )
     p.add_argument(
         "--no-tick",
         action="store_true",
