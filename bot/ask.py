@@ -246,15 +246,12 @@ def _norm(s: str) -> str:
 def answer_schema(anchors: list[str], *, bounded: bool = False) -> dict[str, Any]:
     """The JSON the model must return; citations may only name the retrieved sections.
 
-    ``bounded`` adds length limits for grammar-constrained servers (llama.cpp),
-    so a small model cannot ramble until its JSON is cut short.
+    ``bounded`` adds an item limit for grammar-constrained servers (llama.cpp),
+    which turn it into grammar rules (see :func:`bot.llm.critique.bounded_schema`).
     """
     schema = _answer_schema(anchors)
     if bounded:
-        props = schema["properties"]
-        props["answer"]["maxLength"] = 1200
-        props["citations"]["maxItems"] = LLM_SECTIONS
-        props["citations"]["items"]["properties"]["quote"]["maxLength"] = 400
+        schema["properties"]["citations"]["maxItems"] = LLM_SECTIONS
     return schema
 
 

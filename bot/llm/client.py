@@ -492,11 +492,11 @@ class LLMClient:
 
         One request when the endpoint's format is known and the answer valid;
         a rejected format costs one request each until one works; an invalid
-        answer costs one re-ask. ``grammar_schema`` (``schema`` plus length
+        answer costs one re-ask. ``grammar_schema`` (``schema`` plus item
         limits) is what ``json_object`` mode sends: llama.cpp compiles it into
-        a grammar, so a small model cannot ramble inside a string until
-        ``max_tokens`` cuts its JSON short. OpenAI's strict ``json_schema``
-        mode gets ``schema`` itself, which it accepts as is.
+        a grammar, so a small model cannot list findings until ``max_tokens``
+        cuts its JSON short. OpenAI's strict ``json_schema`` mode gets
+        ``schema`` itself, which it accepts as is.
         """
         started = self._clock()
         key = self.settings.endpoint_key

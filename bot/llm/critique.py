@@ -61,21 +61,16 @@ CRITIQUE_SCHEMA: dict[str, Any] = {
 }
 
 
-def bounded_schema(max_chars: int) -> dict[str, Any]:
-    """The critique schema with length limits, for grammar-constrained servers (llama.cpp).
+def bounded_schema() -> dict[str, Any]:
+    """The critique schema with an item limit, for grammar-constrained servers (llama.cpp).
 
     Same shape as :data:`CRITIQUE_SCHEMA`, so every bounded answer is valid;
-    OpenAI's strict mode never sees the limits.
+    OpenAI's strict mode never sees the limit. Only ``maxItems``: llama.cpp
+    expands ``maxLength`` into nested grammar rules and refuses (and its
+    server may die on) anything but tiny lengths.
     """
     schema = copy.deepcopy(CRITIQUE_SCHEMA)
-    props = schema["properties"]
-    props["findings"]["maxItems"] = MAX_LLM_FINDINGS
-    item = props["findings"]["items"]["properties"]
-    item["quote"]["maxLength"] = 300
-    item["explanation"]["maxLength"] = 400
-    item["suggestion"]["maxLength"] = 300
-    props["summary"]["maxLength"] = 400
-    props["rewrite"]["maxLength"] = min(max_chars, 3000)
+    schema["properties"]["findings"]["maxItems"] = MAX_LLM_FINDINGS
     return schema
 
 
@@ -207,7 +202,7 @@ def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
                     CRITIQUE_SCHEMA,
                     name="canipost_critique",
                     max_tokens=min(4000, 900 + len(text) // 2),
-                    grammar_schema=bounded_schema(MAX_CHARS.get(channel, 2200)),
+                    grammar_schema=bounded_schema(),
                 )
                 break
             except LLMContextTooLong as exc:

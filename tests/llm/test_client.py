@@ -120,13 +120,13 @@ def test_json_object_mode_sends_the_bounded_schema_json_schema_mode_the_strict_o
 
     fake = start_fake("reject_json_schema")
     make(fake).complete_json(
-        MESSAGES, CRITIQUE_SCHEMA, name="canipost_critique", grammar_schema=bounded_schema(280)
+        MESSAGES, CRITIQUE_SCHEMA, name="canipost_critique", grammar_schema=bounded_schema()
     )
     strict, bounded = (r.body["response_format"] for r in fake.completions)
     assert strict["json_schema"]["schema"] == CRITIQUE_SCHEMA
-    assert "maxLength" not in json.dumps(strict)
-    assert bounded["schema"]["properties"]["rewrite"]["maxLength"] == 280
+    assert "maxItems" not in json.dumps(strict)
     assert bounded["schema"]["properties"]["findings"]["maxItems"] == 6
+    assert "maxLength" not in json.dumps(bounded)  # llama.cpp cannot compile long ones
 
 
 def test_a_truncated_answer_is_reasked_asking_for_brevity(fake: FakeOpenAI) -> None:

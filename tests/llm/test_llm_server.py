@@ -122,10 +122,21 @@ def _canipost(url: str, tmp_path: Path, *args: str) -> dict[str, object]:
     return data
 
 
+def _wired(out: dict[str, object]) -> None:
+    """The request went through and the answer was handled.
+
+    "used" is the usual outcome; a 135M model sometimes rambles past the
+    schema, which validation must then catch ("failed", with that reason).
+    A transport or HTTP error would be a wiring bug.
+    """
+    if out["llm"] != "used":
+        assert out["llm"] == "failed" and "expected format" in str(out.get("llm_reason")), out
+
+
 def test_check_end_to_end_through_llama_cpp(llama_server: str, tmp_path: Path) -> None:
     text = "Mrs Kowalczyk in bay 3 had her scan today, call her daughter on 07700 900456"
     out = _canipost(llama_server, tmp_path, "check", "--json", text)
-    assert out["llm"] == "used", out.get("llm_reason")
+    _wired(out)
     assert out["decision"] == "do_not_post"  # the rules' decision stands, whatever the model says
     rules = [f for f in out["findings"] if f["source"] == "rules"]  # type: ignore[union-attr,index]
     assert {f["rule"] for f in rules} >= {
@@ -136,7 +147,7 @@ def test_check_end_to_end_through_llama_cpp(llama_server: str, tmp_path: Path) -
 
 def test_ask_end_to_end_through_llama_cpp(llama_server: str, tmp_path: Path) -> None:
     out = _canipost(llama_server, tmp_path, "ask", "--json", "Can I comment on a court case?")
-    assert out["llm"] == "used", out.get("llm_reason")
+    _wired(out)
     assert isinstance(out["answer"], str) and out["answer"]
     for c in out["citations"]:  # type: ignore[union-attr]
         assert c["anchor"].startswith("protocol#") and c["quote"]
