@@ -215,3 +215,18 @@ def test_repeated_questions_are_answered_from_the_cache(
     for _ in range(3):
         ask("Do I need to say #ad?", config=Config())
     assert len(fake.completions) == 1
+
+
+def test_a_broken_ask_prompt_falls_back_naming_the_file(
+    start_fake: Callable[..., FakeOpenAI], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.llm.prompts import default_prompts_dir
+
+    for f in default_prompts_dir().glob("*.md"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "ask.md").write_text("no front matter", encoding="utf-8")
+    monkeypatch.setenv("CANIPOST_PROMPTS_DIR", str(tmp_path))
+    fake = start_fake()
+    a = ask("Do I need to say #ad?", config=Config())
+    assert a.llm == "failed" and a.llm_reason is not None and "ask.md" in a.llm_reason
+    assert anchors(a) == ["paid-promotion"] and fake.completions == []

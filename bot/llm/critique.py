@@ -21,7 +21,6 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import Config
-from bot.errors import ConfigError
 from bot.llm.cache import AnswerCache, cache_key
 from bot.llm.client import get_client, settings_from_config
 from bot.llm.fallback import LLMContextTooLong, LLMError, describe, fall_back
@@ -255,8 +254,7 @@ def critique_verdict(draft: Draft, verdict: Verdict, *, config: Config) -> Verdi
     except Exception as exc:  # a bug or a broken prompt file must not cost the author the verdict
         log.warning("LLM critique failed: %s", type(exc).__name__)
         log.debug("LLM critique failure", exc_info=True)
-        reason = str(exc) if isinstance(exc, ConfigError) else describe(exc)
-        return fall_back(verdict, reason)
+        return fall_back(verdict, describe(exc))
 
 
 def clear_cache() -> None:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.errors import CanipostError
 from bot.verdict import Verdict
 
 
@@ -55,9 +56,14 @@ class LLMInvalidAnswer(LLMError):
 
 
 def describe(exc: BaseException) -> str:
-    """A one-line reason for the author, never a traceback nor a secret."""
-    if isinstance(exc, LLMError):
-        return str(exc) or type(exc).__name__
+    """A one-line reason for the author, never a traceback nor a secret.
+
+    Our own errors (including a broken prompt file, which names the file)
+    say what happened; anything else is named by its type only, because its
+    message could hold request content.
+    """
+    if isinstance(exc, LLMError | CanipostError):
+        return (str(exc) or type(exc).__name__).splitlines()[0]
     return f"unexpected error in the AI layer ({type(exc).__name__})"
 
 
