@@ -36,7 +36,7 @@ from microsoft_agents.hosting.core import (
     TurnContext,
 )
 
-from bot.teams.card_schema import validate_card
+from bot.teams.card_schema import check_card
 from bot.teams.cards import CONTENT_TYPE, Card, card_summary
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ def card_activity(card: Card, *, summary: str | None = None) -> Activity:
     return Activity(
         type=ActivityTypes.message,
         summary=summary or card_summary(card),
-        attachments=[Attachment(content_type=CONTENT_TYPE, content=validate_card(card))],
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=check_card(card))],
     )
 
 

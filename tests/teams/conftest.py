@@ -32,6 +32,12 @@ from bot.teams.settings import TeamsSettings
 from bot.teams.testing import LiveServer, MockBotConnector, TestIssuer, static_connections
 
 
+@pytest.fixture(autouse=True)
+def strict_cards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every card the app sends in these tests is checked against the full 1.5 schema."""
+    monkeypatch.setattr("bot.teams.card_schema.STRICT", True)
+
+
 @pytest.fixture(scope="session")
 def issuer() -> Iterator[TestIssuer]:
     with TestIssuer(APP_ID) as iss, iss.trusted():

@@ -20,7 +20,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
 from bot.errors import InputError
-from bot.teams.card_schema import validate_card
+from bot.teams.card_schema import check_card
 from bot.teams.cards import (
     DECISION_VERBS,
     INPUT_JUSTIFICATION,
@@ -44,7 +44,7 @@ VERB_PATTERN = re.compile(r"^canipost\.")
 
 
 def card_response(card: Card) -> AdaptiveCardInvokeResponse:
-    return factory.adaptive_card(validate_card(card))  # type: ignore[arg-type]
+    return factory.adaptive_card(check_card(card))  # type: ignore[arg-type]
 
 
 def message_response(text: str) -> AdaptiveCardInvokeResponse:

@@ -17,7 +17,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
 from bot.errors import InputError
-from bot.teams.card_schema import validate_card
+from bot.teams.card_schema import check_card
 from bot.teams.cards import (
     CONTENT_TYPE,
     INPUT_JUSTIFICATION,
@@ -71,7 +71,7 @@ def task_card(card: dict[str, Any], title: str = "canipost") -> dict[str, Any]:
                 "title": title,
                 "width": "large",
                 "height": "large",
-                "card": {"contentType": CONTENT_TYPE, "content": validate_card(card)},
+                "card": {"contentType": CONTENT_TYPE, "content": check_card(card)},
             },
         }
     }
