@@ -138,7 +138,7 @@ def main() -> None:
             done = time.perf_counter() - started
         cards = sum(c.kind == "reply" and c.card is not None for c in connector.calls)
 
-    q = statistics.quantiles(latencies, n=100)
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
     print(f"{args.requests} reviews, {args.concurrency} at a time, LLM {args.llm_seconds:g} s")
     print(
         f"turn latency p50 {q[49] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  "

@@ -2,8 +2,9 @@
 
 Nothing here calls Teams or reads the environment, so every card the app
 shows (verdicts, the approvers' card, the author's news, answers) is tested
-as plain data, and :func:`bot.teams.card_schema.validate_card` checks each
-one against the Adaptive Card 1.5 subset Teams renders before it is sent.
+as plain data against the Adaptive Card 1.5 subset Teams renders
+(:func:`bot.teams.card_schema.validate_card`); every card sent also passes
+the cheap limit checks of :func:`~bot.teams.card_schema.check_card`.
 
     card = verdict_card(verdict, draft=DraftRef("Hi all"), titles={})
     await context.send_activity(card_activity(card, summary="canipost: OK to post"))
