@@ -58,6 +58,8 @@ class MockSlackAPI:
         self._views = itertools.count(1)
         #: method → number of upcoming calls to answer with 429 (Retry-After: 1).
         self.rate_limit: dict[str, int] = {}
+        #: What apps.connections.open hands out (a Socket Mode WebSocket URL).
+        self.socket_url = "ws://127.0.0.1:9/link"
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -144,6 +146,8 @@ class MockSlackAPI:
         if method in ("chat.postMessage", "chat.update"):
             ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "conversations.open":
