@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import socket
 import statistics
@@ -173,21 +174,23 @@ def bench_faults() -> list[dict[str, object]]:
             os.environ.update(OPENAI_API_KEY="bench", OPENAI_BASE_URL=url)
             reset()
             config = Config(llm={"cache_size": 0, **llm})
-            t0 = time.perf_counter()
-            first = review(Draft(text), config=config, use_llm=True)
-            t1 = time.perf_counter()
-            first_requests = _completions(url)
-            second = review(Draft(text), config=config, use_llm=True)
-            t2 = time.perf_counter()
+            runs: list[str] = []
+            first = None
+            for n in range(3):  # the third shows the circuit breaker, where it applies
+                sent = _completions(url)
+                t0 = time.perf_counter()
+                v = review(Draft(f"{text} ({n})"), config=config, use_llm=True)
+                runs.append(
+                    f"{v.llm} {_completions(url) - sent} req {time.perf_counter() - t0:.2f} s"
+                )
+                first = first or v
+            assert first is not None
             rows.append(
                 {
                     "mode": mode + (f" {opts}" if opts else ""),
-                    "llm": first.llm,
                     "decision": first.decision.label,
-                    "requests": first_requests,
-                    "seconds": round(t1 - t0, 2),
+                    "reviews": runs,
                     "reason": first.llm_reason,
-                    "next_review": f"{second.llm}, {_completions(url) - first_requests} req, {t2 - t1:.2f} s",
                 }
             )
     os.environ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"  # nothing listens on the discard port
@@ -196,8 +199,8 @@ def bench_faults() -> list[dict[str, object]]:
     t0 = time.perf_counter()
     v = review(Draft(text), config=config, use_llm=True)
     rows.append(
-        {"mode": "endpoint down", "llm": v.llm, "decision": v.decision.label, "requests": "-",
-         "seconds": round(time.perf_counter() - t0, 2), "reason": v.llm_reason, "next_review": ""}
+        {"mode": "endpoint down", "decision": v.decision.label, "reviews": [f"{v.llm} {time.perf_counter() - t0:.2f} s"],
+         "reason": v.llm_reason}
     )  # fmt: skip
     return rows
 
@@ -210,6 +213,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     os.environ.pop("AZURE_OPENAI_ENDPOINT", None)
+    logging.basicConfig(level=logging.ERROR)  # the fault runs log warnings by design
     print(json.dumps(bench_overhead(args.n), indent=2))
     if args.faults:
         os.environ["CANIPOST_LLM_BACKOFF"] = os.environ.get("CANIPOST_LLM_BACKOFF", "0.25")
