@@ -9,8 +9,13 @@ instead; ``/healthz``, ``/readyz`` and ``/metrics`` are still served.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
 
 from bot.config import load_config
 from bot.errors import ConfigError
@@ -54,6 +59,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--config", metavar="FILE", help="organisation config (default $CANIPOST_CONFIG)"
     )
     p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "worker processes sharing the port (default $WEB_CONCURRENCY, else 1); "
+            "use PostgreSQL for more than one"
+        ),
+    )
+    p.add_argument(
         "--no-tick",
         action="store_true",
         help="do not run the workflow tick here (when a scheduler runs `canipost queue tick`)",
@@ -80,20 +95,85 @@ def run(args: argparse.Namespace) -> int:
             "no chat platform configured (SLACK_BOT_TOKEN unset): serving health and metrics only"
         )
     port = args.port if args.port is not None else int(os.environ.get("PORT") or DEFAULT_PORT)
-    app = build_app(
-        config,
-        platforms=platforms,
-        options={"slack": {"socket_mode": socket_mode}},
-        tick=not args.no_tick,
+    workers = (
+        args.workers if args.workers is not None else int(os.environ.get("WEB_CONCURRENCY") or 1)
     )
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
     mode = "Socket Mode" if socket_mode else "HTTP mode"
-    logging.getLogger("canipost.server").info("listening on %s:%d (%s)", args.host, port, mode)
-    web.run_app(
-        app,
-        host=args.host,
-        port=port,
-        print=None,
-        access_log=logging.getLogger("aiohttp.access") if args.verbose else None,
-        handle_signals=True,
-    )
-    return 0
+    log = logging.getLogger("canipost.server")
+    access_log = logging.getLogger("aiohttp.access") if args.verbose else None
+
+    def build() -> web.Application:
+        return build_app(
+            config,
+            platforms=platforms,
+            options={"slack": {"socket_mode": socket_mode}},
+            tick=not args.no_tick,
+        )
+
+    if workers == 1:
+        app = build()
+        log.info("listening on %s:%d (%s)", args.host, port, mode)
+        web.run_app(app, host=args.host, port=port, print=None, access_log=access_log)
+        return 0
+    sock = socket.create_server((args.host, port), reuse_port=False, backlog=1024)
+    log.info("listening on %s:%d (%s, %d workers)", args.host, port, mode, workers)
+    return _run_workers(workers, build, sock, access_log)
+
+
+def _run_workers(
+    workers: int,
+    build: Callable[[], Any],
+    sock: socket.socket,
+    access_log: logging.Logger | None,
+) -> int:
+    """Fork ``workers`` processes serving one listening socket; stop them all together.
+
+    Each worker builds its own app after the fork (threads, pools and database
+    connections never cross a fork). The workflow's claims keep their
+    notifications and ticks from doubling up.
+    """
+    from aiohttp import web
+
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            status = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                web.run_app(build(), sock=sock, print=None, access_log=access_log)
+            except BaseException:
+                logging.getLogger("canipost.server").exception("worker failed")
+                status = 1
+            finally:
+                os._exit(status)
+        children.append(pid)
+    sock.close()
+
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    failed = False
+    remaining = set(children)
+    while remaining:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        remaining.discard(pid)
+        # A worker stopped by our own SIGTERM (even mid-start-up) is a clean stop; one that
+        # died on its own takes the others down, so the platform restarts the whole process.
+        if os.waitstatus_to_exitcode(status) != 0 and not stopping:
+            failed = True
+            stop(signal.SIGTERM, None)
+    return 1 if failed else 0

@@ -103,13 +103,19 @@ WARM_UP_DRAFT = (
 )
 
 
-def warm_up(rules: Reviewer) -> None:
-    """Review one throwaway draft now, so the first burst of real ones is not the one that
-    pays for loading models (fifty threads would otherwise each load them at once)."""
-    try:
-        rules(Draft(WARM_UP_DRAFT))
-    except Exception:  # a broken detector shows up on real drafts, with its own error
-        log.warning("warm-up review failed", exc_info=True)
+def warm_up(rules: Reviewer, config: Config) -> None:
+    """Review throwaway drafts now (ours, then every rule's own examples), so the first
+    burst of real drafts does not pay for lazily built matchers and models: fifty threads
+    would otherwise each build them at once, and the acks would wait on that."""
+    texts = [(WARM_UP_DRAFT, "any")]
+    for rule in load_policy(config).rules:
+        texts.extend(rule.examples_flag + rule.examples_pass)
+    for text, channel in texts:
+        try:
+            rules(Draft(text, channel=channel))
+        except Exception:  # a broken rule shows up on real drafts, with its own error
+            log.warning("warm-up review failed", exc_info=True)
+            return
 
 
 def new_reference() -> str:
@@ -164,7 +170,7 @@ class Services:
         def rules(draft: Draft) -> Verdict:
             return review_rules(draft, config=config)
 
-        warm_up(rules)
+        warm_up(rules, config)
 
         def full(draft: Draft) -> Verdict:
             return review(draft, config=config)

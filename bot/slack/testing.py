@@ -356,9 +356,10 @@ def event_body(event: dict[str, Any], *, event_id: str | None = None) -> str:
 class LiveServer:
     """Run an aiohttp application on 127.0.0.1 (a free port) in a background thread."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, *, port: int = 0, reuse_port: bool = False) -> None:
         self.app = app
-        self.port = 0
+        self.port = port
+        self._reuse_port = reuse_port
         self._loop = asyncio.new_event_loop()
         self._runner = web.AppRunner(app, access_log=None)
         self._ready = threading.Event()
@@ -369,7 +370,9 @@ class LiveServer:
 
         async def start() -> None:
             await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(
+                self._runner, "127.0.0.1", self.port, reuse_port=self._reuse_port or None
+            )
             await site.start()
             server = site._server
             assert server is not None

@@ -178,7 +178,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_canipost_serve_runs_on_port_and_stops_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_canipost_serve_runs_on_port_and_stops_cleanly(tmp_path: Path, workers: int) -> None:
     port = _free_port()
     env = {
         k: v
@@ -187,7 +188,7 @@ def test_canipost_serve_runs_on_port_and_stops_cleanly(tmp_path: Path) -> None:
     }
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--workers", str(workers)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -211,6 +212,7 @@ def test_canipost_serve_runs_on_port_and_stops_cleanly(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, out
     assert "serving health and metrics only" in out
+    assert out.count("server ready for") >= 1
 
 
 def test_serve_socket_mode_needs_a_bot_token(tmp_path: Path) -> None:
