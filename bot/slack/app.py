@@ -90,14 +90,18 @@ def build_slack_app(
     def prepare(
         request: BoltRequest, body: dict[str, Any], context: Any, next: Callable[[], None]
     ) -> BoltResponse | None:
-        # We ack events at once, so a retry (X-Slack-Retry-Num) means Slack missed our
-        # ack, not that we missed the event; the event id catches Socket Mode redeliveries.
+        # We ack events at once, so a retry after a timeout means Slack missed our ack, not
+        # that we missed the event: acknowledge it and do nothing, on whichever worker it
+        # lands. A retry after an error or a failed connection never reached a listener, so
+        # it is handled (once: the event id catches redeliveries within this process).
         if body.get("type") == "event_callback":
             retries = request.headers.get("x-slack-retry-num") or []
-            retry = retries[0] if retries else None
+            reasons = request.headers.get("x-slack-retry-reason") or []
+            reason = reasons[0] if reasons else ""
             event_id = str(body.get("event_id") or "")
-            if retry is not None or (event_id and not seen.first_time(event_id)):
-                log.info("dropped a redelivered event (retry %s)", retry)
+            timed_out = bool(retries) and reason not in ("http_error", "connection_failed")
+            if timed_out or (event_id and not seen.first_time(event_id)):
+                log.info("dropped a redelivered event (retry %s, %s)", retries[:1], reason)
                 return BoltResponse(status=200, body="")
         context["canipost"] = services  # how listeners reach the shared services
         next()

@@ -501,8 +501,23 @@ def test_slack_retries_of_an_event_never_answer_twice(slack: Slack) -> None:
     }
     assert slack.send(body, headers=retry)[0] == 200
     slack.api.wait_for("chat.postMessage")
+    # a timed-out delivery's retry is dropped even when it is the first this worker sees
+    other = event_body({**event, "ts": "1700000003.000400"}, event_id="EvOTHER")
+    headers = signed_headers(SECRET, other) | {
+        "X-Slack-Retry-Num": "2",
+        "X-Slack-Retry-Reason": "http_timeout",
+    }
+    assert slack.send(other, headers=headers)[0] == 200
     time.sleep(0.3)
     assert len(slack.api.of("chat.postMessage")) == 1
+    # a retry after an error never reached us: it is answered
+    failed = event_body({**event, "ts": "1700000003.000500"}, event_id="EvFAILED")
+    headers = signed_headers(SECRET, failed) | {
+        "X-Slack-Retry-Num": "1",
+        "X-Slack-Retry-Reason": "http_error",
+    }
+    assert slack.send(failed, headers=headers)[0] == 200
+    slack.api.wait_for("chat.postMessage", count=2)
 
 
 def test_edits_and_bot_messages_in_dms_are_ignored(slack: Slack) -> None:
