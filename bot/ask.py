@@ -11,7 +11,9 @@ themselves: for each, the one or two sentences that best match the question
 
 Off-topic questions get a polite refusal. Without a model this is a
 heuristic: most of the question's words must occur in the protocol and the
-best section must match reasonably well; the model judges better.
+best section must match reasonably well; the model judges better, except
+that it may not refuse a question the protocol plainly covers (a strong BM25
+match): then the sections answer, with ``llm: "failed"`` and the reason.
 
 Chat adapters call :func:`ask` and render :meth:`Answer.to_dict`.
 """
@@ -55,6 +57,9 @@ LLM_SECTIONS = 4
 #: Off-topic heuristic (no model): share of question words found in the protocol, best BM25 score.
 MIN_COVERAGE = 0.6
 MIN_SCORE = 0.9
+#: A match this strong is on-topic whatever a (small, confused) model says.
+STRONG_COVERAGE = 0.8
+STRONG_SCORE = 2.0
 
 _MD = re.compile(r"\*\*|__|`")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"\u201c(])")
@@ -320,6 +325,12 @@ def _llm_answer(question: str, index: PolicyIndex, policy: Policy, config: Confi
         )
         _answers.put(key, data)
     if data.get("off_topic"):
+        hits, coverage = index.search(question)
+        if hits and hits[0][1] >= STRONG_SCORE and coverage >= STRONG_COVERAGE:
+            fallback = offline_answer(question, index)
+            fallback.llm = "failed"
+            fallback.llm_reason = "the AI model declined a question the policy covers"
+            return fallback
         return Answer(OFF_TOPIC, llm="used", off_topic=True)
     by_anchor = {f"protocol#{s.anchor}": s for s in retrieved}
     citations: list[Citation] = []

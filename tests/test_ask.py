@@ -176,8 +176,18 @@ def test_an_answer_that_cites_nothing_is_grounded_in_the_top_section(
 def test_the_model_can_declare_a_question_off_topic(start_fake: Callable[..., FakeOpenAI]) -> None:
     fake = start_fake()
     fake.responder = lambda body: {"answer": "whatever", "citations": [], "off_topic": True}
-    a = ask("Can I post about my holiday?", config=Config())
+    a = ask("What is the capital of France?", config=Config())  # offline would have answered
     assert (a.off_topic, a.answer, a.llm) == (True, OFF_TOPIC, "used")
+
+
+def test_the_model_may_not_refuse_what_the_policy_plainly_covers(
+    start_fake: Callable[..., FakeOpenAI],
+) -> None:
+    fake = start_fake()
+    fake.responder = lambda body: {"answer": "whatever", "citations": [], "off_topic": True}
+    a = ask("Can I comment on a court case?", config=Config())
+    assert not a.off_topic and anchors(a) == ["court-cases"]
+    assert (a.llm, a.llm_reason) == ("failed", "the AI model declined a question the policy covers")
 
 
 def test_personal_data_in_a_question_does_not_cross_the_wire(
