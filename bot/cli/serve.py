@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="run the Slack (and Teams) app, /healthz, /readyz and /metrics",
         description=(
             "Serve the chat apps over HTTP. Endpoints: POST /slack/events (Slack, HTTP mode), "
-            "GET /healthz, GET /readyz (database and policy), GET /metrics (Prometheus). "
+            "POST /api/messages (Teams, when its client id is set), GET /healthz, "
+            "GET /readyz (database and policy), GET /metrics (Prometheus). "
             "Slack needs SLACK_BOT_TOKEN plus SLACK_SIGNING_SECRET (HTTP mode) or "
             "SLACK_APP_TOKEN (Socket Mode, chosen whenever it is set); approval cards go to "
             "CANIPOST_APPROVERS_CHANNEL. The approval queue is DATABASE_URL; the workflow "
@@ -65,7 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help=(
             "worker processes sharing the port (default $WEB_CONCURRENCY, else 1); "
-            "use PostgreSQL for more than one"
+            "PostgreSQL is best for more than one"
         ),
     )
     p.add_argument(
