@@ -5,6 +5,9 @@ The public surface is re-exported here and pinned by ``tests/test_public_api.py`
     from bot import Draft, review, load_config
     verdict = review(Draft("Mrs Patel in bed 4 went home after her stroke"), config=load_config())
     verdict.decision.label  # 'do_not_post'
+
+Policy questions: ``from bot.ask import ask`` (kept out of this namespace so that the
+submodule ``bot.ask`` never shadows the function).
 """
 
 from __future__ import annotations
@@ -35,3 +38,4 @@ __all__ = [
     "load_config",
     "review",
 ]
+

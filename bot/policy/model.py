@@ -323,9 +323,15 @@ def term_anchor(term: str) -> tuple[str, str]:
         rank = (word not in STOPWORDS, len(word))
         if best is None or rank > (best not in STOPWORDS, len(best)):
             best = word
+    chunks = [c for c in re.split(r"[\s\-*']+", term.lower()) if c]
+    if best is not None and (best not in STOPWORDS or not chunks):
+        return ("word", best)
+    # Only function words: a literal chunk such as "paedo" or "a&e" is a rarer anchor.
+    rare = [c for c in chunks if len(c) >= 3 and c not in STOPWORDS]
+    if rare:
+        return ("sub", max(rare, key=len))
     if best is not None:
         return ("word", best)
-    chunks = [c for c in re.split(r"[\s\-*']+", term.lower()) if c]
     return ("sub", max(chunks, key=len) if chunks else term.lower())
 
 
@@ -351,7 +357,12 @@ class Matcher:
     anchors: frozenset[str] | None = None  # None: cannot prefilter, always run
     substrings: re.Pattern[str] | None = None
     substring_list: tuple[str, ...] = ()
+    #: Terms grouped by their anchor word / substring: a draft runs only the small
+    #: regexes of the anchors it contains (None when patterns make that impossible).
+    word_groups: dict[str, tuple[str, ...]] | None = None
+    sub_groups: dict[str, tuple[str, ...]] | None = None
     _regex: re.Pattern[str] | None = None
+    _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     @property
     def source(self) -> str | None:
@@ -371,8 +382,18 @@ class Matcher:
     def compile(self) -> None:
         """Compile now (``policy lint`` and servers warming up)."""
         _ = self.regex
+        for key, terms in {**(self.word_groups or {}), **(self.sub_groups or {})}.items():
+            self._group(key, terms)
+
+    def _group(self, key: str, terms: tuple[str, ...]) -> re.Pattern[str]:
+        rx = self._group_regex.get(key)
+        if rx is None:
+            rx = self._group_regex[key] = re.compile(terms_regex(terms), self.flags)
+        return rx
 
     def find(self, ctx: Context) -> list[tuple[int, int]]:
+        if self.word_groups is not None and self.detector is None:
+            return self._find_grouped(ctx)
         spans: list[tuple[int, int]] = []
         if self.detector is not None and not detector_may_match(ctx, self.detector):
             if self.regex is None:
@@ -388,6 +409,29 @@ class Matcher:
                 if self.labels is None or d.label in self.labels:
                     spans.append((d.start, d.end))
         return spans
+
+    def _find_grouped(self, ctx: Context) -> list[tuple[int, int]]:
+        """Run only the regexes of the anchors present; merge their matches."""
+        assert self.word_groups is not None
+        text = ctx.text
+        found: set[tuple[int, int]] = set()
+        groups = self.word_groups
+        for word in ctx.words & groups.keys():
+            found.update(m.span() for m in self._group(word, groups[word]).finditer(text))
+        if self.sub_groups:
+            lower = ctx.lower
+            for sub, terms in self.sub_groups.items():
+                if sub in lower:
+                    found.update(m.span() for m in self._group(sub, terms).finditer(text))
+        if len(found) < 2:
+            return list(found)
+        # Keep the longest of overlapping matches, as one alternation would have.
+        out: list[tuple[int, int]] = []
+        for s, e in sorted(found, key=lambda x: (x[0], -x[1])):
+            if out and s < out[-1][1]:
+                continue
+            out.append((s, e))
+        return out
 
     def may_match(self, ctx: Context) -> bool:
         if self.anchors is None:
@@ -429,6 +473,8 @@ def build_matcher(
     flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
     anchors: set[str] | None = set()
     substrings: set[str] = set()
+    word_groups: dict[str, list[str]] = {}
+    sub_groups: dict[str, list[str]] = {}
     terms: list[str] = list(_as_list(spec.get("terms"), "terms", where))
     for name in _as_list(spec.get("vocab"), "vocab", where):
         if name not in vocab:
@@ -442,6 +488,7 @@ def build_matcher(
         kind, value = term_anchor(str(term))
         if anchors is not None:
             (anchors if kind == "word" else substrings).add(value)
+        (word_groups if kind == "word" else sub_groups).setdefault(value, []).append(str(term))
     patterns = _as_list(spec.get("patterns"), "patterns", where)
     for p in patterns:
         try:
@@ -467,9 +514,12 @@ def build_matcher(
         anchors = None
     if not terms and not patterns and detector is None:
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
+    grouped = bool(terms) and not patterns and detector is None and not triggers
     return Matcher(
         terms=tuple(str(t) for t in terms),
         patterns=tuple(patterns),
+        word_groups={k: tuple(v) for k, v in word_groups.items()} if grouped else None,
+        sub_groups={k: tuple(v) for k, v in sub_groups.items()} if grouped else None,
         flags=flags,
         detector=detector,
         labels=frozenset(_as_list(labels, "labels", where)) if labels else None,

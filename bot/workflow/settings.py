@@ -7,7 +7,7 @@
       retention_days: 90              # then purge draft text of closed submissions
       redact_on_decision: false       # replace personal data with [REDACTED] once closed
       tick_seconds: 60                # how often `canipost serve` runs a tick
-      auto_send: false                # (for the chat adapters) post approved drafts themselves
+      auto_send: false                # (chat adapters) send needs_approval drafts to comms without asking
 
 A stage set to 0 is switched off. Stages must come in order, or an
 escalation would precede its reminder, so misordered values fail loudly.
