@@ -361,6 +361,9 @@ class Matcher:
     #: regexes of the anchors it contains (None when patterns make that impossible).
     word_groups: dict[str, tuple[str, ...]] | None = None
     sub_groups: dict[str, tuple[str, ...]] | None = None
+    group_keys: frozenset[str] = frozenset()
+    #: Single-word terms that are plain letters/digits (matched by str.find).
+    plain_words: frozenset[str] = frozenset()
     _regex: re.Pattern[str] | None = None
     _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
@@ -416,8 +419,12 @@ class Matcher:
         text = ctx.text
         found: set[tuple[int, int]] = set()
         groups = self.word_groups
-        for word in ctx.words & groups.keys():
-            found.update(m.span() for m in self._group(word, groups[word]).finditer(text))
+        for word in ctx.words & self.group_keys:  # set & frozenset: iterates the smaller
+            terms = groups[word]
+            if terms == (word,) or (len(terms) == 1 and terms[0] in self.plain_words):
+                found.update(self._find_word(ctx, terms[0]))
+            else:
+                found.update(m.span() for m in self._group(word, terms).finditer(text))
         if self.sub_groups:
             lower = ctx.lower
             for sub, terms in self.sub_groups.items():
@@ -431,6 +438,24 @@ class Matcher:
             if out and s < out[-1][1]:
                 continue
             out.append((s, e))
+        return out
+
+    def _find_word(self, ctx: Context, word: str) -> list[tuple[int, int]]:
+        """Whole-word occurrences of one plain word, by str.find: no regex engine needed."""
+        case_sensitive = not (self.flags & re.IGNORECASE)
+        hay = ctx.text if case_sensitive else ctx.lower
+        if not case_sensitive and len(hay) != len(ctx.text):
+            return [m.span() for m in self._group(word, (word,)).finditer(ctx.text)]
+        needle = word if case_sensitive else word.lower()
+        n = len(needle)
+        out = []
+        i = hay.find(needle)
+        while i != -1:
+            before = hay[i - 1] if i else " "
+            after = hay[i + n] if i + n < len(hay) else " "
+            if not (before.isalnum() or before in "_'") and not (after.isalnum() or after == "_"):
+                out.append((i, i + n))
+            i = hay.find(needle, i + 1)
         return out
 
     def may_match(self, ctx: Context) -> bool:
@@ -519,6 +544,8 @@ def build_matcher(
         terms=tuple(str(t) for t in terms),
         patterns=tuple(patterns),
         word_groups={k: tuple(v) for k, v in word_groups.items()} if grouped else None,
+        group_keys=frozenset(word_groups) if grouped else frozenset(),
+        plain_words=frozenset(str(t) for t in terms if re.fullmatch(r"[A-Za-z0-9]+", str(t))),
         sub_groups={k: tuple(v) for k, v in sub_groups.items()} if grouped else None,
         flags=flags,
         detector=detector,
