@@ -67,7 +67,7 @@ def check_draft(text: object) -> str:
             raise InputError("the draft is not valid UTF-8 text") from None
     if not isinstance(text, str):
         raise InputError("the draft must be text")
-    if not text.strip() or not strip_invisible(text).strip():
+    if not text.strip() or (not text.isascii() and not strip_invisible(text).strip()):
         raise InputError("the draft is empty: give the text you want to post")
     if "\x00" in text:
         raise InputError("the draft contains binary data (NUL bytes), not text")

@@ -185,15 +185,16 @@ class Context:
     _digits: int | None = None
     detections: dict[str, Any] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
+    #: The normalised text (a plain attribute: rules read it constantly).
+    text: str = ""
 
-    @property
-    def text(self) -> str:
-        return self.prepared.text
+    def __post_init__(self) -> None:
+        self.text = self.prepared.text
 
     @property
     def lower(self) -> str:
         if self._lower is None:
-            self._lower = self.prepared.text.lower()
+            self._lower = self.text.lower()
         return self._lower
 
     @property
