@@ -27,9 +27,10 @@ from typing import Any
 import yaml
 
 from bot.config import PROFILES, Config
+from bot.detectors import PRECONDITIONS
 from bot.errors import PolicyError
 from bot.policy.kinds import KINDS
-from bot.policy.model import Context, Rule, build_matcher, detector_may_match
+from bot.policy.model import Context, Rule, build_matcher
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
 
@@ -98,6 +99,7 @@ class Policy:
     _always: list[int] = field(default_factory=list)
     _by_detector: list[tuple[int, str]] = field(default_factory=list)
     _word_keys: frozenset[str] = frozenset()
+    _det_gates: list[tuple[int, int, frozenset[str] | None, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -119,6 +121,11 @@ class Policy:
             for sub in gate.substring_list:
                 self._by_substring.setdefault(sub, []).append(i)
         self._word_keys = frozenset(self._by_word)
+        # Detector preconditions inlined (see bot.detectors.PRECONDITIONS): no call per rule.
+        self._det_gates = [
+            (i, *PRECONDITIONS.get(name, (0, None)), name == "email")
+            for i, name in self._by_detector
+        ]
 
     def compile_all(self) -> None:
         """Compile every rule's regexes now (lint, and servers before taking traffic)."""
@@ -129,13 +136,14 @@ class Policy:
     def candidates(self, ctx: Context) -> list[Rule]:
         """The rules that can possibly fire on this draft, in policy order."""
         picked = set(self._always)
-        if self._by_detector:
-            possible: dict[str, bool] = {}
-            for i, name in self._by_detector:
-                ok = possible.get(name)
-                if ok is None:
-                    ok = possible[name] = detector_may_match(ctx, name)
-                if ok:
+        if self._det_gates:
+            digits = ctx.digits
+            words = ctx.words
+            has_at = "@" in ctx.text and "." in ctx.text
+            for i, min_digits, need_words, need_at in self._det_gates:
+                if digits < min_digits or (need_at and not has_at):
+                    continue
+                if need_words is None or not need_words.isdisjoint(words):
                     picked.add(i)
         by_word = self._by_word
         # Set intersection in C first: a draft has ~30 words, few of them anchors.
