@@ -98,7 +98,12 @@ def configured_platforms(env: Mapping[str, str] | None = None) -> list[str]:
     found = []
     if env.get("SLACK_BOT_TOKEN"):
         found.append("slack")
-    anonymous = env.get("CANIPOST_TEAMS_ANONYMOUS", "").strip().lower() in ("1", "true", "yes", "on")
+    anonymous = env.get("CANIPOST_TEAMS_ANONYMOUS", "").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
     if env.get("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID") or anonymous:
         found.append("teams")
     return found

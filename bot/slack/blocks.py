@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.slack.text import clip, escape, fit_quote
+from bot.adapters import clip
+from bot.slack.text import escape, fit_quote
 from bot.slack.values import DraftRef, dump_metadata, pack_draft
 from bot.verdict import CHANNELS, Finding, Severity, Verdict
 from bot.workflow.types import Submission

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
+from bot import adapters as _adapters
 from bot.config import Config
 from bot.policy import load_policy
 from bot.review import review, review_rules
@@ -29,8 +29,8 @@ from bot.workflow import Workflow
 
 log = logging.getLogger("canipost.slack")
 
-Reviewer = Callable[[Draft], Verdict]
-Asker = Callable[[str, bool | None], dict[str, Any]]
+Reviewer = _adapters.Reviewer
+Asker = _adapters.Asker
 
 #: Threads for quick work after an ack (views.open, chat.postMessage, a decision):
 #: the ack goes out first, this follows within milliseconds.
@@ -41,37 +41,10 @@ IO_WORKERS = 32
 SLOW_WORKERS = 32
 
 
-def policy_titles(config: Config) -> dict[str, str]:
-    """Protocol anchors → section headings, for "📖 Court cases" under a finding."""
-    policy = load_policy(config)
-    return {anchor: s.heading for anchor, s in policy.sections.items()}
-
-
-def default_llm_enabled(config: Config) -> bool:
-    """True when the LLM layer is installed and configured (``OPENAI_API_KEY``)."""
-    try:
-        from bot.llm import critique_enabled  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return False
-    try:
-        return bool(critique_enabled(config))
-    except Exception:  # a misconfigured LLM must not stop the Slack app
-        log.warning("LLM configuration unusable; reviewing with rules only", exc_info=True)
-        return False
-
-
-def default_asker(config: Config) -> Asker | None:
-    """``bot.ask.ask`` bound to ``config``, or None when the Q&A module is not there."""
-    try:
-        from bot.ask import ask
-    except ImportError:
-        return None
-
-    def _ask(question: str, use_llm: bool | None) -> dict[str, Any]:
-        result: dict[str, Any] = ask(question, config=config, use_llm=use_llm).to_dict()
-        return result
-
-    return _ask
+# Shared with the Teams adapter (kept importable from here for existing callers).
+policy_titles = _adapters.policy_titles
+default_llm_enabled = _adapters.llm_enabled
+default_asker = _adapters.asker
 
 
 def prestart(executor: Executor, threads: int) -> None:

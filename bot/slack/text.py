@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot.adapters import clip
+
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _MENTION_PREFIX = re.compile(r"^\s*<@[A-Z0-9]+>[\s:,]*")
 
@@ -47,23 +49,6 @@ def strip_leading_mention(text: str) -> str:
 def escape(text: str) -> str:
     """Escape the three characters Slack treats as markup in ``mrkdwn`` and ``plain_text``."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int, *, what: str = "characters") -> str:
-    """``text`` cut to at most ``limit`` characters, saying how much was left out.
-
-    >>> clip("abcdefghij", 9)
-    'abc… (+7)'
-    """
-    if len(text) <= limit:
-        return text
-    for _ in range(3):  # the note's own length depends on the number it shows
-        note = f"… (+{len(text) - max(limit - 8, 0)})"
-        keep = max(limit - len(note), 0)
-        note = f"… (+{len(text) - keep})"
-        if keep + len(note) <= limit:
-            return text[:keep] + note
-    return text[: max(limit - 1, 0)] + "…"
 
 
 def quote_block(text: str) -> str:

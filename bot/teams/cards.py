@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.teams.text import clip, md_escape
+from bot.adapters import clip
+from bot.teams.text import md_escape
 from bot.verdict import Finding, Severity, Verdict
 from bot.workflow.types import Actor, Submission
 

@@ -17,16 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot import adapters as _adapters
 from bot.config import Config
-from bot.policy import load_policy
 from bot.review import review, review_rules
 from bot.verdict import Draft, Verdict
 from bot.workflow import Workflow
 
 log = logging.getLogger("canipost.teams")
 
-Reviewer = Callable[[Draft], Verdict]
-Asker = Callable[[str, bool | None], dict[str, Any]]
+Reviewer = _adapters.Reviewer
+Asker = _adapters.Asker
 T = TypeVar("T")
 
 #: Threads for blocking work. LLM calls wait on the network, so more threads than
@@ -34,32 +34,10 @@ T = TypeVar("T")
 POOL_WORKERS = 32
 
 
-def policy_titles(config: Config) -> dict[str, str]:
-    """Protocol anchors → section headings, for "📖 Court cases" under a finding."""
-    policy = load_policy(config)
-    return {anchor: s.heading for anchor, s in policy.sections.items()}
-
-
-def default_llm_enabled(config: Config) -> bool:
-    """True when the LLM layer is configured (``OPENAI_API_KEY``); never fails startup."""
-    try:
-        from bot.llm import critique_enabled
-
-        return bool(critique_enabled(config))
-    except Exception:  # a misconfigured LLM must not stop the Teams app
-        log.warning("LLM configuration unusable; reviewing with rules only", exc_info=True)
-        return False
-
-
-def default_asker(config: Config) -> Asker:
-    """``bot.ask.ask`` bound to ``config``."""
-    from bot.ask import ask
-
-    def _ask(question: str, use_llm: bool | None) -> dict[str, Any]:
-        result: dict[str, Any] = ask(question, config=config, use_llm=use_llm).to_dict()
-        return result
-
-    return _ask
+# Shared with the Slack adapter.
+policy_titles = _adapters.policy_titles
+default_llm_enabled = _adapters.llm_enabled
+default_asker = _adapters.asker
 
 
 def new_reference() -> str:

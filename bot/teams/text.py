@@ -104,23 +104,6 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, saying how much was left out.
-
-    >>> clip("abcdefghij", 9)
-    'abc… (+7)'
-    """
-    if len(text) <= limit:
-        return text
-    for _ in range(3):  # the note's own length depends on the number it shows
-        note = f"… (+{len(text) - max(limit - 8, 0)})"
-        keep = max(limit - len(note), 0)
-        note = f"… (+{len(text) - keep})"
-        if keep + len(note) <= limit:
-            return text[:keep] + note
-    return text[: max(limit - 1, 0)] + "…"
-
-
 def activity_key(kind: str, *parts: str | None) -> str:
     """An idempotency key from Teams ids: ``teams:<kind>:<digest>``.
 

@@ -13,7 +13,9 @@ import pytest
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CANIPOST_"))}
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -43,12 +45,15 @@ def test_ok_and_advise_exit_zero() -> None:
 
 
 def test_json_contract_and_stdin() -> None:
-    p = run("check", "--json", "--channel", "x", "-", stdin="Text me on 07700 900456".encode())
+    p = run("check", "--json", "--channel", "x", "-", stdin=b"Text me on 07700 900456")
     assert p.returncode == 1
     v = json.loads(p.stdout)
     assert v["decision"] == "do_not_post" and v["llm"] == "off"
     f = v["findings"][0]
-    assert f["quote"] == "07700 900456" and "Text me on 07700 900456"[f["start"] : f["end"]] == f["quote"]
+    assert (
+        f["quote"] == "07700 900456"
+        and "Text me on 07700 900456"[f["start"] : f["end"]] == f["quote"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -64,7 +69,9 @@ def test_json_contract_and_stdin() -> None:
         (("check", "-"), b"x" * 1_000_000, "the limit is 200,000"),
     ],
 )
-def test_bad_input_exit_2_with_one_line(args: tuple[str, ...], stdin: bytes | None, message: str) -> None:
+def test_bad_input_exit_2_with_one_line(
+    args: tuple[str, ...], stdin: bytes | None, message: str
+) -> None:
     p = run(*args, stdin=stdin)
     assert p.returncode == 2, p.stderr
     no_traceback(p)
@@ -110,7 +117,9 @@ def test_jsonl_batch_keeps_order_and_goes_on(tmp_path: Path) -> None:
 
 
 def test_jsonl_from_stdin_all_good_exit_reflects_risk() -> None:
-    data = "\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate(["hello there", "Lovely day"]))
+    data = "\n".join(
+        json.dumps({"id": i, "text": t}) for i, t in enumerate(["hello there", "Lovely day"])
+    )
     p = run("check", "--jsonl", "-", stdin=data.encode())
     assert p.returncode == 0 and len(p.stdout.splitlines()) == 2
 
@@ -120,7 +129,13 @@ def test_policy_test_and_list() -> None:
     assert p.returncode == 0 and b" 0 failed" in p.stdout
     p = run("policy", "list", "--profile", "business", "--json")
     rules = json.loads(p.stdout)["rules"]
-    assert {"rule": "representation.party_politics", "kind": "lexicon", "category": "representation", "severity": "advise", "policy_ref": "protocol#political-neutrality"} in rules
+    assert {
+        "rule": "representation.party_politics",
+        "kind": "lexicon",
+        "category": "representation",
+        "severity": "advise",
+        "policy_ref": "protocol#political-neutrality",
+    } in rules
 
 
 def test_eval_prints_the_four_measures(tmp_path: Path) -> None:
@@ -129,9 +144,27 @@ def test_eval_prints_the_four_measures(tmp_path: Path) -> None:
         "\n".join(
             json.dumps(x)
             for x in [
-                {"id": "1", "text": "Lovely day at the park", "channel": "twitter", "expected": "ok", "categories": []},
-                {"id": "2", "text": "Text me on 07700 900456", "channel": "twitter", "expected": "do_not_post", "categories": ["confidentiality"]},
-                {"id": "3", "text": "Vote Labour!", "channel": "twitter", "expected": "needs_approval", "categories": ["representation"]},
+                {
+                    "id": "1",
+                    "text": "Lovely day at the park",
+                    "channel": "twitter",
+                    "expected": "ok",
+                    "categories": [],
+                },
+                {
+                    "id": "2",
+                    "text": "Text me on 07700 900456",
+                    "channel": "twitter",
+                    "expected": "do_not_post",
+                    "categories": ["confidentiality"],
+                },
+                {
+                    "id": "3",
+                    "text": "Vote Labour!",
+                    "channel": "twitter",
+                    "expected": "needs_approval",
+                    "categories": ["representation"],
+                },
             ]
         )
     )

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.adapters import clip
 from bot.errors import InputError
 from bot.slack import blocks as b
-from bot.slack.text import clip, escape, fit_quote, strip_leading_mention, to_plain
+from bot.slack.text import escape, fit_quote, strip_leading_mention, to_plain
 from bot.slack.values import (
     MAX_BUTTON_VALUE,
     DraftRef,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.teams.text import activity_key, classify, clip, html_to_text, md_escape, to_plain
+from bot.adapters import clip
+from bot.teams.text import activity_key, classify, html_to_text, md_escape, to_plain
 
 
 @pytest.mark.parametrize(
