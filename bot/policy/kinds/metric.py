@@ -53,10 +53,14 @@ def _shouting(ctx: Context, rule: MetricRule) -> list[Hit]:
     words = _CAPS_WORD.findall(ctx.text)
     if not words:
         return []
-    letters = len(_LETTER.findall(ctx.text))
-    upper = len(_UPPER_RE.findall(ctx.text))
-    ratio = upper / letters if letters else 0.0
-    if len(words) > rule.max_value or (letters >= 20 and ratio > 0.7):
+    shouting = len(words) > rule.max_value
+    if not shouting:
+        # Mostly capitals overall? Count with one C-level substitution, not per character.
+        text = ctx.text
+        letters = len(text) - len(_LETTER.sub("", text))
+        upper = len(text) - len(_UPPER_RE.sub("", text))
+        shouting = letters >= 20 and upper / letters > 0.7
+    if shouting:
         first = _CAPS_WORD.search(ctx.text)
         return [Hit(first.start(), first.end())] if first else [Hit(None, None)]
     return []
@@ -103,6 +107,20 @@ def _length(ctx: Context, rule: MetricRule) -> list[Hit]:
     return [Hit(min(limit, len(ctx.text)), len(ctx.text))]
 
 
+_SEGMENT_MEMO: dict[str, bool] = {}
+
+
+def _is_multiword(tag: str, lexicon: frozenset[str]) -> bool:
+    """Memoised: the same hashtags come round again and again."""
+    hit = _SEGMENT_MEMO.get(tag)
+    if hit is None:
+        hit = tag not in lexicon and _segments(tag, lexicon) >= 2
+        if len(_SEGMENT_MEMO) > 50_000:
+            _SEGMENT_MEMO.clear()
+        _SEGMENT_MEMO[tag] = hit
+    return hit
+
+
 def _segments(word: str, lexicon: frozenset[str], most: int = 4) -> int:
     """Fewest known words (2+ letters each) that spell ``word``; 0 if none within ``most``."""
     n = len(word)
@@ -136,7 +154,7 @@ def _hashtag_case(ctx: Context, rule: MetricRule) -> list[Hit]:
             continue
         if len(tag) < 16:
             lexicon = lexicon or _word_list()
-            if tag in lexicon or _segments(tag, lexicon) < 2:
+            if not _is_multiword(tag, lexicon):
                 continue
         hits.append(Hit(m.start(), m.end()))
     return hits
@@ -146,7 +164,7 @@ def _emoji(ctx: Context, rule: MetricRule) -> list[Hit]:
     if ctx.text.isascii() or _EMOJI.search(ctx.text) is None:
         return []
     found = list(_EMOJI.finditer(ctx.text))
-    letters = len(_LETTER.findall(ctx.text))
+    letters = len(ctx.text) - len(_LETTER.sub("", ctx.text))
     if len(found) > rule.max_value or letters == 0:
         return [Hit(found[0].start(), found[-1].end())]
     return []
