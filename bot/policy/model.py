@@ -253,20 +253,6 @@ def term_atoms(term: str) -> list[str]:
     return atoms
 
 
-def term_regex(term: str) -> str:
-    """Turn a lexicon term into a regex fragment.
-
-    Plain words, matched whole. ``*`` at the end of a word allows any ending
-    (``parasite*``); a space or hyphen matches any run of spaces/hyphens; an
-    apostrophe is optional (``you're`` matches ``youre``). Word boundaries
-    are added only where the term begins/ends with a word character, so
-    ``#ad`` works too.
-    """
-    t = term.strip()
-    head = r"(?<![\w'])" if (t[:1].isalnum() or t[:1] == "*") else r"(?<![\w#])"
-    return head + "".join(term_atoms(term))
-
-
 _END = ""  # trie key marking the end of a term
 
 
@@ -286,6 +272,12 @@ def _trie_regex(node: dict[str, Any]) -> str:
 
 def terms_regex(terms: Iterable[str]) -> str:
     """One regex for many terms, built as a trie so matching stays fast.
+
+    Term syntax: plain words, matched whole. ``*`` at the end of a word allows
+    any ending (``parasite*``); a space or hyphen matches any run of spaces or
+    hyphens; an apostrophe is optional (``you're`` matches ``youre``). Word
+    boundaries are added only where a term begins/ends with a word character,
+    so ``#ad`` works too.
 
     A plain alternation makes the regex engine try every term at every
     position; the trie shares prefixes, so a 200-term list costs little
