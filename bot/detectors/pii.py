@@ -365,7 +365,7 @@ _BANK_WORDS = re.compile(r"\b(?:sort[\s-]?code|account|acct|a/c|bank)\b", re.IGN
 
 
 _ACCOUNT_NUMBER = re.compile(
-    r"\b(?:bank\s+)?(?:account|acct|a/c)\s*(?:number|no\.?|num|#)\s*(?:is\s*)?[:\-]?\s*\d{8}(?!\d)",
+    r"\b(?:bank\s+)?(?:account|acct|a/c)\s*(?:number|no\.?|num|#)?\s*(?:is\s*)?[:\-]?\s*\d{8}(?!\d)",
     re.IGNORECASE,
 )
 
