@@ -382,9 +382,17 @@ def find_bank_details(text: str, org: Organisation) -> list[Detection]:
             continue
         window = text[sc.end() : sc.end() + 60]
         acc = _ACCOUNT.search(window)
-        if acc and not any(d.start <= sc.start() < d.end for d in out):
+        if acc:
             out.append(Detection(sc.start(), sc.end() + acc.end(), "bank_account"))
-    return out
+    # A sort code and its account number are one piece of bank details: merge overlaps.
+    merged: list[Detection] = []
+    for d in sorted(out, key=lambda d: d.start):
+        if merged and d.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Detection(last.start, max(last.end, d.end), "bank_account")
+        else:
+            merged.append(d)
+    return merged
 
 
 _IBAN = re.compile(
