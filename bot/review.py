@@ -58,7 +58,9 @@ def review_rules(draft: Draft, *, config: Config, policy: Policy | None = None) 
                     policy_ref=rule.policy_ref,
                 )
             )
-    return Verdict(findings=merge_findings(findings), policy_version=policy.version, id=draft.id)
+    if len(findings) > 1:
+        findings = merge_findings(findings)
+    return Verdict(findings=findings, policy_version=policy.version, id=draft.id)
 
 
 def review(draft: Draft, *, config: Config, use_llm: bool | None = None) -> Verdict:

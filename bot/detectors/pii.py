@@ -202,6 +202,8 @@ def _configured_numbers(phones: tuple[str, ...]) -> frozenset[str]:
 
 
 _SEVEN_DIGITS = re.compile(r"\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d")
+
+
 def _digits(s: str) -> int:
     """How many ASCII digits ``s`` has: ten C-level counts, no per-character Python loop."""
     return sum(map(s.count, "0123456789"))

@@ -589,6 +589,9 @@ class Rule:
     max_hits: int = 3
     #: Context rules apply exceptions to their target, not to the whole pair.
     EXCEPTIONS_IN_CHECK: ClassVar[bool] = False
+    #: True when may_apply is only a shortcut that check() makes anyway (lexicon,
+    #: detector, pattern): the policy index has already applied it, so run() skips it.
+    PREFILTER_IS_OPTIONAL: ClassVar[bool] = False
 
     def configure(
         self, spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
@@ -623,7 +626,7 @@ class Rule:
     def run(self, ctx: Context) -> list[Hit]:
         if self.channels is not None and ctx.channel not in self.channels and ctx.channel != "any":
             return []
-        if not self.may_apply(ctx):
+        if not self.PREFILTER_IS_OPTIONAL and not self.may_apply(ctx):
             return []
         if self.skip_if is not None and self.skip_if.may_match(ctx) and self.skip_if.find(ctx):
             return []

@@ -18,6 +18,7 @@ from bot.policy.model import Context, Hit, Matcher, Rule, build_matcher
 @dataclass(slots=True)
 class DetectorRule(Rule):
     KIND = "detector"
+    PREFILTER_IS_OPTIONAL = True
     FIELDS = ("detector", "labels")
 
     matcher: Matcher | None = None

@@ -17,6 +17,7 @@ from bot.policy.model import Context, Hit, Matcher, Rule, build_matcher
 @dataclass(slots=True)
 class LexiconRule(Rule):
     KIND = "lexicon"
+    PREFILTER_IS_OPTIONAL = True
     FIELDS = ("terms", "vocab", "case_sensitive")
 
     matcher: Matcher | None = None

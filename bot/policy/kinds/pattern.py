@@ -20,6 +20,7 @@ from bot.policy.model import Context, Hit, Matcher, Rule, build_matcher
 @dataclass(slots=True)
 class PatternRule(Rule):
     KIND = "pattern"
+    PREFILTER_IS_OPTIONAL = True
     FIELDS = ("patterns", "case_sensitive", "triggers")
 
     matcher: Matcher | None = None
