@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import json
@@ -29,8 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+
+from bot.server.live import LiveServer as _LiveServer
 
 # ---------------------------------------------------------------------- the Web API stand-in
 
@@ -353,50 +353,8 @@ def event_body(event: dict[str, Any], *, event_id: str | None = None) -> str:
 # ---------------------------------------------------------------------- the server under test
 
 
-class LiveServer:
-    """Run an aiohttp application on 127.0.0.1 (a free port) in a background thread."""
-
-    def __init__(self, app: web.Application, *, port: int = 0, reuse_port: bool = False) -> None:
-        self.app = app
-        self.port = port
-        self._reuse_port = reuse_port
-        self._loop = asyncio.new_event_loop()
-        self._runner = web.AppRunner(app, access_log=None)
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-
-        async def start() -> None:
-            await self._runner.setup()
-            site = web.TCPSite(
-                self._runner, "127.0.0.1", self.port, reuse_port=self._reuse_port or None
-            )
-            await site.start()
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-
-        self._loop.run_until_complete(start())
-        self._ready.set()
-        self._loop.run_forever()
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        if not self._ready.wait(20):
-            raise RuntimeError("server did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
-        fut.result(20)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class LiveServer(_LiveServer):
+    """The shared loopback server, with plain HTTP helpers for Slack's form-encoded bodies."""
 
     def request(
         self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None

@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import itertools
@@ -40,7 +39,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
@@ -49,6 +47,8 @@ from microsoft_agents.hosting.core import (
     ConnectionManager,
     Connections,
 )
+
+from bot.server.live import LiveServer as _LiveServer
 
 TENANT = "72f988bf-0000-4000-8000-000000000001"
 BOT_ISSUER = AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER  # https://api.botframework.com
@@ -477,46 +477,8 @@ def submit_action_activity(
 # ---------------------------------------------------------------------- the server
 
 
-class LiveServer:
-    """Run an aiohttp application on 127.0.0.1 (a free port) in a background thread."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.port = 0
-        self.loop = asyncio.new_event_loop()
-        self._runner = web.AppRunner(app, access_log=None)
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def start() -> None:
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            await site.start()
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-
-        self.loop.run_until_complete(start())
-        self._ready.set()
-        self.loop.run_forever()
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        if not self._ready.wait(20):
-            raise RuntimeError("server did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(20)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class LiveServer(_LiveServer):
+    """The shared loopback server, with a JSON POST helper for activities."""
 
     def post(
         self, path: str, body: dict[str, Any] | str, headers: dict[str, str] | None = None
@@ -538,7 +500,3 @@ class LiveServer:
             return status, json.loads(text) if text else None
         except ValueError:
             return status, text
-
-    def run(self, coro: Any, timeout: float = 20) -> Any:
-        """Run a coroutine on the server's loop (e.g. wait for background follow-ups)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
