@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import yaml
 
 from bot.config import PROFILES, Config
 from bot.detectors import PRECONDITIONS
 from bot.errors import PolicyError
 from bot.policy.kinds import KINDS
-from bot.policy.model import Context, Rule, build_matcher
+from bot.policy.model import CharGate, Context, Rule, build_matcher
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
 
@@ -100,6 +101,9 @@ class Policy:
     _by_detector: list[tuple[int, str]] = field(default_factory=list)
     _word_keys: frozenset[str] = frozenset()
     _det_gates: list[tuple[int, int, frozenset[str] | None, bool]] = field(default_factory=list)
+    _char_gates: list[tuple[int, CharGate]] = field(default_factory=list)
+    _automaton: Any = None
+    _sub_token: object = None
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -107,7 +111,12 @@ class Policy:
     def reindex(self) -> None:
         """Index rules by their gate's anchor words (see :meth:`candidates`)."""
         self._by_word, self._by_substring, self._always, self._by_detector = {}, {}, [], []
+        self._char_gates = []
         for i, rule in enumerate(self.rules):
+            char_gate = rule.char_gate()  # style rules: no anchor words, a character test
+            if char_gate is not None and rule.gate() is None:
+                self._char_gates.append((i, char_gate))
+                continue
             gate = rule.gate()
             if gate is None or gate.anchors is None:
                 detector = gate.detector if gate is not None else None
@@ -121,6 +130,20 @@ class Policy:
             for sub in gate.substring_list:
                 self._by_substring.setdefault(sub, []).append(i)
         self._word_keys = frozenset(self._by_word)
+        # One Aho-Corasick automaton over every substring any matcher tests: a draft is
+        # scanned once, in C, instead of once per substring per matcher.
+        token = object()
+        subs: set[str] = set()
+        for rule in self.rules:
+            for matcher in rule.matchers():
+                subs |= matcher.all_substrings()
+                matcher.sub_token = token
+        automaton = ahocorasick.Automaton()
+        for sub in subs:
+            automaton.add_word(sub, sub)
+        if subs:
+            automaton.make_automaton()
+        self._automaton, self._sub_token = (automaton if subs else None), token
         # Detector preconditions inlined (see bot.detectors.PRECONDITIONS): no call per rule.
         self._det_gates = [
             (i, *PRECONDITIONS.get(name, (0, None)), name == "email")
@@ -136,6 +159,9 @@ class Policy:
     def candidates(self, ctx: Context) -> list[Rule]:
         """The rules that can possibly fire on this draft, in policy order."""
         picked = set(self._always)
+        for i, char_gate in self._char_gates:
+            if char_gate.admits(ctx):
+                picked.add(i)
         if self._det_gates:
             digits = ctx.digits
             words = ctx.words
@@ -149,10 +175,14 @@ class Policy:
         # Set intersection in C first: a draft has ~30 words, few of them anchors.
         for w in ctx.words & self._word_keys:
             picked.update(by_word[w])
-        lower = ctx.lower
-        for sub, idx in self._by_substring.items():
-            if sub in lower:  # a C-level scan per anchor beats one big regex here
-                picked.update(idx)
+        if self._automaton is not None:
+            ctx.subs = subs = frozenset([sub for _, sub in self._automaton.iter(ctx.lower)])
+            ctx.sub_token = self._sub_token
+            by_sub = self._by_substring
+            for sub in subs:
+                idx = by_sub.get(sub)
+                if idx:
+                    picked.update(idx)
         return [self.rules[i] for i in sorted(picked)]
 
     def rule(self, rule_id: str) -> Rule:

@@ -164,6 +164,30 @@ WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 @dataclass(frozen=True, slots=True)
+class CharGate:
+    """A rule's cheapest precondition on the raw characters, checked by the policy index.
+
+    Style rules (hashtags, exclamations, emoji, length) would otherwise run on
+    every draft; most drafts fail these tests, so the index skips the call.
+    """
+
+    any_of: str = ""  #: at least one of these characters must appear ("" = no test)
+    min_len: int = 0  #: the draft as typed must be longer than this
+    non_ascii: bool = False  #: the draft must hold a non-ASCII character
+    upper: bool = False  #: the draft must hold an upper-case letter
+
+    def admits(self, ctx: Context) -> bool:
+        text = ctx.text
+        if self.min_len and len(ctx.prepared.original) <= self.min_len:
+            return False
+        if self.non_ascii and text.isascii():
+            return False
+        if self.upper and text == ctx.lower:
+            return False
+        return not self.any_of or any(c in text for c in self.any_of)
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A span of the normalised text (None, None for the whole draft)."""
 
@@ -184,6 +208,10 @@ class Context:
     _word_starts: list[int] | None = None
     _digits: int | None = None
     detections: dict[str, Any] = field(default_factory=dict)
+    #: The policy's substrings present in ``lower`` (one Aho-Corasick pass, see
+    #: ``Policy.candidates``), valid for matchers carrying the same ``sub_token``.
+    subs: frozenset[str] = frozenset()
+    sub_token: object = None
     scores: dict[str, float] = field(default_factory=dict)
     #: The normalised text (a plain attribute: rules read it constantly).
     text: str = ""
@@ -357,6 +385,8 @@ class Matcher:
     group_keys: frozenset[str] = frozenset()
     #: Single-word terms that are plain letters/digits (matched by str.find).
     plain_words: frozenset[str] = frozenset()
+    #: Set by the policy index: ``ctx.subs`` answers for this matcher's substrings.
+    sub_token: object = None
     _regex: re.Pattern[str] | None = None
     _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
@@ -418,11 +448,15 @@ class Matcher:
                 found.update(self._find_word(ctx, terms[0]))
             else:
                 found.update(m.span() for m in self._group(word, terms).finditer(text))
-        if self.sub_groups:
-            lower = ctx.lower
-            for sub, terms in self.sub_groups.items():
-                if sub in lower:
-                    found.update(m.span() for m in self._group(sub, terms).finditer(text))
+        sub_groups = self.sub_groups
+        if sub_groups:
+            if self.sub_token is not None and ctx.sub_token is self.sub_token:
+                present: Iterable[str] = ctx.subs.intersection(sub_groups)
+            else:
+                lower = ctx.lower
+                present = [sub for sub in sub_groups if sub in lower]
+            for sub in present:
+                found.update(m.span() for m in self._group(sub, sub_groups[sub]).finditer(text))
         if len(found) < 2:
             return list(found)
         # Keep the longest of overlapping matches, as one alternation would have.
@@ -456,7 +490,15 @@ class Matcher:
             return True
         if not self.anchors.isdisjoint(ctx.words):
             return True
-        return self.substrings is not None and self.substrings.search(ctx.lower) is not None
+        if self.substrings is None:
+            return False
+        if self.sub_token is not None and ctx.sub_token is self.sub_token:
+            return not ctx.subs.isdisjoint(self.substring_list)
+        return self.substrings.search(ctx.lower) is not None
+
+    def all_substrings(self) -> set[str]:
+        """Every substring this matcher tests for (what the policy's automaton must hold)."""
+        return {*self.substring_list, *(self.sub_groups or ())}
 
 
 def detector_may_match(ctx: Context, name: str) -> bool:
@@ -618,6 +660,10 @@ class Rule:
         The policy builds one word index over all gates so that a draft only
         visits the rules whose anchor words it contains.
         """
+        return None
+
+    def char_gate(self) -> CharGate | None:
+        """Characters the draft must contain for ``check`` to find anything (None: no test)."""
         return None
 
     def check(self, ctx: Context) -> list[Hit]:

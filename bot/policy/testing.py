@@ -26,13 +26,19 @@ class ExampleResult:
 
 
 def rule_fires(rule: Rule, text: str, channel: str, config: Config, policy: Policy) -> bool:
-    """Does ``rule`` alone produce a finding on ``text``?"""
+    """Does ``rule`` alone produce a finding on ``text``, reached the way a review reaches it?
+
+    The draft goes through the policy's index first (anchor words, substrings,
+    character gates), so an example also proves the index lets the rule run.
+    """
     ctx = Context(
         prepared=prepare(text),
         channel=normalise_channel(channel),
         org=config.organisation,
         vocab=policy.vocab,
     )
+    if not any(r is rule for r in policy.candidates(ctx)):
+        return False
     return bool(rule.run(ctx))
 
 

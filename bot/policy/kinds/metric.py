@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.errors import PolicyError
-from bot.policy.model import Context, Hit, Rule
+from bot.policy.model import CharGate, Context, Hit, Rule
 
 _URL = re.compile(
     r"(?:https?://|www\.)\S+"
@@ -24,7 +24,6 @@ _URL = re.compile(
 _HASHTAG = re.compile(r"(?<![\w&])#([A-Za-z][A-Za-z0-9_]*)")
 _MENTION = re.compile(r"(?<![\w])@\w+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
-_CAPS_WORD = re.compile(r"(?<![\w#@])[A-Z]{4,}(?![\w])")
 _EXCLAIM_RUN = re.compile(r"!{2,}")
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b50\u2b55\u231a-\u231b\u23e9-\u23fa]"
@@ -42,17 +41,28 @@ DEFAULT_LIMITS = {
 }
 
 
-_CAPS_RUN = re.compile(r"[A-Z]{3}")
+_CAPS_RUN = re.compile(r"[A-Z]{4,}")  # a bare run: the engine scans for it in C, fast
 _UPPER_RE = re.compile(r"[^\W\d_a-z]", re.ASCII)
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+def _caps_words(text: str) -> list[tuple[int, int]]:
+    """Words of 4+ capitals, not hashtags or @handles (one C scan, boundaries checked here)."""
+    out = []
+    for m in _CAPS_RUN.finditer(text):
+        s, e = m.span()
+        if s and (text[s - 1].isalnum() or text[s - 1] in "_#@"):
+            continue
+        if e < len(text) and (text[e].isalnum() or text[e] == "_"):
+            continue
+        out.append((s, e))
+    return out
+
+
 def _shouting(ctx: Context, rule: MetricRule) -> list[Hit]:
-    if _CAPS_RUN.search(ctx.text) is None:
-        return []  # no run of three capitals: nobody is shouting
-    words = _CAPS_WORD.findall(ctx.text)
+    words = _caps_words(ctx.text)
     if not words:
-        return []
+        return []  # no word of four capitals: nobody is shouting
     shouting = len(words) > rule.max_value
     if not shouting:
         # Mostly capitals overall? Count with one C-level substitution, not per character.
@@ -61,8 +71,7 @@ def _shouting(ctx: Context, rule: MetricRule) -> list[Hit]:
         upper = len(text) - len(_UPPER_RE.sub("", text))
         shouting = letters >= 20 and upper / letters > 0.7
     if shouting:
-        first = _CAPS_WORD.search(ctx.text)
-        return [Hit(first.start(), first.end())] if first else [Hit(None, None)]
+        return [Hit(*words[0])]
     return []
 
 
@@ -213,6 +222,23 @@ class MetricRule(Rule):
             if not isinstance(mx, int | float) or isinstance(mx, bool):
                 raise PolicyError(f"{where('kind')}: metric {name!r} needs a numeric 'max'")
             self.max_value = mx
+
+    def char_gate(self) -> CharGate | None:
+        """What each metric cannot fire without (each function also tests it itself)."""
+        m = self.metric
+        if m in ("hashtag_count", "hashtag_case"):
+            return CharGate(any_of="#")
+        if m == "exclamations" and self.max_value >= 0:
+            return CharGate(any_of="!")
+        if m == "link_only":
+            return CharGate(any_of=".:")  # every URL hint has one of these
+        if m == "emoji":
+            return CharGate(non_ascii=True)
+        if m == "shouting":
+            return CharGate(upper=True)
+        if m == "length" and self.limits:
+            return CharGate(min_len=min(self.limits.values()))
+        return None
 
     def check(self, ctx: Context) -> list[Hit]:
         return METRICS[self.metric](ctx, self)
