@@ -260,20 +260,25 @@ class OffensiveModel:
         winning whitespace chunk is tokenised, which keeps flagged drafts cheap.
         """
         get = self._memo.get
-        best: tuple[float, int, str] | None = None
+        chunks = text.split()  # the chunks of _CHUNK_RE, without a regex pass
+        best_k, best_w = -1, 0.0
         followers = _NO_FOLLOWERS
-        for c in _CHUNK_RE.finditer(text):
-            chunk = c.group()
+        for k, chunk in enumerate(chunks):
             first, after, inner = get(chunk) or self._entry(chunk)
             if not first:
                 continue
             w = inner + followers.get(first, 0.0) / 2
             followers = after
-            if w > 0 and (best is None or w > best[0]):
-                best = (w, c.start(), chunk)
-        if best is None:
+            if w > 0 and (best_k < 0 or w > best_w):
+                best_k, best_w = k, w
+        if best_k < 0:
             return []
-        w, base, chunk = best
+        base = 0  # offset of the winning chunk: each chunk starts at the next find
+        for chunk in chunks[:best_k]:
+            base = text.find(chunk, base) + len(chunk)
+        chunk = chunks[best_k]
+        base = text.find(chunk, base)
+        w = best_w
         pick: tuple[float, int, int] | None = None
         for m in _TOKEN_RE.finditer(chunk):
             t = self.tokenizer.normalize(m.group())
