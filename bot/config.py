@@ -58,6 +58,7 @@ _SCHEMA: dict[str, Any] = {
         "escalate_after_minutes": (int, float),
         "expire_after_minutes": (int, float),
         "retention_days": (int, float),
+        "purge_notes": bool,
         "redact_on_decision": bool,
         "tick_seconds": (int, float),
     },

@@ -975,7 +975,12 @@ class Workflow:
         return done
 
     def _purge(self, now: datetime, cutoff: datetime) -> list[str]:
-        """Drop draft text and quotes of long-closed submissions; keep who decided what."""
+        """Drop draft text and quotes of long-closed submissions; keep who decided what.
+
+        Notes are free text typed by people ("approved: Mrs X's family agreed"), so
+        they can carry the same personal data as the draft and go with it unless
+        ``workflow.purge_notes`` is off. The decision, its author and time stay.
+        """
         done: list[str] = []
         closed_at = func.coalesce(m.Submission.decided_at, m.Submission.created_at)
         while True:
@@ -993,12 +998,22 @@ class Workflow:
                         .with_for_update(skip_locked=True)
                     )
                 )
+                purge_notes = self.settings.purge_notes
                 for row in rows:
                     row.text = None
                     row.verdict = strip_verdict(row.verdict)
                     row.purged_at = now
-                    self._audit(s, now, "purge", row.id, None, "ok", None, None)
+                    if purge_notes:
+                        row.note = row.decision_note = None
+                    self._audit(s, now, "purge", row.id, None, "ok", None, {"notes": purge_notes})
                     done.append(row.id)
+                if purge_notes and rows:
+                    s.execute(
+                        update(m.Decision)
+                        .where(m.Decision.submission_id.in_([r.id for r in rows]))
+                        .values(note=None)
+                        .execution_options(synchronize_session=False)
+                    )
             if len(rows) < BATCH:
                 break
         return done

@@ -5,6 +5,7 @@
       escalate_after_minutes: 240     # then tell the backup approvers
       expire_after_minutes: 4320      # then close it as expired and tell the author (3 days)
       retention_days: 90              # then purge draft text of closed submissions
+      purge_notes: true               # ...and the free-text notes (justification, approvers' notes)
       redact_on_decision: false       # replace personal data with [REDACTED] once closed
       tick_seconds: 60                # how often `canipost serve` runs a tick
       auto_send: false                # (chat adapters) send needs_approval drafts to comms without asking
@@ -32,6 +33,7 @@ class WorkflowSettings:
     escalate_after_minutes: float = 240
     expire_after_minutes: float = 3 * 24 * 60
     retention_days: float = 90
+    purge_notes: bool = True
     redact_on_decision: bool = False
     tick_seconds: float = 60
     auto_send: bool = False

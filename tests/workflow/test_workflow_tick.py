@@ -179,10 +179,25 @@ def test_retention_purges_text_but_keeps_who_decided_what(
     assert got.text is None and got.purged_at == clock.now
     assert got.verdict.findings[0].quote is None
     assert got.state == "rejected" and got.decided_by == BOB
-    assert got.decision_note == "Personal number"
+    # Free-text notes can hold personal data too: they go with the draft.
+    assert got.note is None and got.decision_note is None
+    assert [d.note for d in got.decisions] == [None] and got.decisions[0].by == BOB
     assert [a.action for a in wf.audit_trail(sub.id)] == ["submit", "decide", "purge"]
     assert wf.get(open_sub.id).state == "expired"  # it expired meanwhile
     assert wf.tick().purged == []  # once
+
+
+def test_retention_can_keep_notes(store: Store, clock: Any, verdict: Any) -> None:
+    cfg = Config(approvers=Config().approvers, workflow={"retention_days": 1, "purge_notes": False})
+    cfg.approvers.cli = ["bob"]
+    wf = Workflow(store, config=cfg, clock=clock)
+    sub = wf.submit(text="Draft", verdict=verdict(), author=ALICE, note="why")
+    wf.decide(sub.id, "approve", by=BOB, note="fine by comms")
+    clock.advance(days=2)
+    assert wf.tick().purged == [sub.id]
+    got = wf.get(sub.id)
+    assert got.text is None and got.note == "why" and got.decision_note == "fine by comms"
+    assert got.decisions[0].note == "fine by comms"
 
 
 def test_redaction_on_decision(store: Store, clock: Any) -> None:
