@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError, InputError
+from bot.resources import data_dir
 from bot.teams.settings import PREFIX
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -76,14 +77,14 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def find_manifest(explicit: str | None) -> Path:
-    """The manifest template: as given, else ./teams/, else the source checkout's teams/."""
+    """The manifest template: as given, else ./teams/, else the checkout's or wheel's teams/."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise InputError(f"no manifest at {path}")
         return path
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        path = base / "teams" / "manifest.json"
+    for folder in (Path.cwd() / "teams", data_dir("teams")):
+        path = folder / "manifest.json"
         if path.is_file():
             return path
     raise InputError("teams/manifest.json not found: run from the checkout or pass --manifest")

@@ -16,7 +16,6 @@ editing a prompt invalidates cached critiques without anyone bumping a number.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
+from bot.resources import data_dir
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 _MARKER = re.compile(r"^=== (system|user) ===$", re.MULTILINE)
@@ -34,14 +34,8 @@ _KEYS = ("name", "description", "variables")
 
 
 def default_prompts_dir() -> Path:
-    """``CANIPOST_PROMPTS_DIR``, else the ``prompts/`` folder beside the package."""
-    env = os.environ.get("CANIPOST_PROMPTS_DIR")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[2] / "prompts"
-    if here.is_dir():
-        return here
-    return Path.cwd() / "prompts"
+    """``CANIPOST_PROMPTS_DIR``, else the ``prompts/`` folder (checkout or wheel)."""
+    return data_dir("prompts", "CANIPOST_PROMPTS_DIR")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from bot.detectors import PRECONDITIONS
 from bot.errors import PolicyError
 from bot.policy.kinds import KINDS
 from bot.policy.model import CharGate, Context, Rule, build_matcher
+from bot.resources import data_dir
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
 
@@ -65,14 +65,8 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
 
 
 def default_policy_dir() -> Path:
-    """``CANIPOST_POLICY_DIR``, else the ``policy/`` folder beside the package."""
-    env = os.environ.get("CANIPOST_POLICY_DIR")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[2] / "policy"
-    if here.is_dir():
-        return here
-    return Path.cwd() / "policy"
+    """``CANIPOST_POLICY_DIR``, else the ``policy/`` folder (checkout or wheel)."""
+    return data_dir("policy", "CANIPOST_POLICY_DIR")
 
 
 @dataclass(slots=True)
