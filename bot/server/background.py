@@ -27,9 +27,13 @@ class FanoutNotifier:
     """One :class:`Notifier` for the workflow, carrying each message to every platform.
 
     Platforms are added by their route installers. When one platform fails,
-    the others' message refs are saved before the error is raised (so the
-    outbox retry updates the cards already posted instead of posting twice).
+    the others' message refs are saved before the error is raised, with the
+    names of the platforms that already carried this message (``SENT_KEY``), so
+    the outbox retry goes only to the platform that failed: nobody gets the
+    same DM or card twice.
     """
+
+    SENT_KEY = "fanout_sent"  # message_refs[SENT_KEY][kind] = platforms already done
 
     def __init__(self) -> None:
         self.platforms: dict[str, Notifier] = {}
@@ -39,20 +43,28 @@ class FanoutNotifier:
         self.platforms[name] = notifier
 
     def _each(self, kind: str, sub: Submission, **kw: Any) -> MessageRefs | None:
+        if not self.platforms:
+            return None
         refs: dict[str, Any] = {}
         errors: list[Exception] = []
+        sent_map: dict[str, list[str]] = dict(sub.message_refs.get(self.SENT_KEY) or {})
+        done = set(sent_map.get(kind, ()))
         for name, notifier in self.platforms.items():
+            if name in done:
+                continue  # carried on an earlier attempt
             try:
                 got = getattr(notifier, kind)(sub, **kw)
             except Exception as exc:  # the outbox retries; the others must still go out
                 log.warning("%s notifier failed on %s for %s", name, kind, sub.id)
                 errors.append(exc)
                 continue
+            done.add(name)
             if got:
                 refs.update(dict(got))
         if errors:
-            if refs and self.workflow is not None:
-                self.workflow.set_message_refs(sub.id, refs)
+            if self.workflow is not None and done:
+                sent_map[kind] = sorted(done)
+                self.workflow.set_message_refs(sub.id, {**refs, self.SENT_KEY: sent_map})
             raise errors[0]
         return refs or None
 

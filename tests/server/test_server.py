@@ -153,6 +153,41 @@ def test_fanout_keeps_the_refs_of_platforms_that_worked(store: Store, config: Co
     assert ctx.workflow.get(sub.id).message_refs["submitted"] == {"channel": "C1", "ts": "1.1"}
 
 
+class FailsOnce:
+    """Down for the first call of each kind, then fine."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryNotifier(refs={"conversation": "T1"})
+        self.failed: set[str] = set()
+
+    def __getattr__(self, kind: str) -> Any:
+        def call(sub: Any, **kw: Any) -> Any:
+            if kind not in self.failed:
+                self.failed.add(kind)
+                raise ConnectionError("down")
+            return getattr(self.inner, kind)(sub, **kw)
+
+        return call
+
+
+def test_fanout_retry_goes_only_to_the_platform_that_failed(store: Store, config: Config) -> None:
+    app = build_app(config, platforms=[], store=store, tick=False)
+    ctx = context_of(app)
+    ok = MemoryNotifier(refs={"channel": "C1", "ts": "1.1"})
+    flaky = FailsOnce()
+    ctx.notifier.add("ok", ok)
+    ctx.notifier.add("flaky", flaky)  # type: ignore[arg-type]
+    sub = ctx.workflow.submit(text="Hello", verdict=Verdict([], "v"), author=ALICE)
+    assert ctx.delivering.deliver_pending()[:2] == (0, 1)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    ctx.delivering._now = lambda: later  # type: ignore[method-assign]
+    assert ctx.delivering.deliver_pending()[:2] == (1, 0)
+    assert ok.kinds(sub.id) == ["submitted"]  # not posted twice on the retry
+    assert flaky.inner.kinds(sub.id) == ["submitted"]
+    refs = ctx.workflow.get(sub.id).message_refs
+    assert refs["fanout_sent"] == {"submitted": ["ok"]}
+
+
 def test_fanout_without_platforms_is_quiet() -> None:
     assert FanoutNotifier().submitted(None) is None  # type: ignore[arg-type]
 
