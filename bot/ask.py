@@ -29,6 +29,7 @@ from typing import Any
 
 import bm25s
 import numpy as np
+import Stemmer
 
 from bot.config import Config
 from bot.errors import InputError
@@ -38,6 +39,7 @@ from bot.llm.fallback import LLMError, describe
 from bot.llm.prompts import load_prompt
 from bot.llm.redaction import redact
 from bot.policy import Policy, Section, load_policy
+from bot.policy.model import STOPWORDS
 
 log = logging.getLogger("canipost.ask")
 # bm25s sets its own logger to DEBUG on import, which would print on every CLI run.
@@ -51,11 +53,15 @@ MAX_QUESTION_CHARS = 2000
 
 #: Sections cited without a model: the best, and others scoring at least RELATIVE of it.
 MAX_CITATIONS = 3
-RELATIVE = 0.6
+RELATIVE = 0.7
 #: Sections given to the model.
 LLM_SECTIONS = 4
 #: Off-topic heuristic (no model): share of question words found in the protocol, best BM25 score.
 MIN_COVERAGE = 0.6
+#: Rank weight of overview sections (see PolicyIndex.__init__).
+OVERVIEW_WEIGHT = 0.75
+#: Words too common to make a question about the protocol by themselves.
+GENERIC = frozenset({"can", "need", "know", "ok", "good", "best", "get", "make", "time"})
 MIN_SCORE = 0.9
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8
@@ -104,9 +110,15 @@ class Answer:
 # ---------------------------------------------------------------------- retrieval
 
 
+_STEMMER = Stemmer.Stemmer("english")
+#: bm25s's own English list has 33 words and keeps "my", "about", "got": ours is fuller.
+_STOP = sorted(STOPWORDS | {"got", "get", "gets", "about", "ok", "okay", "allowed", "im"})
+
+
 def _tokens(texts: list[str]) -> list[list[str]]:
+    """Stemmed words without stopwords: "retweeting" finds "retweet", "legally" "legal"."""
     tokens: list[list[str]] = bm25s.tokenize(
-        texts, stopwords="en", return_ids=False, show_progress=False
+        texts, stopwords=_STOP, stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False
     )
     return tokens
 
@@ -143,6 +155,10 @@ def split_units(text: str) -> list[str]:
             continue
         plain = _plain(line)
         lead = plain if plain.endswith(":") else ""
+        label = _BOLD_LEAD.match(line)
+        if lead and label and not label.group(1).endswith(":"):
+            # "**Identifiers.** Never post any of these:" leads its bullets without the label
+            lead = _plain(line[label.end() :]) or lead
         if lead and len(plain.split()) <= 3:
             continue  # a bare "Don't:" is only a lead-in
         units.extend(_sentences(line))
@@ -154,9 +170,27 @@ class PolicyIndex:
 
     def __init__(self, sections: list[Section]) -> None:
         self.sections = sections
-        docs = [f"{s.heading}\n{s.text}" for s in sections]
+        # The heading counts twice and the section's search keywords once: staff ask in
+        # their own words ("my mate got nicked"), not the protocol's.
+        docs = [f"{s.heading}\n{s.heading}\n{' '.join(s.keywords)}\n{s.text}" for s in sections]
         tokens = _tokens(docs)
         self.vocab = {t for doc in tokens for t in doc}
+        #: Topic words (headings and keywords): a question with none of them is off topic,
+        #: however many everyday words ("last", "night") it shares with the text.
+        self.domain = (
+            {
+                t
+                for doc in _tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
+                for t in doc
+            }
+            - GENERIC
+            - STOPWORDS
+        )
+        # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
+        # passing; it yields to the section that covers the topic itself.
+        self._weights = np.array(
+            [OVERVIEW_WEIGHT if "overview" in s.keywords else 1.0 for s in sections]
+        )
         self._sections = bm25s.BM25()
         self._sections.index(tokens, show_progress=False)
         self.units: list[tuple[int, str]] = [
@@ -171,10 +205,32 @@ class PolicyIndex:
         if not q:
             return [], 0.0
         coverage = sum(t in self.vocab for t in q) / len(q)
-        scores = self._sections.get_scores(q)
+        if self.domain.isdisjoint(q):
+            coverage = 0.0  # nothing about social media or the protocol's topics
+        scores = self._sections.get_scores(q) * self._weights
         order = np.argsort(-scores, kind="stable")
         hits = [(self.sections[i], float(scores[i])) for i in order if scores[i] > 0]
         return hits, coverage
+
+    def what_to_do(self, section: Section, question: str) -> str | None:
+        """The section's "Do:" advice that best matches the question (None if none does).
+
+        The positive half of an answer: what the person *can* post instead.
+        """
+        idx = self.sections.index(section)
+        q = _tokens([question])[0]
+        if not q:
+            return None
+        scores = self._units.get_scores(q)
+        best: tuple[float, str] | None = None
+        for k, (i, unit) in enumerate(self.units):
+            good = i == idx and unit.startswith("Do: ") and scores[k] > 0
+            if good and (best is None or scores[k] > best[0]):
+                best = (float(scores[k]), unit)
+        if best is None:
+            return None
+        do = best[1][4:].rstrip(" ;,")
+        return do if do.endswith((".", "!", "?", '"')) else do + "."
 
     def quote(self, section: Section, question: str, sentences: int = 2) -> str:
         """The sentences of ``section`` that best match the question, in document order."""
@@ -233,6 +289,9 @@ def offline_answer(question: str, index: PolicyIndex) -> Answer:
     citations = [_citation(index, s, question) for s in chosen]
     lines = ["Here is what the social media policy says:"]
     lines += [f"- {c.section}: {c.quote}" for c in citations]
+    do = index.what_to_do(chosen[0], question)
+    if do and do not in citations[0].quote:
+        lines.append(f"What you can do: {do[0].upper()}{do[1:]}")
     lines.append("If you're still unsure, ask the comms team before you post.")
     return Answer("\n".join(lines), citations)
 

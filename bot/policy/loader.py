@@ -61,6 +61,7 @@ REQUIRED_FIELDS = (
 )
 PROFILE_FIELDS = ("description", "packs", "overrides")
 _ANCHOR = re.compile(r"<!--\s*anchor:\s*([a-z0-9-]+)\s*-->")
+_KEYWORDS = re.compile(r"^\s*<!--\s*keywords:\s*(.*?)\s*-->\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
 
 
@@ -77,6 +78,9 @@ class Section:
     heading: str
     level: int
     text: str
+    #: Search words from ``<!-- keywords: ... -->``: how staff ask about this section
+    #: ("nicked", "purdah"), indexed by ``canipost ask`` but never quoted.
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -194,17 +198,23 @@ def parse_protocol(path: Path) -> dict[str, Section]:
     heading: tuple[int, str] | None = None
     anchor: str | None = None
     body: list[str] = []
+    keywords: list[str] = []
 
     def flush() -> None:
         if heading is not None:
             a = anchor or _slug(heading[1])
-            sections[a] = Section(a, heading[1], heading[0], "\n".join(body).strip())
+            text = "\n".join(body).strip()
+            sections[a] = Section(a, heading[1], heading[0], text, tuple(keywords))
 
     for line in path.read_text(encoding="utf-8").splitlines():
         m = _HEADING.match(line)
         if m and len(m.group(1)) >= 2:
             flush()
-            heading, anchor, body = (len(m.group(1)), m.group(2)), None, []
+            heading, anchor, body, keywords = (len(m.group(1)), m.group(2)), None, [], []
+            continue
+        k = _KEYWORDS.match(line)
+        if k and heading is not None:
+            keywords.extend(w.strip() for w in k.group(1).split(",") if w.strip())
             continue
         a = _ANCHOR.search(line)
         if a and heading is not None and anchor is None and not "".join(body).strip():
