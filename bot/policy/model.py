@@ -555,14 +555,15 @@ def build_matcher(
             re.compile(p, flags)
         except re.error as exc:
             raise PolicyError(f"{where('patterns')}: bad regular expression {p!r}: {exc}") from None
+    term_anchors = anchors
     if patterns:
         anchors = None
     triggers = _as_list(spec.get("triggers"), "triggers", where)
     if triggers:
-        # Declared triggers gate pattern matchers too: one of them must appear.
+        # Declared triggers gate the patterns: one of them (or a term's anchor) must appear.
         trig = {t.lower() for t in triggers}
         words = {t for t in trig if re.fullmatch(r"[a-z0-9]+", t)}
-        anchors = (anchors or set()) | words if anchors is not None or patterns else words
+        anchors = (term_anchors or set()) | words
         substrings |= trig - words
     detector = spec.get("detector")
     labels = spec.get("labels")

@@ -57,6 +57,15 @@ class ContextRule(Rule):
         self.quote_both = quote == "both"
 
     def gate(self) -> Matcher | None:
+        """Target and near must both match, so either can gate: the one with anchor words.
+
+        A target made of patterns (a name and an age) cannot be indexed, but its
+        ``near`` list of words usually can; without this such rules ran on every draft.
+        """
+        if self.target is not None and self.target.anchors is not None:
+            return self.target
+        if self.near is not None and self.near.anchors is not None:
+            return self.near
         return self.target
 
     def may_apply(self, ctx: Context) -> bool:
