@@ -28,10 +28,11 @@ FLOORS = {
     "blind3_tune.jsonl": (0.95, 0.97, 0.02, 0.97),
     "blind3_heldout.jsonl": (0.57, 0.48, 0.07, 0.95),
 }
+# Innocent look-alikes only (no risky drafts): false alarms at most.
+FALSE_ALARM_CEILINGS = {"blind4_tune.jsonl": 0.02, "blind4_heldout.jsonl": 0.17}
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_blind_set_floor(name: str) -> None:
+def _report(name: str):  # type: ignore[no-untyped-def]
     configs: dict[str, Config] = {}
 
     def decide(case):  # type: ignore[no-untyped-def]
@@ -39,9 +40,20 @@ def test_blind_set_floor(name: str) -> None:
         cfg = configs.setdefault(profile, CFG.with_profile(profile))
         return review_rules(Draft(case.text, case.channel), config=cfg)
 
-    report = evaluate(read_cases(DATA / name), decide)
+    return evaluate(read_cases(DATA / name), decide)
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_blind_set_floor(name: str) -> None:
+    report = _report(name)
     risky, block, false_alarms, categories = FLOORS[name]
     assert report.risky_recall is not None and report.risky_recall >= risky
     assert report.block_recall is not None and report.block_recall >= block
     assert report.false_alarms is not None and report.false_alarms <= false_alarms
     assert report.category_hits is not None and report.category_hits >= categories
+
+
+@pytest.mark.parametrize("name", sorted(FALSE_ALARM_CEILINGS))
+def test_innocent_look_alikes_ceiling(name: str) -> None:
+    report = _report(name)
+    assert report.false_alarms is not None and report.false_alarms <= FALSE_ALARM_CEILINGS[name]
