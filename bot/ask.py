@@ -60,8 +60,8 @@ LLM_SECTIONS = 4
 MIN_COVERAGE = 0.6
 #: Rank weight of overview sections (see PolicyIndex.__init__).
 OVERVIEW_WEIGHT = 0.75
-#: Words too common to make a question about the protocol by themselves.
-GENERIC = frozenset({"can", "need", "know", "ok", "good", "best", "get", "make", "time"})
+#: Words too common to make a question about the protocol by themselves (beyond stopwords).
+GENERIC = frozenset({"need", "know", "good", "best", "make", "time"})
 MIN_SCORE = 0.9
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8
@@ -177,15 +177,8 @@ class PolicyIndex:
         self.vocab = {t for doc in tokens for t in doc}
         #: Topic words (headings and keywords): a question with none of them is off topic,
         #: however many everyday words ("last", "night") it shares with the text.
-        self.domain = (
-            {
-                t
-                for doc in _tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
-                for t in doc
-            }
-            - GENERIC
-            - STOPWORDS
-        )
+        topics = _tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
+        self.domain = {t for doc in topics for t in doc} - GENERIC
         # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
         # passing; it yields to the section that covers the topic itself.
         self._weights = np.array(

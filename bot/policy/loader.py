@@ -111,11 +111,11 @@ class Policy:
         self._by_word, self._by_substring, self._always, self._by_detector = {}, {}, [], []
         self._char_gates = []
         for i, rule in enumerate(self.rules):
+            gate = rule.gate()
             char_gate = rule.char_gate()  # style rules: no anchor words, a character test
-            if char_gate is not None and rule.gate() is None:
+            if char_gate is not None and gate is None:
                 self._char_gates.append((i, char_gate))
                 continue
-            gate = rule.gate()
             if gate is None or gate.anchors is None:
                 detector = gate.detector if gate is not None else None
                 if detector is not None:

@@ -401,10 +401,9 @@ class Matcher:
     sub_token: object = None
     _regex: re.Pattern[str] | None = None
     _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
-    #: Case-sensitive twins of the case-insensitive regexes, run on ``ctx.lower``:
-    #: Python's re is several times faster without IGNORECASE (None: not eligible).
-    _lower_regex: re.Pattern[str] | bool | None = False
-    _lower_group: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    #: Case-sensitive twins of the case-insensitive regexes, run on ``ctx.lower`` (Python's
+    #: re is several times faster without IGNORECASE), by group key; "" is the whole regex.
+    _twins: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
     @property
     def source(self) -> str | None:
@@ -433,24 +432,17 @@ class Matcher:
             rx = self._group_regex[key] = re.compile(terms_regex(terms), self.flags)
         return rx
 
-    def _lowered(self, source: str) -> re.Pattern[str] | None:
-        if not self.flags & re.IGNORECASE or not lowercase_safe(source):
-            return None
-        return re.compile(source, self.flags & ~re.IGNORECASE)
-
-    def _spans(
-        self, ctx: Context, rx: re.Pattern[str], fast: re.Pattern[str] | None
-    ) -> list[tuple[int, int]]:
+    def _spans(self, ctx: Context, key: str, rx: re.Pattern[str]) -> list[tuple[int, int]]:
         """Matches of ``rx`` on the text, via its lower-case twin when offsets agree."""
-        if fast is not None and len(ctx.lower) == len(ctx.text):
-            return [m.span() for m in fast.finditer(ctx.lower)]
+        if key not in self._twins:
+            eligible = self.flags & re.IGNORECASE and lowercase_safe(rx.pattern)
+            self._twins[key] = (
+                re.compile(rx.pattern, self.flags & ~re.IGNORECASE) if eligible else None
+            )
+        twin = self._twins[key]
+        if twin is not None and len(ctx.lower) == len(ctx.text):
+            return [m.span() for m in twin.finditer(ctx.lower)]
         return [m.span() for m in rx.finditer(ctx.text)]
-
-    def _group_spans(self, ctx: Context, key: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
-        rx = self._group(key, terms)
-        if key not in self._lower_group:
-            self._lower_group[key] = self._lowered(rx.pattern)
-        return self._spans(ctx, rx, self._lower_group[key])
 
     def find(self, ctx: Context) -> list[tuple[int, int]]:
         if self.word_groups is not None and self.detector is None:
@@ -464,10 +456,7 @@ class Matcher:
             detector_ok = True
         regex = self.regex
         if regex is not None:
-            if self._lower_regex is False:
-                self._lower_regex = self._lowered(regex.pattern)
-            fast = self._lower_regex
-            spans.extend(self._spans(ctx, regex, fast if isinstance(fast, re.Pattern) else None))
+            spans.extend(self._spans(ctx, "", regex))
         if self.detector is not None and detector_ok:
             for d in run_detector(ctx, self.detector):
                 if self.labels is None or d.label in self.labels:
@@ -484,7 +473,7 @@ class Matcher:
             if terms == (word,) or (len(terms) == 1 and terms[0] in self.plain_words):
                 found.update(self._find_word(ctx, terms[0]))
             else:
-                found.update(self._group_spans(ctx, word, terms))
+                found.update(self._spans(ctx, word, self._group(word, terms)))
         sub_groups = self.sub_groups
         if sub_groups:
             if self.sub_token is not None and ctx.sub_token is self.sub_token:
@@ -493,7 +482,7 @@ class Matcher:
                 lower = ctx.lower
                 present = [sub for sub in sub_groups if sub in lower]
             for sub in present:
-                found.update(self._group_spans(ctx, sub, sub_groups[sub]))
+                found.update(self._spans(ctx, sub, self._group(sub, sub_groups[sub])))
         if len(found) < 2:
             return list(found)
         # Keep the longest of overlapping matches, as one alternation would have.
