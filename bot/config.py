@@ -109,6 +109,10 @@ class Config:
     workflow: dict[str, Any] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)
     source: str | None = None
+    #: Which installation this config belongs to (Slack team / Teams tenant id).
+    #: "" is the single-organisation install. Watch list, learned model,
+    #: feedback, threads and the audit log are scoped by it.
+    workspace: str = ""
 
     def with_profile(self, profile: str | None) -> Config:
         """Return a copy using ``profile`` (validated), or self when None."""

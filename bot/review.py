@@ -7,13 +7,16 @@ safer rewrite, but never lowers or removes what the rules decided.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
+from collections.abc import Callable
+from typing import Protocol
 
 from bot.config import Config
 from bot.policy import Policy, load_policy
 from bot.policy.model import Context
-from bot.text import check_draft, prepare
+from bot.text import Prepared, check_draft, prepare
 from bot.verdict import Draft, Finding, Verdict, normalise_channel
 
 log = logging.getLogger("canipost.review")
@@ -22,8 +25,59 @@ log = logging.getLogger("canipost.review")
 MAX_QUOTE = 200
 
 
-def review_rules(draft: Draft, *, config: Config, policy: Policy | None = None) -> Verdict:
-    """Apply the local rules only: the verdict the workflow relies on.
+class LocalLayer(Protocol):
+    """A local (offline) review layer that runs after the YAML rules.
+
+    It gets the rules' verdict and returns the verdict to use. Built-in layers
+    are registered in :data:`LOCAL_LAYERS` exactly as an outside one would be:
+    ``"module:function"``. A layer whose module is not importable in this
+    build is skipped; a layer must never lower a rules ``do_not_post``.
+    """
+
+    def __call__(
+        self, verdict: Verdict, *, draft: Draft, text: str, prepared: Prepared, config: Config
+    ) -> Verdict: ...
+
+
+#: Local layers, in order: the comms team's watch list, then the learned layer
+#: (which sees the watch list's findings as features).
+LOCAL_LAYERS: list[str] = ["bot.watch.layer:apply", "bot.learned.layer:apply"]
+
+_loaded_layers: list[LocalLayer] | None = None
+
+
+def local_layers() -> list[LocalLayer]:
+    """Import the registered layers once per process; missing modules are skipped."""
+    global _loaded_layers
+    if _loaded_layers is None:
+        found: list[LocalLayer] = []
+        for spec in LOCAL_LAYERS:
+            module_name, _, attr = spec.partition(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name and module_name.startswith(exc.name):
+                    continue  # layer not built in this checkout
+                raise
+            layer: Callable[..., Verdict] = getattr(module, attr)
+            found.append(layer)  # type: ignore[arg-type]
+        _loaded_layers = found
+    return _loaded_layers
+
+
+def reset_layers() -> None:
+    """Forget the imported layers (tests that change :data:`LOCAL_LAYERS`)."""
+    global _loaded_layers
+    _loaded_layers = None
+
+
+def review_rules(
+    draft: Draft, *, config: Config, policy: Policy | None = None, layers: bool = True
+) -> Verdict:
+    """The local review: YAML rules, then the local layers (watch list, learned model).
+
+    This is the verdict the workflow relies on, offline and fast. ``layers=False``
+    gives the YAML rules alone (rule tests, the learned layer's own features).
 
     >>> from bot import Draft, load_config
     >>> review_rules(Draft("Lovely day at the park"), config=load_config()).decision.label
@@ -60,7 +114,11 @@ def review_rules(draft: Draft, *, config: Config, policy: Policy | None = None) 
             )
     if len(findings) > 1:
         findings = merge_findings(findings)
-    return Verdict(findings=findings, policy_version=policy.version, id=draft.id)
+    verdict = Verdict(findings=findings, policy_version=policy.version, id=draft.id)
+    if layers:
+        for layer in local_layers():
+            verdict = layer(verdict, draft=draft, text=text, prepared=prepared, config=config)
+    return verdict
 
 
 def review(draft: Draft, *, config: Config, use_llm: bool | None = None) -> Verdict:
