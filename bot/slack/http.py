@@ -25,6 +25,7 @@ from bot.errors import ConfigError
 from bot.server.app import ServerContext
 from bot.slack.app import build_slack_app
 from bot.slack.client import make_web_client
+from bot.slack.edges import malformed, signature_ok
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import (
     IO_WORKERS,
@@ -68,10 +69,15 @@ def to_aiohttp_response(resp: BoltResponse) -> web.Response:
 def slack_events_handler(
     bolt_app: App,
     *,
+    signing_secret: str | None,
     workers: int = DISPATCH_WORKERS,
     observe: Observer | None = None,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The aiohttp handler for Slack's requests, dispatching on its own thread pool."""
+    """The aiohttp handler for Slack's requests, dispatching on its own thread pool.
+
+    A body not shaped as Slack sends it is refused here (:mod:`bot.slack.edges`):
+    401 when its signature is wrong as well, else 400; nothing reaches a listener.
+    """
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="canipost-dispatch")
     prestart(pool, workers)
 
@@ -80,6 +86,19 @@ def slack_events_handler(
         if (request.content_length or 0) > MAX_BODY:
             return web.Response(status=413, text="too large")
         body = (await request.read()).decode("utf-8", errors="replace")
+        problem = malformed(body, request.content_type)
+        if problem is not None:
+            # Bolt would crash on it (HTTP 500 and a traceback); answer for it here.
+            headers = {k.lower(): request.headers.get(k, "") for k in request.headers}
+            if not signature_ok(signing_secret, body, headers):
+                status = 401
+                log.info("refused an unsigned malformed Slack request")
+            else:
+                status = 400
+                log.warning("refused a signed Slack request: %s", problem)
+            if observe is not None:
+                observe("invalid", status, time.perf_counter() - started)
+            return web.Response(status=status, text="invalid request")
         bolt_req = to_bolt_request(body, request)
         loop = asyncio.get_running_loop()
         bolt_resp = await loop.run_in_executor(pool, bolt_app.dispatch, bolt_req)
@@ -151,7 +170,10 @@ def install_routes(
     def observe(kind: str, status: int, seconds: float) -> None:
         ctx.metrics.observe_platform("slack", kind, status, seconds)
 
-    web_app.router.add_post("/slack/events", slack_events_handler(bolt_app, observe=observe))
+    web_app.router.add_post(
+        "/slack/events",
+        slack_events_handler(bolt_app, signing_secret=settings.signing_secret, observe=observe),
+    )
 
 
 def _socket_mode(

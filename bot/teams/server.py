@@ -35,6 +35,7 @@ from bot.teams.agent import (
     connection_manager,
     host_validator,
 )
+from bot.teams.edges import malformed_activity
 from bot.teams.flows import Background, Steps
 from bot.teams.messenger import LoopThread, Messenger
 from bot.teams.notifier import TeamsNotifier
@@ -134,10 +135,22 @@ def messages_handler(
     *,
     observe: Callable[[str, int, float], None] | None = None,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The aiohttp handler for Teams' activities, behind the SDK's JWT check."""
+    """The aiohttp handler for Teams' activities, behind the SDK's JWT check.
+
+    An authenticated body that is not an activity Teams sends is refused with
+    400 and one log line (:mod:`bot.teams.edges`); the agent never sees it.
+    """
 
     @jwt_authorization_decorator
     async def authorized(request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()  # aiohttp keeps the body for the SDK's own read
+        except ValueError:
+            body = None
+        problem = "body is not JSON" if body is None else malformed_activity(body)
+        if problem is not None:
+            log.warning("refused a Teams activity: %s", problem)
+            return web.json_response({"error": "invalid activity"}, status=400)
         response = await start_agent_process(request, agent, adapter)
         return response if response is not None else web.Response(status=202)
 
