@@ -202,3 +202,42 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+# --- issue 11: the comms team's watch list (migration 0004) ---
+
+
+class WatchEntryRow(Base):
+    """One watched term. Never deleted: removal sets ``removed_at``, so history stays.
+
+    Only added and soft-removed, never edited, so ``count(*)``, ``count(removed_at)``
+    and the latest timestamps of a workspace change whenever its list does (the
+    cheap marker each worker polls, see ``bot.watch.live``).
+    """
+
+    __tablename__ = "watch_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('case','injunction','embargo','codename','person','topic')", name="kind"
+        ),
+        CheckConstraint(
+            "severity IS NULL OR severity IN ('advise','needs_approval','do_not_post')",
+            name="severity",
+        ),
+        Index("ix_watch_entries_workspace_removed_at", "workspace", "removed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
+    term: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    aliases: Mapped[list[str]] = mapped_column(JSONType)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_by_platform: Mapped[str] = mapped_column(String(16))
+    added_by_name: Mapped[str | None] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by: Mapped[str | None] = mapped_column(String(128))
