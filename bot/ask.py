@@ -23,13 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
-
-import bm25s
-import numpy as np
-import Stemmer
 
 from bot.config import Config
 from bot.errors import InputError
@@ -39,11 +34,27 @@ from bot.llm.fallback import LLMError, describe
 from bot.llm.prompts import load_prompt
 from bot.llm.redaction import redact
 from bot.policy import Policy, Section, load_policy
-from bot.policy.model import STOPWORDS
+from bot.policy.retrieval import (
+    PolicyIndex,
+    index_for,
+    split_units,
+)
+from bot.policy.retrieval import clear_cache as clear_index_cache
+from bot.policy.retrieval import plain as _plain
+
+__all__ = [
+    "OFF_TOPIC",
+    "Answer",
+    "Citation",
+    "PolicyIndex",
+    "ask",
+    "clear_cache",
+    "index_for",
+    "offline_answer",
+    "split_units",
+]
 
 log = logging.getLogger("canipost.ask")
-# bm25s sets its own logger to DEBUG on import, which would print on every CLI run.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 OFF_TOPIC = (
     "I only answer questions about the social media policy. "
@@ -58,18 +69,10 @@ RELATIVE = 0.7
 LLM_SECTIONS = 4
 #: Off-topic heuristic (no model): share of question words found in the protocol, best BM25 score.
 MIN_COVERAGE = 0.6
-#: Rank weight of overview sections (see PolicyIndex.__init__).
-OVERVIEW_WEIGHT = 0.75
-#: Words too common to make a question about the protocol by themselves (beyond stopwords).
-GENERIC = frozenset({"need", "know", "good", "best", "make", "time"})
 MIN_SCORE = 0.9
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8
 STRONG_SCORE = 2.0
-
-_MD = re.compile(r"\*\*|__|`")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"\u201c(])")
-_BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,161 +110,12 @@ class Answer:
         return out
 
 
-# ---------------------------------------------------------------------- retrieval
-
-
-_STEMMER = Stemmer.Stemmer("english")
-#: bm25s's own English list has 33 words and keeps "my", "about", "got": ours is fuller.
-_STOP = sorted(STOPWORDS | {"got", "get", "gets", "about", "ok", "okay", "allowed", "im"})
-
-
-def _tokens(texts: list[str]) -> list[list[str]]:
-    """Stemmed words without stopwords: "retweeting" finds "retweet", "legally" "legal"."""
-    tokens: list[list[str]] = bm25s.tokenize(
-        texts, stopwords=_STOP, stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False
-    )
-    return tokens
-
-
-def _plain(line: str) -> str:
-    return _MD.sub("", line).strip()
-
-
-def _sentences(line: str) -> list[str]:
-    """Split a paragraph or bullet into sentences, never inside a quoted example."""
-    label = _BOLD_LEAD.match(line)
-    plain = _plain(line)
-    if any(q in plain for q in '"\u201c\u201d') and len(plain) <= 400:
-        return [plain]
-    parts = [p for p in _SENTENCE.split(plain) if p]
-    if label and len(parts) > 1 and parts[0] == _plain(label.group(1)):
-        parts[:2] = [f"{parts[0]} {parts[1]}"]  # "**Victims.** Under the Act..." stays one unit
-    return parts
-
-
-def split_units(text: str) -> list[str]:
-    """Quotable sentences of a section; a bullet keeps its lead-in ("Don't: ...")."""
-    units: list[str] = []
-    lead = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("|", "<!--")):
-            continue
-        if line.startswith(("- ", "* ")):
-            sentences = _sentences(line[2:])
-            if lead and sentences:
-                sentences[0] = f"{lead} {sentences[0]}"
-            units.extend(sentences)
-            continue
-        plain = _plain(line)
-        lead = plain if plain.endswith(":") else ""
-        label = _BOLD_LEAD.match(line)
-        if lead and label and not label.group(1).endswith(":"):
-            # "**Identifiers.** Never post any of these:" leads its bullets without the label
-            lead = _plain(line[label.end() :]) or lead
-        if lead and len(plain.split()) <= 3:
-            continue  # a bare "Don't:" is only a lead-in
-        units.extend(_sentences(line))
-    return units
-
-
-class PolicyIndex:
-    """BM25 over the protocol's sections, and over their sentences for quoting."""
-
-    def __init__(self, sections: list[Section]) -> None:
-        self.sections = sections
-        # The heading counts twice and the section's search keywords once: staff ask in
-        # their own words ("my mate got nicked"), not the protocol's.
-        docs = [f"{s.heading}\n{s.heading}\n{' '.join(s.keywords)}\n{s.text}" for s in sections]
-        tokens = _tokens(docs)
-        self.vocab = {t for doc in tokens for t in doc}
-        #: Topic words (headings and keywords): a question with none of them is off topic,
-        #: however many everyday words ("last", "night") it shares with the text.
-        topics = _tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
-        self.domain = {t for doc in topics for t in doc} - GENERIC
-        # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
-        # passing; it yields to the section that covers the topic itself.
-        self._weights = np.array(
-            [OVERVIEW_WEIGHT if "overview" in s.keywords else 1.0 for s in sections]
-        )
-        self._sections = bm25s.BM25()
-        self._sections.index(tokens, show_progress=False)
-        self.units: list[tuple[int, str]] = [
-            (i, u) for i, s in enumerate(sections) for u in split_units(s.text)
-        ]
-        self._units = bm25s.BM25()
-        self._units.index(_tokens([u for _, u in self.units]), show_progress=False)
-
-    def search(self, question: str) -> tuple[list[tuple[Section, float]], float]:
-        """Sections by BM25 score (best first, zero scores dropped) and word coverage."""
-        q = _tokens([question])[0]
-        if not q:
-            return [], 0.0
-        coverage = sum(t in self.vocab for t in q) / len(q)
-        if self.domain.isdisjoint(q):
-            coverage = 0.0  # nothing about social media or the protocol's topics
-        scores = self._sections.get_scores(q) * self._weights
-        order = np.argsort(-scores, kind="stable")
-        hits = [(self.sections[i], float(scores[i])) for i in order if scores[i] > 0]
-        return hits, coverage
-
-    def what_to_do(self, section: Section, question: str) -> str | None:
-        """The section's "Do:" advice that best matches the question (None if none does).
-
-        The positive half of an answer: what the person *can* post instead.
-        """
-        idx = self.sections.index(section)
-        q = _tokens([question])[0]
-        if not q:
-            return None
-        scores = self._units.get_scores(q)
-        best: tuple[float, str] | None = None
-        for k, (i, unit) in enumerate(self.units):
-            good = i == idx and unit.startswith("Do: ") and scores[k] > 0
-            if good and (best is None or scores[k] > best[0]):
-                best = (float(scores[k]), unit)
-        if best is None:
-            return None
-        do = best[1][4:].rstrip(" ;,")
-        return do if do.endswith((".", "!", "?", '"')) else do + "."
-
-    def quote(self, section: Section, question: str, sentences: int = 2) -> str:
-        """The sentences of ``section`` that best match the question, in document order."""
-        idx = self.sections.index(section)
-        mine = [(k, u) for k, (i, u) in enumerate(self.units) if i == idx]
-        if not mine:
-            return section.text.strip().split("\n", 1)[0]
-        q = _tokens([question])[0]
-        scores = self._units.get_scores(q) if q else np.zeros(len(self.units))
-        ranked = sorted(mine, key=lambda ku: -float(scores[ku[0]]))
-        top = float(scores[ranked[0][0]])
-        if top <= 0:
-            return mine[0][1]
-        # A second sentence only when it is nearly as relevant as the first.
-        best = [ranked[0]] + [ku for ku in ranked[1:sentences] if scores[ku[0]] >= RELATIVE * top]
-        return " ".join(u for _, u in sorted(best))
-
-
-_index_lock = threading.Lock()
-_indexes: dict[str, PolicyIndex] = {}
 _answers = AnswerCache(256)
 
 
-def index_for(policy: Policy) -> PolicyIndex:
-    """The index for this protocol text, built once per process."""
-    sections = list(policy.sections.values())
-    key = cache_key([(s.anchor, s.heading, s.text) for s in sections])
-    with _index_lock:
-        index = _indexes.get(key)
-        if index is None:
-            index = PolicyIndex(sections)
-            _indexes[key] = index
-        return index
-
-
 def clear_cache() -> None:
-    with _index_lock:
-        _indexes.clear()
+    """Forget built indexes and cached model answers (tests, config reload)."""
+    clear_index_cache()
     _answers.clear()
 
 

@@ -1,0 +1,295 @@
+"""Which protocol sections a piece of text is about: BM25 over the protocol.
+
+Policy questions (:mod:`bot.ask`) and the LLM critique (which sends a small
+model only the relevant sections) share one index per protocol text per
+process::
+
+    from bot.policy.retrieval import index_for
+    hits, coverage = index_for(policy).search("can I tweet about the trial?")
+
+It lives here, with the protocol it indexes, so that neither ``bot.ask`` nor
+``bot.llm`` has to import the other. Words are stemmed (``retweeting`` finds
+``retweet``); stopwords and staff's informal spellings (``abt``, ``pic``) are
+data in ``bot/policy/data/``; a word one typo away from a protocol word
+(``coment``) is read as that word. Imports ``bm25s`` and ``numpy``: keep it off
+the ``canipost check`` path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from bot.policy.loader import Policy, Section
+from bot.policy.model import STOPWORDS
+
+# bm25s sets its own logger to DEBUG on import, which would print on every CLI run.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+_DATA = Path(__file__).with_name("data")
+
+#: Rank weight of overview sections (see PolicyIndex.__init__).
+OVERVIEW_WEIGHT = 0.75
+#: Words too common to make a question about the protocol by themselves (beyond stopwords).
+GENERIC = frozenset({"need", "know", "good", "best", "make", "time"})
+#: Shortest stem that typo repair touches: shorter ones have too many neighbours.
+MIN_TYPO_LEN = 6
+#: Second sentence of a quote: only when it scores at least this share of the first.
+RELATIVE = 0.7
+
+_MD = re.compile(r"\*\*|__|`")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"\u201c(])")
+_BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*")
+_WORD = re.compile(r"[a-z0-9#@&]+(?:'[a-z]+)?")
+
+
+def _lines(name: str) -> list[str]:
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [s for line in text.splitlines() if (s := line.split(" #", 1)[0].strip())]
+
+
+def _load_spellings() -> dict[str, str]:
+    """``abt -> about``: informal spellings and slang, read before stemming."""
+    out: dict[str, str] = {}
+    for line in _lines("spellings.txt"):
+        if line.startswith("#") or "=" not in line:
+            continue
+        left, right = (p.strip() for p in line.split("=", 1))
+        for word in left.split(","):
+            if word.strip():
+                out[word.strip().lower()] = right.lower()
+    return out
+
+
+_STEMMER = Stemmer.Stemmer("english")
+#: bm25s's own English list has 33 words and keeps "my", "about", "got": ours is fuller.
+QUESTION_STOPWORDS = frozenset(
+    STOPWORDS | {w for w in _lines("question_stopwords.txt") if not w.startswith("#")}
+)
+_STOP = sorted(QUESTION_STOPWORDS)
+SPELLINGS = _load_spellings()
+
+
+def normalise_question(text: str) -> str:
+    """Lower-case, curly quotes straightened, informal spellings replaced (``abt`` -> about)."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return _WORD.sub(lambda m: SPELLINGS.get(m.group(0), m.group(0)), text)
+
+
+def tokens(texts: list[str]) -> list[list[str]]:
+    """Stemmed words without stopwords: "retweeting" finds "retweet", "legally" "legal"."""
+    out: list[list[str]] = bm25s.tokenize(
+        [normalise_question(t) for t in texts],
+        stopwords=_STOP,
+        stemmer=_STEMMER.stemWords,
+        return_ids=False,
+        show_progress=False,
+    )
+    return out
+
+
+def plain(line: str) -> str:
+    """A line of protocol markdown without bold or code marks."""
+    return _MD.sub("", line).strip()
+
+
+def _sentences(line: str) -> list[str]:
+    """Split a paragraph or bullet into sentences, never inside a quoted example."""
+    label = _BOLD_LEAD.match(line)
+    text = plain(line)
+    if any(q in text for q in '"\u201c\u201d') and len(text) <= 400:
+        return [text]
+    parts = [p for p in _SENTENCE.split(text) if p]
+    if label and len(parts) > 1 and parts[0] == plain(label.group(1)):
+        parts[:2] = [f"{parts[0]} {parts[1]}"]  # "**Victims.** Under the Act..." stays one unit
+    return parts
+
+
+def split_units(text: str) -> list[str]:
+    """Quotable sentences of a section; a bullet keeps its lead-in ("Don't: ...")."""
+    units: list[str] = []
+    lead = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("|", "<!--")):
+            continue
+        if line.startswith(("- ", "* ")):
+            sentences = _sentences(line[2:])
+            if lead and sentences:
+                sentences[0] = f"{lead} {sentences[0]}"
+            units.extend(sentences)
+            continue
+        text_line = plain(line)
+        lead = text_line if text_line.endswith(":") else ""
+        label = _BOLD_LEAD.match(line)
+        if lead and label and not label.group(1).endswith(":"):
+            # "**Identifiers.** Never post any of these:" leads its bullets without the label
+            lead = plain(line[label.end() :]) or lead
+        if lead and len(text_line.split()) <= 3:
+            continue  # a bare "Don't:" is only a lead-in
+        units.extend(_sentences(line))
+    return units
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class PolicyIndex:
+    """BM25 over the protocol's sections, and over their sentences for quoting."""
+
+    def __init__(self, sections: list[Section]) -> None:
+        self.sections = sections
+        self._position = {s.anchor: i for i, s in enumerate(sections)}
+        # The heading counts twice and the section's search keywords once: staff ask in
+        # their own words ("my mate got nicked"), not the protocol's.
+        docs = [f"{s.heading}\n{s.heading}\n{' '.join(s.keywords)}\n{s.text}" for s in sections]
+        toks = tokens(docs)
+        self.vocab = {t for doc in toks for t in doc}
+        #: Topic words (headings and keywords): a question with none of them is off topic,
+        #: however many everyday words ("last", "night") it shares with the text.
+        topics = tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
+        self.domain = {t for doc in topics for t in doc} - GENERIC
+        #: Each section's own topic words, to tell when a conversation changes topic.
+        self.topics = [set(doc) - GENERIC for doc in topics]
+        # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
+        # passing; it yields to the section that covers the topic itself.
+        self._weights = np.array(
+            [OVERVIEW_WEIGHT if "overview" in s.keywords else 1.0 for s in sections]
+        )
+        self._sections = bm25s.BM25()
+        self._sections.index(toks, show_progress=False)
+        self.units: list[tuple[int, str]] = [
+            (i, u) for i, s in enumerate(sections) for u in split_units(s.text)
+        ]
+        self._units = bm25s.BM25()
+        self._units.index(tokens([u for _, u in self.units]), show_progress=False)
+        # Typo repair, toward topic words only (SymSpell-style deletes): "coment" is
+        # "comment", but an everyday word ("night") must not turn into a protocol one.
+        self._near: dict[str, str] = {}
+        for word in sorted(self.domain, key=len):
+            if len(word) >= MIN_TYPO_LEN:
+                for d in _deletes(word) | {word}:
+                    self._near.setdefault(d, word)
+
+    # ------------------------------------------------------------------ queries
+
+    def query(self, text: str) -> list[str]:
+        """The text's search tokens, a word one typo from a protocol word read as that word."""
+        out: list[str] = []
+        for t in tokens([text])[0]:
+            if t in self.vocab or len(t) < MIN_TYPO_LEN or t.isdigit():
+                out.append(t)
+                continue
+            fixed = self._near.get(t) or next(
+                (self._near[d] for d in sorted(_deletes(t)) if d in self._near), None
+            )
+            out.append(fixed or t)
+        return out
+
+    def scores(self, q: list[str]) -> np.ndarray:
+        """Weighted BM25 score of every section for the query tokens (zeros if none)."""
+        if not q:
+            return np.zeros(len(self.sections))
+        result: np.ndarray = self._sections.get_scores(q) * self._weights
+        return result
+
+    def coverage(self, q: list[str]) -> float:
+        """Share of the query's words the protocol knows; 0 when none is a topic word."""
+        if not q or self.domain.isdisjoint(q):
+            return 0.0  # nothing about social media or the protocol's topics
+        return sum(t in self.vocab for t in q) / len(q)
+
+    def rank(self, scores: np.ndarray) -> list[tuple[Section, float]]:
+        """Sections by score, best first, zero scores dropped."""
+        order = np.argsort(-scores, kind="stable")
+        return [(self.sections[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def search(self, question: str) -> tuple[list[tuple[Section, float]], float]:
+        """Sections by BM25 score (best first, zero scores dropped) and word coverage."""
+        q = self.query(question)
+        if not q:
+            return [], 0.0
+        return self.rank(self.scores(q)), self.coverage(q)
+
+    def topic_words(self, section: Section, q: list[str]) -> set[str]:
+        """The query tokens that are topic words of ``section``."""
+        return self.topics[self._position[section.anchor]] & set(q)
+
+    # ------------------------------------------------------------------ quoting
+
+    def section_units(self, section: Section) -> list[tuple[int, str]]:
+        """(unit number, sentence) for each quotable sentence of ``section``."""
+        idx = self._position[section.anchor]
+        return [(k, u) for k, (i, u) in enumerate(self.units) if i == idx]
+
+    def unit_scores(self, question: str) -> np.ndarray:
+        """BM25 score of every quotable sentence for the question."""
+        q = self.query(question)
+        if not q:
+            return np.zeros(len(self.units))
+        result: np.ndarray = self._units.get_scores(q)
+        return result
+
+    def best_unit(self, section: Section, question: str, prefix: str) -> str | None:
+        """The sentence of ``section`` starting with ``prefix`` (e.g. "Do: ") that best
+        matches the question, without the prefix; None if none matches at all."""
+        scores = self.unit_scores(question)
+        best: tuple[float, str] | None = None
+        for k, unit in self.section_units(section):
+            good = unit.startswith(prefix) and scores[k] > 0
+            if good and (best is None or scores[k] > best[0]):
+                best = (float(scores[k]), unit)
+        if best is None:
+            return None
+        text = best[1][len(prefix) :].rstrip(" ;,")
+        return text if text.endswith((".", "!", "?", '"')) else text + "."
+
+    def what_to_do(self, section: Section, question: str) -> str | None:
+        """The section's "Do:" advice that best matches the question (None if none does)."""
+        return self.best_unit(section, question, "Do: ")
+
+    def quote(self, section: Section, question: str, sentences: int = 2) -> str:
+        """The sentences of ``section`` that best match the question, in document order."""
+        mine = self.section_units(section)
+        if not mine:
+            return section.text.strip().split("\n", 1)[0]
+        scores = self.unit_scores(question)
+        ranked = sorted(mine, key=lambda ku: -float(scores[ku[0]]))
+        top = float(scores[ranked[0][0]])
+        if top <= 0:
+            return mine[0][1]
+        # A second sentence only when it is nearly as relevant as the first.
+        best = [ranked[0]] + [ku for ku in ranked[1:sentences] if scores[ku[0]] >= RELATIVE * top]
+        return " ".join(u for _, u in sorted(best))
+
+
+_index_lock = threading.Lock()
+_indexes: dict[str, PolicyIndex] = {}
+
+
+def index_for(policy: Policy) -> PolicyIndex:
+    """The index for this protocol text, built once per process."""
+    sections = list(policy.sections.values())
+    blob = json.dumps([(s.anchor, s.heading, s.text, s.keywords) for s in sections])
+    key = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    with _index_lock:
+        index = _indexes.get(key)
+        if index is None:
+            index = PolicyIndex(sections)
+            _indexes[key] = index
+        return index
+
+
+def clear_cache() -> None:
+    """Forget built indexes (tests, policy reload)."""
+    with _index_lock:
+        _indexes.clear()
