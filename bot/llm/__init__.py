@@ -50,9 +50,9 @@ __all__ = [
 
 def reset() -> None:
     """Forget cached answers, clients, known formats and circuit state (tests, config reload)."""
-    from bot.ask import clear_cache as clear_ask_cache
     from bot.llm import client, critique
+    from bot.policy.retrieval import clear_cache as clear_index_cache
 
     client.reset()
     critique.clear_cache()
-    clear_ask_cache()
+    clear_index_cache()

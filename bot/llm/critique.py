@@ -119,7 +119,7 @@ def relevant_sections(policy: Policy, text: str, verdict: Verdict, k: int = 4) -
     Used instead of the whole protocol when the model's context window is too
     small for it (a small local model).
     """
-    from bot.ask import index_for  # the Q&A index: one BM25 index per protocol per process
+    from bot.policy.retrieval import index_for  # one BM25 index per protocol per process
 
     anchors = {f.policy_ref.split("#", 1)[-1] for f in verdict.findings}
     hits, _ = index_for(policy).search(text)
