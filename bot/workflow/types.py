@@ -14,7 +14,7 @@ from bot.errors import InputError
 from bot.verdict import Verdict
 
 #: Platforms an actor can come from; approver lists are kept per platform.
-PLATFORMS: tuple[str, ...] = ("cli", "slack", "teams")
+PLATFORMS: tuple[str, ...] = ("cli", "slack", "teams", "web")
 
 #: Approver verbs and the state each one leads to.
 DECISIONS: dict[str, str] = {
