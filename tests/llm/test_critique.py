@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,25 @@ PII_DRAFTS: list[tuple[str, list[str]]] = [
         ["55779911", "20-00-00", "Abernethy"],
     ),
 ]
+#: Identifiers that fail their checksum or prefix rules, and a named person in a criminal
+#: context: each reached the model verbatim before redaction worked by recall (issue 12).
+INVALID_PII_DRAFTS: list[tuple[str, list[str]]] = [
+    ("Client NI number QQ 12 34 56 C needs urgent housing.", ["QQ 12 34 56 C", "12 34 56"]),
+    (
+        "Card number 4929 1234 5678 9016 was left at the front desk.",
+        ["4929 1234 5678 9016", "4929", "9016"],
+    ),
+    ("Hospital number RXH 448812 keeps coming up as a duplicate record", ["RXH", "448812"]),
+    (
+        "Tyrone Baptiste from the Elm estate was in the cells again last night",
+        ["Tyrone", "Baptiste"],
+    ),
+    ("NHS number 123 456 7890 for the discharge letter, please", ["123 456 7890"]),
+    ("Her account 0012-3456-7 is in arrears, DOB 31/02/1990", ["0012-3456-7", "31/02/1990"]),
+    ("Sort code 99-99-99 acct 1234 5678 for the refund", ["99-99-99", "1234 5678"]),
+    ("Pupil Kayden Oyelaran (ref 55 21 09) missed the trip", ["Kayden", "Oyelaran", "55 21 09"]),
+]
+_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){5,}")
 SAFE = "Our library opens on Saturday with free activities for children"
 
 
@@ -92,7 +112,7 @@ def test_the_model_sees_the_protocol_the_rule_findings_and_the_channel(
     assert "Channel: twitter" in user
     rules = json.loads(user.split("do not repeat them):\n", 1)[1].split("\n\nThe draft", 1)[0])
     assert rules[0]["rule"] == "confidentiality.patient_details"
-    assert rules[0]["quote"] == "Mrs [NAME_1] in bay 3 had her scan"
+    assert rules[0]["quote"] == "[CONFIDENTIAL_1]"  # what a confidentiality finding quotes
     assert "at most 280 characters" in system
 
 
@@ -114,12 +134,33 @@ def test_no_personal_data_crosses_the_wire(fake: FakeOpenAI, config: Config) -> 
                 assert secret not in req.raw, f"{secret!r} crossed the wire"
 
 
+@pytest.mark.parametrize(("text", "secrets"), INVALID_PII_DRAFTS)
+def test_invalid_checksums_and_named_people_never_cross_the_wire(
+    fake: FakeOpenAI, config: Config, text: str, secrets: list[str]
+) -> None:
+    v = review(Draft(text), config=config, use_llm=True)
+    assert v.llm == "used"
+    assert v.rewrite == f"Rewritten: {text}"  # restored for the author
+    (req,) = fake.completions
+    for secret in secrets:
+        assert secret not in req.raw, f"{secret!r} crossed the wire"
+    sent = str(req.body["messages"][-1]["content"])  # the draft and the rules' quotes
+    assert not _DIGIT_RUN.search(sent), sent
+
+
+def test_the_rules_block_a_labelled_card_number_that_fails_luhn(config: Config) -> None:
+    v = review_rules(Draft(INVALID_PII_DRAFTS[1][0]), config=config)
+    assert v.decision == Severity.DO_NOT_POST
+    assert {f.category for f in v.findings} == {"confidentiality"}
+
+
 def test_placeholders_are_typed(fake: FakeOpenAI, config: Config) -> None:
     review(Draft(PII_DRAFTS[0][0]), config=config, use_llm=True)
-    assert (
-        "Mrs [NAME_1] in bay 3 had her scan today, her NHS number is [NHS_NUMBER_1]"
-        in user_message(fake)
-    )
+    assert "[CONFIDENTIAL_1] today, her [NHS_NUMBER_1]" in user_message(fake)
+    review(Draft(PII_DRAFTS[1][0]), config=config, use_llm=True)
+    assert "Text me on [PHONE_1] or email [EMAIL_1]" in user_message(fake)
+    review(Draft("Thanks to Mrs Abernethy for the fete cakes"), config=config, use_llm=True)
+    assert "Thanks to Mrs [NAME_1] for the fete cakes" in user_message(fake)
 
 
 def test_redaction_can_be_turned_off_per_organisation(fake: FakeOpenAI) -> None:

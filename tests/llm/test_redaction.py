@@ -56,15 +56,114 @@ def test_title_is_kept_and_the_name_redacted() -> None:
 
 
 def test_first_names_are_redacted_only_in_a_sensitive_context() -> None:
+    calm = redact(
+        "Happy retirement Mia Roberts, enjoy the garden!", org=ORG, first_names=first_names()
+    )
+    assert "Mia Roberts" in calm.text  # nothing sensitive: a name is just a name
     text = "Well done Mia Roberts and Oliver from Class 4 at Oak Lane Primary!"
-    calm = redact(text, org=ORG, first_names=first_names())
-    assert "Mia" in calm.text  # nothing risky found: a name is just a name
-    risky = redact(text, org=ORG, first_names=first_names(), findings=[finding("safeguarding")])
-    assert "Mia" not in risky.text and "Roberts" not in risky.text and "Oliver" not in risky.text
-    assert risky.text == "Well done [NAME_1] and [NAME_2] from Class 4 at Oak Lane Primary!"
-    assert risky.restore(risky.text) == text
-    style = redact(text, org=ORG, first_names=first_names(), findings=[finding("strategy")])
+    child = redact(text, org=ORG, first_names=first_names())  # "Class": a child context
+    assert child.text == "Well done [NAME_1] and [NAME_2] from Class 4 at Oak Lane Primary!"
+    assert child.restore(child.text) == text
+    forced = redact(
+        "Happy retirement Mia!", org=ORG, first_names=first_names(), findings=[finding("legal")]
+    )
+    assert "Mia" not in forced.text
+    style = redact(
+        "Happy retirement Mia!", org=ORG, first_names=first_names(), findings=[finding("strategy")]
+    )
     assert "Mia" in style.text
+
+
+def test_unknown_names_are_redacted_in_a_criminal_context_but_places_are_kept() -> None:
+    r = redact("Tyrone Baptiste from the Elm Estate was in the cells again last night", org=ORG)
+    assert r.text == "[NAME_1] from the Elm Estate was in the cells again last night"
+
+
+def finding_at(text: str, quote: str, category: str, rule: str = "x.y") -> Finding:
+    start = text.index(quote)
+    return Finding(
+        rule, category, Severity.DO_NOT_POST, start, start + len(quote), quote, "m", "s", "p#x"
+    )
+
+
+@pytest.mark.parametrize("category", ["confidentiality", "safeguarding", "legal"])
+def test_every_span_a_sensitive_finding_quotes_is_replaced(category: str) -> None:
+    text = "The Hartley inquest heard evidence about the night shift"
+    r = redact(text, org=ORG, findings=[finding_at(text, "Hartley inquest", category)])
+    assert "Hartley" not in r.text
+    assert r.text.startswith(f"The [{category.upper()[:5]}")
+    assert r.restore(r.text) == text
+
+
+def test_other_findings_and_watch_findings() -> None:
+    text = "Project Bluebird launches with a shouty headline"
+    style = redact(text, org=ORG, findings=[finding_at(text, "shouty headline", "strategy")])
+    assert "shouty headline" in style.text  # a style finding is not a secret
+    watch = redact(
+        text,
+        org=ORG,
+        findings=[finding_at(text, "Project Bluebird", "confidentiality", "watch.codename")],
+    )
+    assert watch.text == "[WATCH_1] launches with a shouty headline"
+
+
+def test_finding_offsets_follow_invisible_characters() -> None:
+    text = "Ring\u200b Dr Li: the Hartley case"
+    r = redact(text, org=ORG, findings=[finding_at(text, "Hartley case", "legal")])
+    assert "Hartley" not in r.text and r.text.endswith("the [LEGAL_1]")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "placeholder"),
+    [
+        # The measured leaks: identifiers that fail their checksum or prefix rules.
+        ("Client NI number QQ 12 34 56 C needs urgent housing.", "QQ 12 34 56 C", "[NI_NUMBER_1]"),
+        (
+            "Card number 4929 1234 5678 9016 was left at the front desk.",
+            "4929 1234 5678 9016",
+            "[CARD_NUMBER_1]",
+        ),
+        (
+            "Hospital number RXH 448812 keeps coming up as a duplicate record",
+            "RXH 448812",
+            "[HOSPITAL_NUMBER_1]",
+        ),
+        ("MRN: K4471 needs chasing", "K4471", "[HOSPITAL_NUMBER_1]"),
+        ("account no. 0012 3456 is overdrawn", "0012 3456", "[ACCOUNT_1]"),
+        ("quote ref 88/1234 when you call", "88/1234", "[REFERENCE_1]"),
+        ("DOB 31 February 1990 on the form", "31 February 1990", "[DATE_OF_BIRTH_1]"),
+        ("NHS number 123 456 7890 (wrong check digit)", "123 456 7890", "[NHS_NUMBER_1]"),
+        ("IBAN GB00 WEST 1234 5698 7654 99 bounced", "GB00 WEST", "[IBAN_1]"),
+        ("The code on file is 12 34 56", "12 34 56", "[NUMBER_1]"),
+        ("Membership 99887766 lapsed", "99887766", "[NUMBER_1]"),
+        ("write to jo.bloggs@yourorg-not-ours.example", "jo.bloggs", "[EMAIL_1]"),
+        ("drop it at ls6 2qt please", "ls6 2qt", "[POSTCODE_1]"),
+        ("ring 020 7946 0000 after six", "7946 0000", "[PHONE_1]"),
+    ],
+)
+def test_identifiers_are_redacted_by_recall_not_validity(
+    text: str, secret: str, placeholder: str
+) -> None:
+    r = redact(text, org=ORG)
+    assert secret not in r.text, r.text
+    assert placeholder in r.text, r.text
+    assert r.restore(r.text) == text
+
+
+def test_public_numbers_amounts_and_ordinals_are_left_alone() -> None:
+    org = Organisation(phones=["0113 496 0000"])
+    text = (
+        "Call 0300 123 4567, 0800 555 0199 or 0113 496 0000: we raised £1250000 on the M6 4th time"
+    )
+    assert redact(text, org=org).text == text
+
+
+def test_overlapping_spans_become_one_placeholder_so_nothing_leaks_beside_it() -> None:
+    text = "Her DOB 14/02/1987 card 4929 1234"
+    rule = finding_at(text, "1987 card 4929", "confidentiality")
+    r = redact(text, org=ORG, findings=[rule])
+    assert "1987" not in r.text and "4929" not in r.text and "1234" not in r.text
+    assert r.restore(r.text) == text
 
 
 def test_the_same_value_gets_the_same_placeholder() -> None:
