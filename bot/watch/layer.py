@@ -5,16 +5,14 @@ can raise a decision but never lower one. Findings say the kind's message and
 cite its protocol section; the entry's note, who added it and why never reach
 staff (approver views look them up with :func:`bot.watch.watch_hits`).
 
-Org config ``overrides`` apply by rule id as for YAML rules: ``watch.topic: off``
-silences topic entries, ``watch.person: advise`` softens the kind's default
-(an entry's own severity still wins).
+Severity is the entry's own, else its kind's default (see :mod:`bot.watch.kinds`).
 """
 
 from __future__ import annotations
 
 from bot.config import Config
 from bot.text import Prepared
-from bot.verdict import Draft, Finding, Severity, Verdict
+from bot.verdict import Draft, Finding, Verdict
 from bot.watch.live import matcher_for
 from bot.watch.matcher import WatchHit
 
@@ -32,30 +30,21 @@ def apply(
     hits = matcher.find(prepared)
     if not hits:
         return verdict
-    added = [f for f in (finding_for(h, text, config) for h in hits) if f is not None]
-    if not added:
-        return verdict
-    findings = [*verdict.findings, *added]
+    findings = [*verdict.findings, *(finding_for(h, text) for h in hits)]
     findings.sort(key=lambda f: (-f.severity, f.start if f.start is not None else -1))
     return verdict.with_findings(findings)
 
 
-def finding_for(hit: WatchHit, text: str, config: Config) -> Finding | None:
-    """The staff-facing finding for one hit (None when the org switched the kind off)."""
+def finding_for(hit: WatchHit, text: str) -> Finding:
+    """The staff-facing finding for one hit: the kind's words, never the entry's note."""
     kind = hit.entry.kind_info
-    severity = hit.entry.severity
-    if severity is None:
-        override = config.overrides.get(kind.rule_id)
-        if override == "off":
-            return None
-        severity = Severity.parse(override) if override else kind.severity
     quote = text[hit.start : hit.end]
     if len(quote) > MAX_QUOTE:
         quote = quote[: MAX_QUOTE - 1] + "…"
     return Finding(
         rule=kind.rule_id,
         category=kind.category,
-        severity=severity,
+        severity=hit.entry.effective_severity,
         start=hit.start,
         end=hit.end,
         quote=quote,

@@ -126,15 +126,16 @@ class StoreSource(_Source):
     def read(self, workspace: str, known: Marker | None) -> tuple[Marker, list[WatchEntry] | None]:
         from sqlalchemy import inspect, text
 
-        with self.store.engine.connect() as conn:
+        with self.store.engine.connect() as conn, conn.begin():
             if not inspect(conn).has_table("watch_entries"):
-                return _EMPTY, []
-            with conn.begin():
-                sql = _MARKER_SQL.replace("?", ":ws")
-                marker: Marker = tuple(conn.execute(text(sql), {"ws": workspace}).one())
-                if marker == known:
-                    return marker, None
-                rows = conn.execute(text(_ENTRIES_SQL.replace("?", ":ws")), {"ws": workspace}).all()
+                return _EMPTY, []  # database from before migration 0004
+            params = {"ws": workspace}
+            marker: Marker = tuple(
+                conn.execute(text(_MARKER_SQL.replace("?", ":ws")), params).one()
+            )
+            if marker == known:
+                return marker, None
+            rows = conn.execute(text(_ENTRIES_SQL.replace("?", ":ws")), params).all()
         return marker, [_entry(tuple(row)) for row in rows]
 
 

@@ -142,8 +142,11 @@ class WatchMatcher:
             return True
         if word.lower() not in self._common:
             return True  # "Patel": capitalised and not an everyday word
-        if prev is None or _shouting(cased):
-            return False  # sentence start or all caps: "Green spaces...", "HALL HIRE"
+        if _shouting(cased):
+            return False  # all caps: "WE LOVE THE HALL"
+        if prev is None:
+            # Sentence start: "Hall hire is..." is a word, "Hall's lawyer" a name.
+            return cased[end : end + 2] in ("'s", "\u2019s")
         if prev[:1].isupper() and prev.lower() != self._first_names.get(index):
             return False  # part of another name: "Town Hall"
         nxt = _next_word(cased, end)
