@@ -41,17 +41,10 @@ from bot.config import Config
 from bot.errors import CanipostError, InputError
 from bot.store import models as m
 from bot.store.database import Store
-from bot.verdict import Severity, Verdict, normalise_channel
+from bot.verdict import Verdict, normalise_channel
+from bot.workflow import rules
 from bot.workflow.errors import (
-    AlreadyDecided,
-    JustificationRequired,
-    NotAnApprover,
-    NoteRequired,
-    NotResubmittable,
-    NotTheAuthor,
-    OwnDraft,
     Refusal,
-    SecondApproverRequired,
     UnknownSubmission,
 )
 from bot.workflow.ids import new_id, normalise_id
@@ -96,10 +89,6 @@ def _utcnow() -> datetime:
 def _clean(note: str | None) -> str | None:
     note = (note or "").strip()
     return note or None
-
-
-def _when(at: datetime | None) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "an unknown time"
 
 
 @dataclass
@@ -156,9 +145,23 @@ class Workflow:
         return actor.id in approvers.ids_for(actor.platform) or actor.id in approvers.backup
 
     def _approvals_needed(self, verdict: Verdict) -> int:
-        two_step = set(self.config.approvers.two_step_categories)
-        risky = {f.category for f in verdict.findings if f.severity >= Severity.NEEDS_APPROVAL}
-        return 2 if two_step & risky else 1
+        return rules.approvals_needed(verdict, self.config.approvers.two_step_categories)
+
+    def auto_sends(self, verdict: Verdict) -> bool:
+        """Whether a chat surface sends this verdict to comms without asking (``auto_send``)."""
+        return rules.auto_sends(self.settings, verdict)
+
+    def refusal_for_decision(self, submission_id: str, by: Actor) -> Refusal | None:
+        """What :meth:`decide` would refuse ``by`` now, before any note is asked for.
+
+        Not audited (nothing was attempted); :meth:`decide` still checks again.
+        """
+        sid = normalise_id(submission_id)
+        with self.store.read() as s:
+            row = s.get(m.Submission, sid)
+            if row is None:
+                return UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
+            return rules.decide_refusal(row, by, is_approver=self._is_approver(by))
 
     # ------------------------------------------------------------------ commands
 
@@ -371,32 +374,13 @@ class Workflow:
             self._audit(s, now, "submit", err.submission_id, author, "refused", err.reason, detail)
             return _Outcome(refusal=err)
 
-        if verdict.decision >= Severity.DO_NOT_POST and not note:
-            return refuse(
-                JustificationRequired(
-                    "this draft was judged do_not_post: submitting it needs your justification "
-                    "(--note)"
-                )
-            )
+        prev = s.get(m.Submission, pred) if pred is not None else None
+        refusal = rules.submit_refusal(verdict, note, author, prev)
+        if refusal is None and pred is not None and prev is None:
+            refusal = UnknownSubmission(f"unknown submission {pred!r}", submission_id=pred)
+        if refusal is not None:
+            return refuse(refusal)
         if pred is not None:
-            prev = s.get(m.Submission, pred)
-            if prev is None:
-                return refuse(UnknownSubmission(f"unknown submission {pred!r}", submission_id=pred))
-            if prev.author_id != author.id:
-                return refuse(
-                    NotTheAuthor(
-                        f"{pred} is not yours: only its author can resubmit it", submission_id=pred
-                    )
-                )
-            if prev.state != "changes_requested":
-                return refuse(
-                    NotResubmittable(
-                        f"{pred} is {prev.state}; only a submission with changes requested "
-                        "can be resubmitted",
-                        submission_id=pred,
-                        state=prev.state,
-                    )
-                )
             detail["predecessor_id"] = pred
         needed = self._approvals_needed(verdict)
         row = m.Submission(
@@ -446,34 +430,11 @@ class Workflow:
         row = s.get(m.Submission, sid)
         if row is None:
             return refuse(UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid))
-        if not self._is_approver(by):
-            return refuse(
-                NotAnApprover(
-                    f"{by.id} is not an approver on {by.platform} "
-                    f"(approvers.{by.platform} / approvers.any / CANIPOST_APPROVERS)",
-                    submission_id=sid,
-                    state=row.state,
-                )
-            )
-        if by.id == row.author_id:
-            return refuse(
-                OwnDraft(
-                    f"{by.id} cannot decide on their own draft {sid}; another approver must",
-                    submission_id=sid,
-                    state=row.state,
-                )
-            )
-        if row.state != "pending":
-            return refuse(_already(row))
-        if verb != "approve" and note is None:
-            what = "request changes" if verb == "changes" else "reject"
-            return refuse(
-                NoteRequired(
-                    f"a note is required to {what}: tell the author why (--note)",
-                    submission_id=sid,
-                    state=row.state,
-                )
-            )
+        refusal = rules.decide_refusal(
+            row, by, is_approver=self._is_approver(by), verb=verb, note=note
+        )
+        if refusal is not None:
+            return refuse(refusal)
         pending = m.Submission.state == "pending"
         for _ in range(3):
             if verb == "approve" and row.approvals_needed > 1 and row.first_approved_by is None:
@@ -498,14 +459,7 @@ class Workflow:
                     )
             elif verb == "approve" and row.approvals_needed > 1:
                 if row.first_approved_by == by.id:
-                    return refuse(
-                        SecondApproverRequired(
-                            f"{sid} needs a second approval from a different approver; "
-                            f"{by.id} gave the first",
-                            submission_id=sid,
-                            state=row.state,
-                        )
-                    )
+                    return refuse(rules.second_approver_required(row, by))
                 if self._close(s, now, sid, "approved", by, note, pending, second_of=row):
                     detail.update(step=2, of=row.approvals_needed, state="approved")
                     return self._closed(s, now, sid, verb, by, note, detail)
@@ -517,7 +471,7 @@ class Workflow:
             row = s.get(m.Submission, sid, populate_existing=True)
             assert row is not None
             if row.state != "pending":
-                return refuse(_already(row))
+                return refuse(rules.already_closed(row))
         raise StoreBusy(f"{sid}: could not record the decision after repeated conflicts")
 
     def _close(
@@ -580,17 +534,10 @@ class Workflow:
         row = s.get(m.Submission, sid)
         if row is None:
             return refuse(UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid))
-        if by.id != row.author_id:
-            return refuse(
-                NotTheAuthor(
-                    f"only the author ({row.author_id}) can withdraw {sid}",
-                    submission_id=sid,
-                    state=row.state,
-                )
-            )
         for _ in range(2):
-            if row.state != "pending":
-                return refuse(_already(row))
+            refusal = rules.withdraw_refusal(row, by)
+            if refusal is not None:
+                return refuse(refusal)
             if self._close(s, now, sid, "withdrawn", by, note, m.Submission.state == "pending"):
                 self._audit(s, now, "withdraw", sid, by, "ok", None, {"state": "withdrawn"})
                 nid = self._enqueue(s, now, sid, "withdrawn")
@@ -603,7 +550,7 @@ class Workflow:
                 )
             row = s.get(m.Submission, sid, populate_existing=True)
             assert row is not None
-        return refuse(_already(row))
+        return refuse(rules.already_closed(row))
 
     # ------------------------------------------------------------------ helpers in a transaction
 
@@ -1024,26 +971,6 @@ class Workflow:
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _already(row: m.Submission) -> AlreadyDecided:
-    who = row.decided_by
-    if row.decided_by_name and who:
-        who = f"{row.decided_by_name} ({who})"
-    when = _when(row.decided_at)
-    if row.state == "expired":
-        msg = f"{row.id} already expired at {when} without a decision"
-    elif row.state == "withdrawn":
-        msg = f"{row.id} was already withdrawn by {who} at {when}"
-    else:
-        msg = f"{row.id} was already decided: {row.state.replace('_', ' ')} by {who} at {when}"
-    return AlreadyDecided(
-        msg,
-        submission_id=row.id,
-        state=row.state,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-    )
 
 
 def _key_result(outcome: _Outcome) -> dict[str, Any]:
