@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError
-from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
+
+if TYPE_CHECKING:
+    from bot.yamlutil import KeyLines
 
 PROFILES: tuple[str, ...] = ("council", "nhs", "charity", "business")
 DEFAULT_PROFILE = "council"
@@ -131,6 +131,8 @@ def check_profile(profile: str) -> str:
 
 
 def _validate(data: Any, schema: dict[str, Any], where: str, lines: KeyLines) -> None:
+    from bot.yamlutil import line_of
+
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping")
     for key, value in data.items():
@@ -163,6 +165,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     chosen = path if path is not None else os.environ.get("CANIPOST_CONFIG") or None
     cfg = Config()
     if chosen:
+        import yaml  # only with a config file: the default install never parses YAML here
+
+        from bot.yamlutil import load_yaml_with_lines
+
         p = Path(chosen)
         if not p.is_file():
             raise ConfigError(f"config file not found: {p}")
