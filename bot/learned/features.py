@@ -1,0 +1,143 @@
+"""Hashed features of a draft: words, word pairs, character n-grams and the rules' signals.
+
+This is *the* feature function: ``scripts/train_learned.py``, ``canipost model train`` and the
+runtime layer all call it, so training and inference cannot drift apart. Everything is
+standard library (``zlib.crc32`` is a stable hash, unlike ``hash()``), and per-word work is
+memoised, so a tweet costs a regex pass and a few dozen dict look-ups.
+
+A draft's feature vector has two parts:
+
+- text features (binary presence, L2-normalised over the distinct hashes): ``w:`` word,
+  ``b:`` adjacent word pair, ``c:`` character 3–5-grams of each word with ``<``/``>`` marks;
+- signal features (value 1): ``r:`` each rule that fired, ``s:`` category + severity of each
+  finding, ``d:`` the rules' decision.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "BITS",
+    "FEATURE_VERSION",
+    "SIGNAL",
+    "draft_features",
+    "signal_hashes",
+    "text_hashes",
+    "word_spans",
+]
+
+#: Size of the hash space (2**BITS buckets). Changing it, the n-gram sizes or the token
+#: pattern changes every feature: bump FEATURE_VERSION so stored models are refused.
+BITS = 20
+FEATURE_VERSION = 1
+_MASK = (1 << BITS) - 1
+#: Signal features live in a second block of the space so they are never normalised.
+SIGNAL = 1 << BITS
+_CHAR_N = (3, 4, 5)
+
+# A word: letters/digits, with inner apostrophes or hyphens ("don't", "co-op"), or a £/$/%
+# amount glued to digits. Run on the lower-cased normalised text.
+_WORD_RE = re.compile(r"[£$#@]?[^\W_]+(?:['’\-][^\W_]+)*%?")
+_DIGITS = str.maketrans("0123456789", "0000000000")
+_CACHE_LIMIT = 200_000
+
+_word_memo: dict[str, tuple[int, ...]] = {}
+_pair_memo: dict[str, int] = {}
+
+
+def _h(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & _MASK
+
+
+def _shape(word: str) -> str:
+    """Digits collapse to 0 so "0300 123 4567" and "0161 555 0101" share features."""
+    return word.translate(_DIGITS) if any(ch.isdigit() for ch in word) else word
+
+
+def _word_hashes(word: str) -> tuple[int, ...]:
+    """Hashes of one word's own features (the word and its character n-grams), memoised."""
+    got = _word_memo.get(word)
+    if got is not None:
+        return got
+    w = _shape(word)
+    feats = ["w:" + w]
+    marked = "<" + w + ">"
+    n_chars = len(marked)
+    for n in _CHAR_N:
+        if n_chars > n:
+            feats.extend("c:" + marked[i : i + n] for i in range(n_chars - n + 1))
+    out = tuple({_h(f) for f in feats})
+    if len(_word_memo) >= _CACHE_LIMIT:
+        _word_memo.clear()
+    _word_memo[word] = out
+    return out
+
+
+def _pair_hash(a: str, b: str) -> int:
+    key = a + " " + b
+    got = _pair_memo.get(key)
+    if got is None:
+        if len(_pair_memo) >= _CACHE_LIMIT:
+            _pair_memo.clear()
+        got = _pair_memo[key] = _h("b:" + _shape(a) + " " + _shape(b))
+    return got
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words of ``text`` in order (the feature basis)."""
+    return _WORD_RE.findall(text.lower())
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """Words with their (start, end) offsets in ``text`` (for quoting what weighed most)."""
+    low = text.lower()
+    if len(low) != len(text):  # rare: lower() changed the length (e.g. "İ"); offsets by word
+        return [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+    return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(low)]
+
+
+def word_feature_hashes(word: str) -> tuple[int, ...]:
+    """Public view of one word's own hashed features (used when explaining a score)."""
+    return _word_hashes(word)
+
+
+def pair_hash(a: str, b: str) -> int:
+    """Hash of the adjacent-word feature "a b"."""
+    return _pair_hash(a, b)
+
+
+def text_hashes(text: str) -> list[int]:
+    """Hashed text features of ``text`` as a multiset (a list; repeats are counts).
+
+    Each distinct word contributes its own features once (a character n-gram shared by two
+    words counts twice) and each distinct adjacent pair one; the vector is this count
+    divided by the square root of the list's length. The runtime scorer sums the same list.
+    """
+    ws = words(text)
+    out: list[int] = []
+    seen: set[str] = set()
+    for w in ws:
+        if w not in seen:
+            seen.add(w)
+            out.extend(_word_hashes(w))
+    out.extend({_pair_hash(ws[i], ws[i + 1]) for i in range(len(ws) - 1)})
+    return out
+
+
+def signal_hashes(findings: Iterable[tuple[str, str, str]], decision: str) -> set[int]:
+    """Hashed rule signals from ``(rule, category, severity)`` triples and the decision."""
+    out = {_h("d:" + decision) | SIGNAL}
+    for rule, category, severity in findings:
+        out.add(_h("r:" + rule) | SIGNAL)
+        out.add(_h("s:" + category + ":" + severity) | SIGNAL)
+    return out
+
+
+def draft_features(
+    text: str, findings: Sequence[tuple[str, str, str]], decision: str
+) -> tuple[list[int], set[int]]:
+    """(text hashes, signal hashes) of a draft and the rules' verdict on it."""
+    return text_hashes(text), signal_hashes(findings, decision)

@@ -1,0 +1,216 @@
+"""Fitting, calibrating and measuring a learned model from training vectors.
+
+Used by ``scripts/train_learned.py`` (the shipped model) and ``canipost model train`` (the
+organisation's model: shipped vectors plus its feedback). scikit-learn's
+``LogisticRegression`` does the fitting; it and scipy are imported here only, never on the
+review path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.learned.dataset import Example, labels_for
+from bot.learned.model import CATEGORY_HEADS, HEADS_FIXED, SEVERITY_RANK, LinearModel, judge
+
+__all__ = ["HEADS", "calibrate", "combined", "fit_model", "measure", "predict"]
+
+HEADS: tuple[str, ...] = HEADS_FIXED + CATEGORY_HEADS
+
+#: Calibration targets on the calibration split (never a reported set).
+FALSE_ALARM_TARGET = 0.03  # share of ok drafts sent for approval, rules + model
+BLOCK_SLIP_TARGET = 0.04  # share of not-do_not_post drafts the model raises to do_not_post
+CATEGORY_PRECISION = 0.85  # an extra category is named only above this precision
+
+
+def fit_model(
+    examples: Sequence[Example],
+    *,
+    c: float = 4.0,
+    min_df: int = 2,
+    signals: bool = False,
+    header: dict[str, Any] | None = None,
+) -> bytes:
+    """Fit one logistic-regression head per output on ``examples``; return model bytes.
+
+    Features seen in fewer than ``min_df`` examples are dropped (size, and noise).
+    Thresholds are left unset: call :func:`calibrate` and rebuild with them.
+    ``signals=False`` leaves out the rules' own signals: the labelled sets are the ones the
+    rules were widened on, so there the rules look near-perfect and a model given their
+    signals learns to lean on them instead of on the words.
+    """
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    df: dict[int, int] = {}
+    for e in examples:
+        for h in set(e.text):
+            df[h] = df.get(h, 0) + 1
+        for h in e.signals if signals else ():
+            df[h] = df.get(h, 0) + 1
+    vocab = sorted(h for h, n in df.items() if n >= min_df)
+    col = {h: i for i, h in enumerate(vocab)}
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
+    for e in examples:
+        counts: dict[int, float] = {}
+        norm = 1.0 / len(e.text) ** 0.5 if e.text else 0.0
+        for h in e.text:
+            j = col.get(h)
+            if j is not None:
+                counts[j] = counts.get(j, 0.0) + norm
+        for h in e.signals:
+            j = col.get(h)
+            if j is not None:
+                counts[j] = 1.0
+        indices.extend(counts)
+        data.extend(counts.values())
+        indptr.append(len(indices))
+    x = sparse.csr_matrix(
+        (np.array(data), np.array(indices, dtype=np.int64), np.array(indptr)),
+        shape=(len(examples), len(vocab)),
+    )
+    weight = np.array([e.weight for e in examples])
+    labels = [labels_for(e.decision, e.categories) for e in examples]
+    head_weights = []
+    biases = []
+    flagged = np.array([SEVERITY_RANK[e.decision] >= 1 for e in examples])
+    for head in HEADS:
+        # risky/block: every draft, classes balanced. A category head is P(category | the
+        # draft needs care): fitted on flagged drafts only, unbalanced, so its argmax is
+        # the likeliest category rather than the rarest.
+        rows = slice(None) if head in HEADS_FIXED else flagged
+        y = np.array([lab[head] for lab in labels])[rows]
+        if y.min() == y.max():  # no positive (or negative) example: a head that never fires
+            head_weights.append(np.zeros(len(vocab)))
+            biases.append(-20.0 if y.max() == 0 else 20.0)
+            continue
+        clf = LogisticRegression(
+            C=c,
+            class_weight="balanced" if head in HEADS_FIXED else None,
+            solver="liblinear",
+            max_iter=2000,
+        )
+        clf.fit(x[rows], y, sample_weight=weight[rows])
+        head_weights.append(clf.coef_[0])
+        biases.append(float(clf.intercept_[0]))
+    keep = [j for j in range(len(vocab)) if any(abs(w[j]) > 1e-4 for w in head_weights)]
+    return LinearModel.build(
+        {"heads": list(HEADS), "signals": signals, **(header or {})},
+        [vocab[j] for j in keep],
+        [[float(w[j]) for j in keep] for w in head_weights],
+        biases,
+    )
+
+
+def combined(
+    probs: dict[str, float], e: Example, thresholds: dict[str, Any]
+) -> tuple[str, set[str]]:
+    """The decision and categories of rules + model on one example (as the layer decides)."""
+    added = judge(probs, thresholds, e.rules_decision, e.rules_categories)
+    rank = SEVERITY_RANK[e.rules_decision]
+    cats = set(e.rules_categories)
+    for cat, sev, _ in added:
+        rank = max(rank, SEVERITY_RANK[sev])
+        cats.add(cat)
+    return list(SEVERITY_RANK)[rank], cats
+
+
+def predict(model: LinearModel, examples: Sequence[Example]) -> list[dict[str, float]]:
+    """Probabilities per head for each example."""
+    return [model.probs_hashes(e.text, e.signals) for e in examples]
+
+
+def measure(
+    probs: Sequence[dict[str, float]] | None,
+    examples: Sequence[Example],
+    thresholds: dict[str, Any],
+) -> dict[str, float | int | None]:
+    """The contract's four measures on labelled vectors (``probs=None``: rules alone)."""
+    risky = caught = block = blocked = ok = alarms = hits = 0
+    for i, e in enumerate(examples):
+        if probs is None:
+            decided, cats = e.rules_decision, set(e.rules_categories)
+        else:
+            decided, cats = combined(probs[i], e, thresholds)
+        exp = SEVERITY_RANK[e.decision]
+        got = SEVERITY_RANK[decided]
+        if exp >= 2:
+            risky += 1
+            if got >= 2:
+                caught += 1
+                hits += bool(cats & set(e.categories))
+        if exp == 3:
+            block += 1
+            blocked += got == 3
+        if exp == 0:
+            ok += 1
+            alarms += got >= 2
+    return {
+        "drafts": len(examples),
+        "risky_recall": caught / risky if risky else None,
+        "block_recall": blocked / block if block else None,
+        "false_alarms": alarms / ok if ok else None,
+        "category_hits": hits / caught if caught else None,
+    }
+
+
+def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict[str, Any]:
+    """Thresholds from the calibration split: the most recall within the false-alarm budget.
+
+    ``risky``: the lowest threshold whose combined false alarms stay within
+    :data:`FALSE_ALARM_TARGET`; ``block``: the lowest whose share of non-blocking drafts
+    raised to ``do_not_post`` stays within :data:`BLOCK_SLIP_TARGET`; per category: the
+    lowest at which naming it as an extra category is right :data:`CATEGORY_PRECISION`
+    of the time (else never).
+    """
+    grid = [round(0.30 + 0.01 * i, 2) for i in range(70)]
+    ok_idx = [i for i, e in enumerate(cal) if e.decision == "ok"]
+    rules_alarm = {i for i in ok_idx if SEVERITY_RANK[cal[i].rules_decision] >= 2}
+    t_risky = 0.99
+    for t in grid:
+        alarms = sum(1 for i in ok_idx if i in rules_alarm or probs[i]["risky"] >= t)
+        if ok_idx and alarms / len(ok_idx) <= FALSE_ALARM_TARGET:
+            t_risky = t
+            break
+    not_block = [
+        i
+        for i, e in enumerate(cal)
+        if e.decision != "do_not_post" and e.rules_decision != "do_not_post"
+    ]
+    t_block = 0.99
+    for t in grid:
+        slips = sum(1 for i in not_block if probs[i]["risky"] >= t_risky and probs[i]["block"] >= t)
+        if not_block and slips / len(not_block) <= BLOCK_SLIP_TARGET:
+            t_block = t
+            break
+    per_cat: dict[str, float] = {}
+    for c in CATEGORY_HEADS:
+        chosen = 1.1
+        for t in grid[20:]:
+            named = [
+                i for i, e in enumerate(cal) if probs[i]["risky"] >= t_risky and probs[i][c] >= t
+            ]
+            if len(named) >= 3:
+                right = sum(1 for i in named if c in cal[i].categories)
+                if right / len(named) >= CATEGORY_PRECISION:
+                    chosen = t
+                    break
+        per_cat[c] = chosen
+    return {"risky": t_risky, "block": t_block, "category": per_cat}
+
+
+def with_thresholds(blob: bytes, thresholds: dict[str, Any], extra: dict[str, Any]) -> bytes:
+    """Rewrite a model's header with calibrated thresholds (weights unchanged)."""
+    import json
+    import struct
+
+    (hlen,) = struct.unpack_from("<I", blob, 4)
+    header = json.loads(blob[8 : 8 + hlen].decode("utf-8"))
+    header["thresholds"] = thresholds
+    header.update(extra)
+    hb = json.dumps(header, sort_keys=True).encode("utf-8")
+    return blob[:4] + struct.pack("<I", len(hb)) + hb + blob[8 + hlen :]

@@ -1,0 +1,199 @@
+"""The learned review layer: runs after the YAML rules and the watch list.
+
+It may *raise* a decision: when the model is confident a draft is risky it adds a finding
+(``source: "model"``, rule ``model.<category>``) in the category it reads, quoting the words
+that weighed most. It never lowers a rules ``do_not_post`` and never touches
+confidentiality (personal data, identifiers) or watch-list findings. With an organisation
+model trained on the comms team's feedback it may also turn a rules ``needs_approval``
+finding into advice, but only where the model is confident the draft is fine AND the team
+has confirmed false alarms from that same rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+
+from bot.config import Config
+from bot.learned import live
+from bot.learned.model import LinearModel, judge
+from bot.text import Prepared
+from bot.verdict import Draft, Finding, Severity, Verdict
+
+log = logging.getLogger("canipost.learned")
+
+__all__ = ["POLICY_REFS", "apply"]
+
+#: The protocol section each category's findings cite.
+POLICY_REFS: dict[str, str] = {
+    "confidentiality": "protocol#confidential-information",
+    "legal": "protocol#keep-it-legal",
+    "safeguarding": "protocol#safeguarding",
+    "conflict": "protocol#dont-get-into-a-row",
+    "reputation": "protocol#reputation",
+    "representation": "protocol#speaking-for-the-organisation",
+    "sensitivity": "protocol#sensitive-situations",
+    "promotion": "protocol#paid-promotion",
+    "strategy": "protocol#keep-it-strategic",
+    "accessibility": "protocol#accessibility",
+}
+
+_WHAT: dict[str, str] = {
+    "confidentiality": "may share confidential, personal or unannounced information",
+    "legal": "may raise a legal risk (a court case, someone's anonymity, an allegation)",
+    "safeguarding": "may identify a child or a vulnerable adult",
+    "conflict": "reads as hostile, abusive or likely to start a row",
+    "reputation": "may disparage the organisation, colleagues or the public",
+    "representation": "may speak for the organisation or take a political side",
+    "sensitivity": "touches a death, tragedy, incident or other sensitive event",
+    "promotion": "may be an endorsement, sponsorship or undisclosed advert",
+    "strategy": "reads as broadcast or spam-style copy",
+    "accessibility": "may be hard to read for some of your audience",
+}
+
+_SUGGEST: dict[str, str] = {
+    "confidentiality": "Remove anything that identifies a person or shares non-public information, or ask the comms team.",
+    "legal": "Leave out details of the case or the allegation; ask the comms team before posting.",
+    "safeguarding": "Remove names, places and details that could identify the person.",
+    "conflict": "Step back: reply calmly, take it offline, or don't reply.",
+    "reputation": "Say it privately through the right channel instead.",
+    "representation": "Only the comms team announces or explains the organisation's position; ask them first.",
+    "sensitivity": "Check facts and tone with the comms team; be factual and compassionate.",
+    "promotion": "Disclose any relationship (#ad) or ask the comms team whether to post it.",
+    "strategy": "Write it for people, not as a broadcast.",
+    "accessibility": "Use CamelCase hashtags, fewer emoji and alt text for images.",
+}
+
+#: Categories the layer never cancels (personal data and identifiers).
+_NEVER_CANCEL = frozenset({"confidentiality"})
+_QUOTE_WORDS = 4  # longest run of words quoted around the strongest one
+
+
+def apply(
+    verdict: Verdict, *, draft: Draft, text: str, prepared: Prepared, config: Config
+) -> Verdict:
+    """Return the verdict with the model's findings added (and, rarely, a false alarm eased)."""
+    if live.disabled():
+        return verdict
+    try:
+        in_use = live.current(config.workspace)
+    except (OSError, ValueError) as exc:  # shipped model missing from a broken install
+        log.warning("learned layer off: %s", exc)
+        return verdict
+    model = in_use.model
+    signals: list[int] = []
+    if model.uses_signals:
+        from bot.learned.features import signal_hashes
+
+        signals = list(
+            signal_hashes(
+                ((f.rule, f.category, f.severity.label) for f in verdict.findings),
+                verdict.decision.label,
+            )
+        )
+    scores = model.score(prepared.text, signals)
+    probs = scores.probs
+    added = judge(probs, model.thresholds, verdict.decision.label, verdict.categories)
+    findings = list(verdict.findings)
+    changed = False
+    if in_use.source == "organisation":
+        eased = _ease(findings, probs, model)
+        changed = eased is not findings
+        findings = eased
+    for category, severity, confidence in added:
+        findings.append(
+            _finding(model, scores.words, prepared, text, category, severity, confidence)
+        )
+        changed = True
+    out = verdict.with_findings(findings) if changed else verdict
+    if in_use.source == "organisation":
+        out = replace(out, policy_version=_version(verdict.policy_version, model.version))
+    return out
+
+
+def _ease(findings: list[Finding], probs: dict[str, float], model: LinearModel) -> list[Finding]:
+    """Turn supported false alarms into advice: confident model AND confirmed feedback."""
+    support: dict[str, int] = model.header.get("false_alarm_rules", {})
+    t_clear = float(model.thresholds.get("clear", -1.0))
+    if not support or probs.get("risky", 1.0) >= t_clear:
+        return findings
+    out = []
+    eased = False
+    for f in findings:
+        if (
+            f.severity == Severity.NEEDS_APPROVAL
+            and f.source == "rules"
+            and f.category not in _NEVER_CANCEL
+            and not f.rule.startswith("watch.")
+            and support.get(f.rule, 0) >= 2
+        ):
+            f = replace(
+                f,
+                severity=Severity.ADVISE,
+                message=f.message
+                + " (Your comms team has confirmed drafts like this one as false alarms,"
+                " so this is advice, not a request for approval.)",
+            )
+            eased = True
+        out.append(f)
+    return out if eased else findings
+
+
+def _finding(
+    model: LinearModel,
+    words: list[str],
+    prepared: Prepared,
+    text: str,
+    category: str,
+    severity: str,
+    confidence: float,
+) -> Finding:
+    start, end, quote = _quote(model, prepared, text, category)
+    return Finding(
+        rule=f"model.{category}",
+        category=category,
+        severity=Severity.parse(severity),
+        start=start,
+        end=end,
+        quote=quote,
+        message=f"No rule matched, but the review model reads this as a draft that "
+        f"{_WHAT.get(category, 'may need a second look')} ({confidence:.0%} confident).",
+        suggestion=_SUGGEST.get(category, "Ask the comms team before posting."),
+        policy_ref=POLICY_REFS.get(category, "protocol#getting-approval"),
+        source="model",
+    )
+
+
+def _quote(
+    model: LinearModel, prepared: Prepared, text: str, category: str
+) -> tuple[int | None, int | None, str | None]:
+    """The run of words that weighed most toward ``category``, as offsets into ``text``."""
+    from bot.learned.features import word_spans
+
+    spans = word_spans(prepared.text)
+    if not spans:
+        return None, None, None
+    share = model.word_weights([w for w, _, _ in spans], category)
+    risky = model.word_weights([w for w, _, _ in spans], "risky")
+    weight = [a + b for a, b in zip(share, risky, strict=True)]
+    best = max(range(len(spans)), key=lambda i: weight[i])
+    if weight[best] <= 0:
+        return None, None, None
+    lo = hi = best
+    while hi - lo + 1 < _QUOTE_WORDS:
+        left = weight[lo - 1] if lo > 0 else 0.0
+        right = weight[hi + 1] if hi + 1 < len(spans) else 0.0
+        if max(left, right) < 0.4 * weight[best]:
+            break
+        if left >= right:
+            lo -= 1
+        else:
+            hi += 1
+    s, e = prepared.to_original(spans[lo][1], spans[hi][2])
+    return s, e, text[s:e]
+
+
+def _version(policy_version: str, model_version: str) -> str:
+    """A policy version that changes with the organisation's model."""
+    return hashlib.sha256(f"{policy_version}+{model_version}".encode()).hexdigest()[:12]

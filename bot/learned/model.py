@@ -1,0 +1,303 @@
+"""The learned model: a compact binary weight table with pure-Python inference.
+
+One linear head per output (``risky``, ``block`` and one per category), all sharing the
+hashed features of :mod:`bot.learned.features`. The file is a small header (JSON: heads,
+biases, scales, thresholds, provenance) followed by the sorted feature keys (``array('I')``)
+and one ``array('h')`` of int16-quantised weights per head, so loading is a ``frombytes``
+(about a millisecond) and scoring a tweet is a few dozen dict look-ups and one ``sum(map())``
+per head. No numpy at run time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+import struct
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.learned.features import FEATURE_VERSION, pair_hash, word_feature_hashes, words
+
+__all__ = [
+    "CATEGORY_HEADS",
+    "FORMAT",
+    "LinearModel",
+    "ModelFormatError",
+    "Scores",
+    "judge",
+]
+
+MAGIC = b"CPLM"
+#: Binary layout version; an older stored model is refused (and the shipped one used).
+FORMAT = 1
+HEADS_FIXED = ("risky", "block")
+CATEGORY_HEADS = (
+    "confidentiality",
+    "legal",
+    "safeguarding",
+    "conflict",
+    "reputation",
+    "representation",
+    "sensitivity",
+    "promotion",
+    "strategy",
+    "accessibility",
+)
+_CACHE_LIMIT = 200_000
+
+
+class ModelFormatError(ValueError):
+    """The bytes are not a learned model this version can read."""
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(slots=True)
+class Scores:
+    """Probabilities per head for one draft, plus what is needed to explain them."""
+
+    probs: dict[str, float]
+    words: list[str] = field(default_factory=list)
+
+
+class LinearModel:
+    """Multi-head logistic regression over hashed features (see :mod:`bot.learned.features`)."""
+
+    def __init__(
+        self,
+        header: dict[str, Any],
+        keys: array[int],
+        weights: list[array[int]],
+    ) -> None:
+        self.header = header
+        self.heads: tuple[str, ...] = tuple(header["heads"])
+        self.bias: list[float] = [float(b) for b in header["bias"]]
+        self.scale: list[float] = [float(s) for s in header["scale"]]
+        self.thresholds: dict[str, Any] = dict(header.get("thresholds", {}))
+        self.version: str = str(header.get("version", ""))
+        #: Whether the rules' signals are features (else callers pass none).
+        self.uses_signals: bool = bool(header.get("signals", False))
+        self.keys = keys
+        self.weights = weights
+        self._n = len(keys)
+        self._row: dict[int, int] = {}
+        self._word_rows: dict[str, tuple[tuple[int, ...], int]] = {}
+        # A zero row appended to every head: unknown features map there (no branch in sums).
+        for w in self.weights:
+            w.append(0)
+
+    # ------------------------------------------------------------------ (de)serialisation
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> LinearModel:
+        """Parse a model file; raise ModelFormatError on anything unexpected."""
+        try:
+            if blob[:4] != MAGIC:
+                raise ModelFormatError("not a canipost learned model (bad magic)")
+            (hlen,) = struct.unpack_from("<I", blob, 4)
+            header = json.loads(blob[8 : 8 + hlen].decode("utf-8"))
+            if header.get("format") != FORMAT:
+                raise ModelFormatError(
+                    f"model format {header.get('format')!r}; this version reads {FORMAT}"
+                )
+            if header.get("feature_version") != FEATURE_VERSION:
+                raise ModelFormatError(
+                    f"feature version {header.get('feature_version')!r}; "
+                    f"this version uses {FEATURE_VERSION}"
+                )
+            n = int(header["n"])
+            heads = header["heads"]
+            off = 8 + hlen
+            keys = array("I")
+            keys.frombytes(blob[off : off + 4 * n])
+            off += 4 * n
+            weights = []
+            for _ in heads:
+                w = array("h")
+                w.frombytes(blob[off : off + 2 * n])
+                off += 2 * n
+                if len(w) != n:
+                    raise ModelFormatError("model file is truncated")
+                weights.append(w)
+            if len(keys) != n or off != len(blob):
+                raise ModelFormatError("model file is truncated or has trailing data")
+            if len(header["bias"]) != len(heads) or len(header["scale"]) != len(heads):
+                raise ModelFormatError("model header is inconsistent")
+        except ModelFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, struct.error, UnicodeDecodeError) as exc:
+            raise ModelFormatError(f"model file is corrupt ({exc.__class__.__name__})") from None
+        return cls(header, keys, weights)
+
+    @staticmethod
+    def build(
+        header: dict[str, Any],
+        keys: Sequence[int],
+        head_weights: Sequence[Sequence[float]],
+        biases: Sequence[float],
+    ) -> bytes:
+        """Serialise float weights (one sequence per head, aligned with ``keys``) to bytes.
+
+        Weights are quantised per head to int16 with a scale of max|w| / 32767.
+        """
+        order = sorted(range(len(keys)), key=lambda i: keys[i])
+        k = array("I", [keys[i] for i in order])
+        scales = []
+        blobs = []
+        for ws in head_weights:
+            top = max((abs(ws[i]) for i in order), default=0.0) or 1.0
+            scale = top / 32767.0
+            scales.append(scale)
+            q = array("h", [max(-32767, min(32767, round(ws[i] / scale))) for i in order])
+            blobs.append(q.tobytes())
+        header = dict(header)
+        header.update(
+            format=FORMAT,
+            feature_version=FEATURE_VERSION,
+            n=len(k),
+            bias=[float(b) for b in biases],
+            scale=scales,
+        )
+        body = k.tobytes() + b"".join(blobs)
+        if not header.get("version"):
+            header["version"] = hashlib.sha256(body).hexdigest()[:12]
+        hb = json.dumps(header, sort_keys=True).encode("utf-8")
+        return MAGIC + struct.pack("<I", len(hb)) + hb + body
+
+    # ----------------------------------------------------------------------- inference
+    def _rows_of(self, hashes: Iterable[int]) -> tuple[int, ...]:
+        row = self._row
+        keys = self.keys
+        n = self._n
+        out = []
+        for h in hashes:
+            r = row.get(h)
+            if r is None:
+                i = bisect.bisect_left(keys, h)
+                r = i if i < n and keys[i] == h else n
+                if len(row) >= _CACHE_LIMIT:
+                    row.clear()
+                row[h] = r
+            out.append(r)
+        return tuple(out)
+
+    def _word(self, word: str) -> tuple[tuple[int, ...], int]:
+        got = self._word_rows.get(word)
+        if got is None:
+            hashes = word_feature_hashes(word)
+            got = (self._rows_of(hashes), len(hashes))
+            if len(self._word_rows) >= _CACHE_LIMIT:
+                self._word_rows.clear()
+            self._word_rows[word] = got
+        return got
+
+    def logits(
+        self, text: str, signals: Iterable[int], heads: Sequence[int] | None = None
+    ) -> tuple[list[float], list[str]]:
+        """Raw scores per head (all, or the indices in ``heads``) and the draft's words."""
+        ws = words(text)
+        seen: set[str] = set()
+        rows: list[int] = []
+        n_text = 0
+        for w in ws:
+            if w in seen:
+                continue
+            seen.add(w)
+            r, n = self._word(w)
+            rows.extend(r)
+            n_text += n
+        pairs = {pair_hash(ws[i], ws[i + 1]) for i in range(len(ws) - 1)}
+        rows.extend(self._rows_of(pairs))
+        n_text += len(pairs)
+        sig = self._rows_of(signals)
+        norm = 1.0 / math.sqrt(n_text) if n_text else 0.0
+        out = []
+        for k in range(len(self.heads)) if heads is None else heads:
+            get = self.weights[k].__getitem__
+            out.append(
+                self.bias[k] + self.scale[k] * (sum(map(get, rows)) * norm + sum(map(get, sig)))
+            )
+        return out, ws
+
+    def logits_hashes(self, text: Sequence[int], signals: Iterable[int]) -> list[float]:
+        """Raw scores from already-hashed features (training vectors, calibration)."""
+        rows = self._rows_of(text)
+        sig = self._rows_of(signals)
+        norm = 1.0 / math.sqrt(len(text)) if text else 0.0
+        out = []
+        for k in range(len(self.heads)):
+            get = self.weights[k].__getitem__
+            out.append(
+                self.bias[k] + self.scale[k] * (sum(map(get, rows)) * norm + sum(map(get, sig)))
+            )
+        return out
+
+    def probs_hashes(self, text: Sequence[int], signals: Iterable[int]) -> dict[str, float]:
+        """Probabilities per head from hashed features."""
+        z = self.logits_hashes(text, signals)
+        return {h: _sigmoid(v) for h, v in zip(self.heads, z, strict=True)}
+
+    def score(self, text: str, signals: Iterable[int]) -> Scores:
+        """Probabilities for every head."""
+        z, ws = self.logits(text, signals)
+        return Scores({h: _sigmoid(v) for h, v in zip(self.heads, z, strict=True)}, ws)
+
+    def word_weights(self, ws: Sequence[str], head: str) -> list[float]:
+        """Each word's share of ``head``'s text score (its own features + half of each pair)."""
+        k = self.heads.index(head)
+        get = self.weights[k].__getitem__
+        share = [float(sum(map(get, self._word(w)[0]))) for w in ws]
+        for i in range(len(ws) - 1):
+            (r,) = self._rows_of((pair_hash(ws[i], ws[i + 1]),))
+            half = get(r) / 2
+            share[i] += half
+            share[i + 1] += half
+        return share
+
+
+# --------------------------------------------------------------------------- the decision
+SEVERITY_RANK = {"ok": 0, "advise": 1, "needs_approval": 2, "do_not_post": 3}
+
+
+def judge(
+    probs: dict[str, float],
+    thresholds: dict[str, Any],
+    rules_decision: str,
+    rules_categories: Iterable[str],
+) -> list[tuple[str, str, float]]:
+    """What the model adds: ``(category, severity, confidence)`` per new finding.
+
+    Shared by the runtime layer and the calibration in the training script, so the
+    thresholds are chosen for exactly the decision that runs. A finding is added when the
+    model is confident a draft is risky and either the decision rises or the category is
+    one the rules did not name; ``do_not_post`` needs the block head's threshold too.
+    """
+    p_risky = probs.get("risky", 0.0)
+    t_risky = float(thresholds.get("risky", 1.1))
+    if p_risky < t_risky:
+        return []
+    cats = sorted(((probs.get(c, 0.0), c) for c in CATEGORY_HEADS if c in probs), reverse=True)
+    if not cats:
+        return []
+    severity = "needs_approval"
+    if probs.get("block", 0.0) >= float(thresholds.get("block", 1.1)):
+        severity = "do_not_post"
+    named = set(rules_categories)
+    rank = SEVERITY_RANK.get(rules_decision, 0)
+    out: list[tuple[str, str, float]] = []
+    _, top = cats[0]
+    per_cat: dict[str, float] = thresholds.get("category", {})
+    if SEVERITY_RANK[severity] > rank or top not in named:
+        out.append((top, severity, p_risky))
+    for p, c in cats[1:3]:
+        if p >= float(per_cat.get(c, 1.1)) and c not in named:
+            out.append((c, "needs_approval" if severity == "do_not_post" else severity, p_risky))
+    return out

@@ -1,0 +1,210 @@
+"""Train the shipped learned layer (bot/learned/data/learned_model.bin + train_vectors.bin.gz).
+
+    .venv/bin/python scripts/train_learned.py [--shared /work/shared] [--c 4] [--no-write]
+
+Data (read by path; no text lands in the repository, only hashed vectors):
+- every rule's ``examples`` in policy/packs (a flag example takes the rule's category and
+  severity, a pass example is ``ok``);
+- tests/data/holdout.jsonl and every tests/data/*_tune.jsonl half (never *_heldout.jsonl);
+- corporate tweets of the Action and Dialogue kinds from ../shared/data/public (``ok``;
+  the Information kind is kept for reporting).
+``../shared/eval/dev.jsonl`` is NOT trained on, so its figure stays an honest one.
+
+Protocol: a fixed quarter of the labelled drafts (crc32 of the text) is the calibration
+split; the model is fitted on the rest, thresholds are calibrated on that split (never a
+reported set), and the shipped vectors carry the split so ``canipost model train`` compares
+models on the same held-out drafts. scikit-learn is needed here (and in ``model train``) only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from bot import Draft, load_config  # noqa: E402
+from bot.config import Config  # noqa: E402
+from bot.learned.dataset import Example, dump_examples  # noqa: E402
+from bot.learned.features import draft_features  # noqa: E402
+from bot.learned.fit import calibrate, fit_model, measure, predict, with_thresholds  # noqa: E402
+from bot.learned.model import LinearModel  # noqa: E402
+from bot.policy import load_policy  # noqa: E402
+from bot.review import review_rules  # noqa: E402
+
+OUT = ROOT / "bot/learned/data"
+PROFILES = ("council", "nhs", "charity", "business")
+FOLDS = 4
+
+
+def _cfgs() -> dict[str, Config]:
+    base = load_config()
+    return {p: base.with_profile(p) for p in PROFILES}
+
+
+def rule_examples(cfgs: dict[str, Config]) -> list[tuple[str, str, str, list[str], str]]:
+    """(text, profile, decision, categories, source) for every rule example."""
+    pack_profile: dict[str, str] = {}
+    for p in PROFILES:
+        prof = yaml.safe_load((ROOT / "policy/profiles" / f"{p}.yaml").read_text())
+        for pack in prof.get("packs", []):
+            pack_profile.setdefault(pack, p)
+    out = []
+    for path in sorted((ROOT / "policy/packs").glob("*/*.yaml")):
+        rule = yaml.safe_load(path.read_text(encoding="utf-8"))
+        profile = pack_profile.get(path.parent.name, "council")
+        ex = rule.get("examples") or {}
+        for t in ex.get("flag") or []:
+            out.append((str(t), profile, rule["severity"], [rule["category"]], "rule_flag"))
+        for t in ex.get("pass") or []:
+            out.append((str(t), profile, "ok", [], "rule_pass"))
+    return out
+
+
+def jsonl(path: Path) -> list[tuple[str, str, str, list[str], str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            o = json.loads(line)
+            rows.append(
+                (
+                    o["text"],
+                    o.get("profile") or "council",
+                    o["expected"],
+                    o.get("categories") or [],
+                    path.stem,
+                )
+            )
+    return rows
+
+
+def corporate(shared: Path) -> list[tuple[str, str, str, list[str], str]]:
+    path = shared / "data/public/corporate_messaging/Corporate-messaging-DFE.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="cp1252", errors="replace", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("category") in ("Action", "Dialogue")]
+    return [(r["text"], "business", "ok", [], "corporate") for r in rows]
+
+
+def vectorise(
+    rows: list[tuple[str, str, str, list[str], str]], cfgs: dict[str, Config]
+) -> list[Example]:
+    policies = {p: load_policy(c) for p, c in cfgs.items()}
+    out = []
+    for text, profile, decision, cats, source in rows:
+        profile = profile if profile in cfgs else "council"
+        v = review_rules(Draft(text), config=cfgs[profile], policy=policies[profile], layers=False)
+        triples = [(f.rule, f.category, f.severity.label) for f in v.findings]
+        th, sig = draft_features(text, triples, v.decision.label)
+        split = "train"
+        out.append(
+            Example(
+                th,
+                sorted(sig),
+                decision,
+                list(cats),
+                split,
+                1.0,
+                source,
+                v.decision.label,
+                v.categories,
+            )
+        )
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--c", type=float, nargs="*", default=[2.0, 8.0])
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+
+    cfgs = _cfgs()
+    rows = rule_examples(cfgs)
+    sets = [ROOT / "tests/data/holdout.jsonl", *sorted((ROOT / "tests/data").glob("*_tune.jsonl"))]
+    for p in sets:
+        rows += jsonl(p)
+    rows += corporate(args.shared)
+    t0 = time.perf_counter()
+    examples = vectorise(rows, cfgs)
+    print(f"vectorised {len(examples)} drafts in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    labelled = [e for e in examples if e.source not in ("rule_flag", "rule_pass", "corporate")]
+    fold_of = {id(e): zlib.crc32(bytes(str(e.text[:8]), "ascii")) % FOLDS for e in labelled}
+    best = None
+    for c in args.c:
+        t0 = time.perf_counter()
+        oof: list[dict[str, float]] = []
+        order: list[Example] = []
+        for k in range(FOLDS):
+            held = [e for e in labelled if fold_of[id(e)] == k]
+            fit_on = [e for e in examples if fold_of.get(id(e)) != k]
+            model = LinearModel.from_bytes(fit_model(fit_on, c=c))
+            oof += predict(model, held)
+            order += held
+        th = calibrate(oof, order)
+        m = measure(oof, order, th)
+        score = (
+            (m["risky_recall"] or 0) + 0.5 * (m["block_recall"] or 0) - 2 * (m["false_alarms"] or 0)
+        )
+        print(
+            f"C={c}: {FOLDS} folds in {time.perf_counter() - t0:.1f}s, thresholds {th['risky']}/{th['block']}, out-of-fold {m}",
+            file=sys.stderr,
+        )
+        if best is None or score > best[0]:
+            best = (score, c, th, m, oof, order)
+    assert best is not None
+    _, c, th, m, oof, order = best
+    rules_oof = measure(None, order, th)
+    t0 = time.perf_counter()
+    blob = fit_model(examples, c=c)
+    fit_s = time.perf_counter() - t0
+    for e in examples:  # the held-out split that `canipost model train` compares on
+        e.split = "cal" if fold_of.get(id(e)) == 0 else "train"
+    counts = {
+        "drafts": len(examples),
+        "labelled": len(labelled),
+        "risky": sum(e.decision in ("needs_approval", "do_not_post") for e in examples),
+        "sources": sorted({e.source for e in examples}),
+    }
+    extra = {
+        "c": c,
+        "fit_seconds": round(fit_s, 1),
+        "trained_on": counts,
+        "calibration": {"folds": FOLDS, "rules": rules_oof, "rules_model": m},
+        "name": "shipped",
+    }
+    blob = with_thresholds(blob, th, extra)
+    print(
+        json.dumps(
+            {
+                "chosen_c": c,
+                "thresholds": th,
+                "oof_rules": rules_oof,
+                "oof_rules_model": m,
+                "counts": counts,
+            },
+            indent=1,
+        )
+    )
+    if not args.no_write:
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "learned_model.bin").write_bytes(blob)
+        dump_examples(examples, OUT / "train_vectors.bin.gz", {"c": c, "counts": counts})
+        print(f"wrote {OUT / 'learned_model.bin'} ({len(blob):,} bytes)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
