@@ -51,6 +51,9 @@ _SCHEMA: dict[str, Any] = {
         "cache_size": int,
         "azure_api_version": str,
         "azure_deployment": str,
+        "protocol": str,
+        "prompt_chars": int,
+        "price_per_million": (int, float, dict),
     },
     "workflow": {
         "auto_send": bool,
