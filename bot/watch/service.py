@@ -229,7 +229,7 @@ class WatchList:
         if not self.is_approver(by):
             self._refuse("watch_remove", eid[:24] or None, by, now, None)
         with self.store.write() as s:
-            row = self._row(s, eid)
+            row = self._row(s, eid, entry_id)
             if row.removed_at is not None:
                 when = row.removed_at.strftime("%Y-%m-%d %H:%M UTC")
                 raise InputError(f"{row.id} was already removed by {row.removed_by} at {when}")
@@ -262,7 +262,7 @@ class WatchList:
         """One entry by id (any status), with its note: for approvers only."""
         self._check_viewer(viewer)
         with self.store.read() as s:
-            return _view(self._row(s, normalise_entry_id(entry_id)))
+            return _view(self._row(s, normalise_entry_id(entry_id), entry_id))
 
     def history(self, entry_id: str) -> list[AuditRecord]:
         """The audit trail of one entry, oldest first."""
@@ -313,10 +313,11 @@ class WatchList:
                     return holder, wanted[min(clash)]
         return None
 
-    def _row(self, s: Session, eid: str) -> m.WatchEntryRow:
+    def _row(self, s: Session, eid: str, typed: str) -> m.WatchEntryRow:
         row = s.get(m.WatchEntryRow, eid)
         if row is None or row.workspace != self.workspace:
-            raise UnknownEntry(f"no watch entry {eid!r}; see `canipost watch list --all`")
+            shown = typed.strip() or eid
+            raise UnknownEntry(f"no watch entry {shown!r}; see `canipost watch list --all`")
         return row
 
     def _lock(self, s: Session) -> None:
