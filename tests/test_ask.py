@@ -84,7 +84,7 @@ def test_offline_answers_cite_the_right_sections(question: str, expected: set[st
     for c in a.citations:
         section = policy.sections[c.anchor.removeprefix("protocol#")]
         assert c.section == section.heading
-        assert c.quote and c.quote in a.answer
+        assert c.quote
         for unit in split_units(section.text):
             if unit in c.quote:
                 break
@@ -96,6 +96,53 @@ def test_offline_answer_says_what_you_can_do() -> None:
     a = ask("can I comment on a court case?", config=Config(), use_llm=False)
     assert "What you can do: Repeat only the facts" in a.answer
     assert a.citations[0].anchor == "protocol#court-cases"
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences outside quoted examples (a quoted post may hold several of its own)."""
+    import re
+
+    def stand_in(m: re.Match[str]) -> str:
+        return "Q." if m.group(0)[:-1].rstrip().endswith((".", "!", "?")) else "Q"
+
+    unquoted = re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d|\([^)]*\)', stand_in, text)
+    return [s for s in re.split(r"(?<=[.!?])\s+", unquoted) if s.strip()]
+
+
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS)
+def test_offline_answers_say_what_not_to_do_what_to_do_and_whom_to_ask(
+    question: str, expected: set[str]
+) -> None:
+    """2-4 sentences built from the section: not one quoted sentence."""
+    a = ask(question, config=Config(), use_llm=False)
+    assert 2 <= len(sentences(a.answer)) <= 4, a.answer
+    assert "If you're not sure, ask " in a.answer
+    assert a.answer != a.citations[0].quote
+
+
+def test_the_contact_comes_from_the_section() -> None:
+    a = ask("can I post a photo of kids on sports day?", config=Config(), use_llm=False)
+    assert a.citations[0].anchor == "protocol#safeguarding"
+    assert "What you can do: Use first names only" in a.answer
+    assert a.answer.endswith(
+        "If you're not sure, ask the safeguarding lead, and use the safeguarding procedures if "
+        "you're worried about someone."
+    )
+    a = ask("I disclosed someone's personal data by accident, who do I tell?", config=Config())
+    assert a.citations[0].anchor == "protocol#data-protection"
+    assert "ask the data protection officer" in a.answer
+
+
+def test_informal_first_questions_find_their_section() -> None:
+    for question, anchor in [
+        ("can i tweet abt the trial of the bloke who attacked our nurse", "court-cases"),
+        ("can i put pics of the kids from the school trip on insta", "safeguarding"),
+        ("is it ok to coment on the cort case on fb", "court-cases"),
+        ("my gaffer is useless, can i slate him on fb", "reputation"),
+    ]:
+        a = ask(question, config=Config(), use_llm=False)
+        got = [c.anchor for c in a.citations[:2]]
+        assert f"protocol#{anchor}" in got, (question, got)
 
 
 def test_offline_quote_is_the_sentence_that_answers() -> None:

@@ -38,6 +38,7 @@ from bot.policy.retrieval import (
     PolicyIndex,
     index_for,
     split_units,
+    who_to_ask,
 )
 from bot.policy.retrieval import clear_cache as clear_index_cache
 from bot.policy.retrieval import plain as _plain
@@ -127,20 +128,94 @@ def _citation(index: PolicyIndex, section: Section, question: str) -> Citation:
 
 
 def offline_answer(question: str, index: PolicyIndex) -> Answer:
-    """The answer without a model: the best sections, quoted and cited."""
+    """The answer without a model: advice built from the best sections, cited."""
     hits, coverage = index.search(question)
     if not hits or coverage < MIN_COVERAGE or hits[0][1] < MIN_SCORE:
         return Answer(OFF_TOPIC, off_topic=True)
     top = hits[0][1]
     chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= RELATIVE * top]
-    citations = [_citation(index, s, question) for s in chosen]
-    lines = ["Here is what the social media policy says:"]
-    lines += [f"- {c.section}: {c.quote}" for c in citations]
-    do = index.what_to_do(chosen[0], question)
-    if do and do not in citations[0].quote:
-        lines.append(f"What you can do: {do[0].upper()}{do[1:]}")
-    lines.append("If you're still unsure, ask the comms team before you post.")
-    return Answer("\n".join(lines), citations)
+    return compose_answer(question, index, chosen)
+
+
+def compose_answer(
+    question: str, index: PolicyIndex, sections: list[Section], *, lead: str | None = None
+) -> Answer:
+    """Cite ``sections`` (most relevant first) and advise from them; see :func:`advice`."""
+    citations = [_citation(index, s, question) for s in sections]
+    return Answer(advice(question, index, sections, lead=lead), citations)
+
+
+_PROHIBITION = re.compile(r"^(?:Don't|Never)\b|\b(?:don't|never|must not|mustn't|can't)\b")
+_LEAD_IN = re.compile(r"^((?:Don't|Never|Do)\b[^:]{0,20}):\s+")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(" ;,")
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    body = text.rstrip('"\u201d)')
+    return text if body.endswith((".", "!", "?")) else text + "."
+
+
+def must_not(index: PolicyIndex, section: Section, question: str) -> str | None:
+    """The section's rule that best answers the question, a prohibition when one fits.
+
+    A "Don't:" bullet or a "never" sentence that scores nearly as well as the
+    best sentence is preferred: it is what people most need to hear.
+    """
+    units = index.section_units(section)
+    if not units:
+        return None
+    scores = index.unit_scores(question)
+    ranked = sorted(units, key=lambda ku: -float(scores[ku[0]]))
+    best = float(scores[ranked[0][0]])
+    chosen: str | None = None
+    for k, unit in ranked:
+        if unit.startswith("Do: "):
+            continue
+        if _PROHIBITION.search(unit) and float(scores[k]) >= RELATIVE * best:
+            chosen = unit
+            break
+    if chosen is None:
+        chosen = next((u for _, u in ranked if not u.startswith("Do: ")), None)
+    if chosen is None:
+        return None
+    lead = _LEAD_IN.match(chosen)
+    if lead and chosen[lead.end() :].startswith(('"', "\u201c")):
+        return f"A post to avoid: {_sentence(chosen[lead.end() :])}"
+    if lead:  # "Don't: say he did it" -> "Don't say he did it"
+        chosen = f"{lead.group(1)} {chosen[lead.end() :]}"
+    return _sentence(chosen)
+
+
+def advice(
+    question: str, index: PolicyIndex, sections: list[Section], *, lead: str | None = None
+) -> str:
+    """Two to four sentences: the rule that applies, what you can do, who to ask.
+
+    Built from the sections' own words: the best-matching rule (a "Don't" when
+    one fits), the best "Do:" advice, the other sections it touches on, and the
+    contact the section names (``<!-- ask: ... -->``).
+    """
+    first = sections[0]
+    out: list[str] = [lead] if lead else []
+    rule = must_not(index, first, question)
+    if rule:
+        out.append(rule)
+    do = next(filter(None, (index.what_to_do(s, question) for s in sections)), None)
+    do = do or index.best_unit(first, "", "Do: ")  # any advice of the section beats none
+    if do and (not rule or do.rstrip(".") not in rule):
+        if do.startswith(('"', "\u201c")):
+            out.append(f"A post that would be fine: {_sentence(do)}")
+        else:
+            out.append(f"What you can do: {_sentence(do)}")
+    others = [s.heading for s in sections[1:]]
+    if others:
+        joined = " and ".join(f"\u201c{h}\u201d" for h in others)
+        out.append(f"This also touches on {joined}.")
+    out.append(f"If you're not sure, ask {who_to_ask(first)}.")
+    return " ".join(out)
 
 
 def _norm(s: str) -> str:

@@ -48,6 +48,10 @@ RELATIVE = 0.7
 _MD = re.compile(r"\*\*|__|`")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"\u201c(])")
 _BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*")
+_COMMENT = re.compile(r"^\s*<!--.*?-->\s*$", re.M)
+_ASK = re.compile(r"^\s*<!--\s*ask:\s*(.*?)\s*-->\s*$", re.M)
+#: Who to ask when a section says nothing of its own (``<!-- ask: ... -->`` in protocol.md).
+DEFAULT_CONTACT = "the comms team"
 _WORD = re.compile(r"[a-z0-9#@&]+(?:'[a-z]+)?")
 
 
@@ -139,6 +143,12 @@ def split_units(text: str) -> list[str]:
     return units
 
 
+def who_to_ask(section: Section) -> str:
+    """Who the section says to ask (``<!-- ask: the safeguarding lead -->``), else the comms team."""
+    m = _ASK.search(section.text)
+    return m.group(1) if m else DEFAULT_CONTACT
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -151,7 +161,10 @@ class PolicyIndex:
         self._position = {s.anchor: i for i, s in enumerate(sections)}
         # The heading counts twice and the section's search keywords once: staff ask in
         # their own words ("my mate got nicked"), not the protocol's.
-        docs = [f"{s.heading}\n{s.heading}\n{' '.join(s.keywords)}\n{s.text}" for s in sections]
+        docs = [
+            f"{s.heading}\n{s.heading}\n{' '.join(s.keywords)}\n{_COMMENT.sub('', s.text)}"
+            for s in sections
+        ]
         toks = tokens(docs)
         self.vocab = {t for doc in toks for t in doc}
         #: Topic words (headings and keywords): a question with none of them is off topic,
@@ -245,7 +258,8 @@ class PolicyIndex:
         scores = self.unit_scores(question)
         best: tuple[float, str] | None = None
         for k, unit in self.section_units(section):
-            good = unit.startswith(prefix) and scores[k] > 0
+            # An empty question takes the section's first such sentence.
+            good = unit.startswith(prefix) and (scores[k] > 0 or not question)
             if good and (best is None or scores[k] > best[0]):
                 best = (float(scores[k]), unit)
         if best is None:
