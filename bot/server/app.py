@@ -152,6 +152,9 @@ def build_app(
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     web_app.router.add_get("/metrics", metrics_endpoint)
+    from bot.dashboard import setup as setup_dashboard  # the comms team's web dashboard
+
+    setup_dashboard(web_app, ctx, **dict((options or {}).get("dashboard", {})))
     chosen = list(configured_platforms() if platforms is None else platforms)
     for name in chosen:
         installer_for(name)(web_app, ctx, **dict((options or {}).get(name, {})))

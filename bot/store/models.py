@@ -270,3 +270,91 @@ class AskTurn(Base):
     answer: Mapped[str] = mapped_column(Text)
     findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     decision: Mapped[str | None] = mapped_column(String(16))
+
+
+# ---------------------------------------------------------------------- issue 14: dashboard
+
+from datetime import date  # noqa: E402  (kept with the section that needs it)
+
+from sqlalchemy import Date  # noqa: E402
+
+
+class CheckStat(Base):
+    """One served check, without its text: what the dashboard's charts count (0006)."""
+
+    __tablename__ = "check_stats"
+    __table_args__ = (
+        Index("ix_check_stats_workspace_day_decision", "workspace", "day", "decision"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
+    day: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[list[str]] = mapped_column(JSONType)
+    rules: Mapped[list[str]] = mapped_column(JSONType)
+
+
+class CheckRuleDay(Base):
+    """Findings per rule per day, upserted with every check: cheap category and rule charts."""
+
+    __tablename__ = "check_rule_days"
+
+    workspace: Mapped[str] = mapped_column(
+        String(64), primary_key=True, server_default=sql_text("''")
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(128), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24))
+    hits: Mapped[int] = mapped_column(BigInteger, server_default=sql_text("0"))
+
+
+class DashboardToken(Base):
+    """A one-time sign-in link or a dashboard session; only the secret's SHA-256 is stored."""
+
+    __tablename__ = "dashboard_tokens"
+    __table_args__ = (CheckConstraint("kind IN ('link','session')", name="kind"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
+    kind: Mapped[str] = mapped_column(String(8))
+    user_id: Mapped[str] = mapped_column(String(128))
+    user_name: Mapped[str | None] = mapped_column(String(200))
+    identity: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Decisions history and time-to-decision read submissions by decision time.
+Index("ix_submissions_decided_at", Submission.decided_at)
+
+
+# ---------------------------------------------------------------------- issue 13: ask threads
+
+
+class AskTurn(Base):
+    """One turn of a policy conversation (0005); a thread is workspace+platform+key+user."""
+
+    __tablename__ = "ask_turns"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('question','followup','draft','verdict','off_topic')", name="kind"
+        ),
+        Index("ix_ask_turns_thread", "workspace", "platform", "thread_key", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
+    platform: Mapped[str] = mapped_column(String(16))
+    thread_key: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    anchors: Mapped[list[str]] = mapped_column(JSONType)
+    topics: Mapped[list[str]] = mapped_column(JSONType)
+    answer: Mapped[str] = mapped_column(Text)
+    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    decision: Mapped[str | None] = mapped_column(String(16))
