@@ -17,6 +17,7 @@ per hit:
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,28 +53,40 @@ class WatchMatcher:
 
     def __init__(self, entries: Sequence[WatchEntry]) -> None:
         self.entries: tuple[WatchEntry, ...] = tuple(entries)
-        keys: dict[str, dict[tuple[int, bool], None]] = {}
         self._first_names: dict[int, str] = {}
-        has_surnames = False
-        for i, entry in enumerate(self.entries):
-            for term in (entry.term, *entry.aliases):
-                for v in variants(term):
-                    keys.setdefault(v, {})[(i, False)] = None
-            if entry.kind_info.surname_matches:
-                surname = surname_of(entry.term)
-                if surname is not None:
-                    keys.setdefault(surname, {})[(i, True)] = None
-                    first = words(entry.term)[0].lower()
-                    self._first_names[i] = first
-                    has_surnames = True
-        self._automaton: ahocorasick.Automaton | None = None
-        if keys:
-            automaton = ahocorasick.Automaton()
-            for key, targets in keys.items():
-                automaton.add_word(key, (len(key), tuple(targets)))
-            automaton.make_automaton()
-            self._automaton = automaton
-        self._common = common_words() if has_surnames else frozenset()
+        # Building allocates many small objects; in a process holding the whole
+        # policy, cyclic GC passes during that would cost more than the build.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            keys: dict[str, list[tuple[int, bool]]] = {}
+            for i, entry in enumerate(self.entries):
+                own: set[str] = set()
+                for term in (entry.term, *entry.aliases):
+                    own |= variants(term)
+                target = (i, False)
+                for v in own:
+                    found = keys.get(v)
+                    if found is None:
+                        keys[v] = [target]
+                    else:
+                        found.append(target)
+                if entry.kind_info.surname_matches:
+                    surname = surname_of(entry.term)
+                    if surname is not None:
+                        keys.setdefault(surname, []).append((i, True))
+                        self._first_names[i] = words(entry.term)[0].lower()
+            self._automaton: ahocorasick.Automaton | None = None
+            if keys:
+                automaton = ahocorasick.Automaton()
+                for key, targets in keys.items():
+                    automaton.add_word(key, (len(key), tuple(targets)))
+                automaton.make_automaton()
+                self._automaton = automaton
+        finally:
+            if enabled:
+                gc.enable()
+        self._common = common_words() if self._first_names else frozenset()
 
     def __len__(self) -> int:
         return len(self.entries)
