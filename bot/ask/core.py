@@ -97,6 +97,11 @@ class Answer:
     llm: str = "off"
     llm_reason: str | None = None
     off_topic: bool = False
+    #: In a conversation (bot.ask.conversation): the thread id, what kind of turn this
+    #: was (question, followup, draft, verdict, off_topic) and a reviewed draft's verdict.
+    thread: str | None = None
+    turn: str | None = None
+    verdict: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -108,6 +113,11 @@ class Answer:
             out["llm_reason"] = self.llm_reason
         if self.off_topic:
             out["off_topic"] = True
+        if self.thread is not None:
+            out["thread"] = self.thread
+            out["turn"] = self.turn
+        if self.verdict is not None:
+            out["verdict"] = self.verdict
         return out
 
 

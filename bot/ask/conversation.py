@@ -1,0 +1,578 @@
+"""Policy questions as a conversation: follow-ups, drafts and "why?" in one thread.
+
+The platform-neutral thread API, for every chat surface and the CLI::
+
+    from bot.ask.conversation import ask_in_thread
+    answer = ask_in_thread(
+        "and what about on my personal account?",
+        thread_key="C0123:1733212345.000100",   # Slack channel+thread ts, Teams conversation id, ...
+        user="U042",                            # who is asking: threads are per user
+        platform="slack",                       # slack | teams | cli | web
+        config=config,                          # Config.workspace scopes the thread
+        store=store,                            # bot.store.Store (None: open DATABASE_URL)
+    )
+    answer.to_dict()   # {"answer", "citations", "llm", "thread", "turn"} (+ "verdict" for a draft)
+
+Each message is one of:
+
+- **a draft** ("what if I wrote: ...", "here's my draft: ..."): reviewed with
+  :func:`bot.review.review`; the answer gives the verdict and its findings;
+- **a question about that verdict** ("why is that a problem?", "how do I fix
+  it?"): answered from the last draft's findings, citing their sections;
+- **a follow-up** ("what about on my personal account?", "and if it's already
+  in the paper?"): offline, the earlier turns' topic words are carried into
+  retrieval; with a model, the follow-up is first condensed into a standalone
+  question (``prompts/ask_condense.md``);
+- **a new question**: a message that matches another section strongly and
+  does not read as a follow-up changes the topic; nothing is carried;
+- **off topic**: refused, as in :func:`bot.ask.ask`.
+
+:func:`respond` does the same on a history held in memory (evaluation, tests).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.ask.core import (
+    MAX_CITATIONS,
+    MAX_QUESTION_CHARS,
+    MIN_COVERAGE,
+    MIN_SCORE,
+    OFF_TOPIC,
+    RELATIVE,
+    Answer,
+    Citation,
+    PolicyIndex,
+    ask,
+    compose_answer,
+    index_for,
+)
+from bot.config import Config
+from bot.errors import InputError
+from bot.policy import Policy, Section, load_policy
+from bot.policy.retrieval import who_to_ask
+
+if TYPE_CHECKING:
+    from bot.ask.threads import Turn
+    from bot.store import Store
+    from bot.verdict import Verdict
+
+log = logging.getLogger("canipost.ask")
+
+#: Follow-ups: weight of the carried topic words against the message's own words (both
+#: scaled to 1), and of the section the conversation started on and of the last cited ones.
+CARRY = 0.8
+ROOT = 0.6
+RECENT = 0.3
+#: Topic words a thread carries forward (the newest kept).
+MAX_TOPICS = 16
+#: A question about "that" verdict must come within this many turns of the draft.
+VERDICT_REACH = 4
+#: A new question this strong, on a section the thread has not cited, changes the topic.
+NEW_TOPIC_SCORE = 1.5
+
+_DRAFT = re.compile(
+    r"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
+    (?:
+        what\s+if\s+i\s+(?:wrote|write|posted|post|said|say|put|tweeted|tweet|shared|share|changed\s+it\s+to)
+        (?:\s+(?:this|instead|it\s+as))?
+      | how\s+about(?:\s+if\s+i\s+(?:wrote|posted|said|put))?
+      | (?:here'?s|here\s+is|this\s+is)\s+(?:my|a|the)\s+(?:new\s+|revised\s+|updated\s+)?(?:draft|post|tweet|version|wording)
+      | (?:my\s+)?(?:new\s+|revised\s+)?draft
+      | (?:can|could|may)\s+i\s+(?:post|write|say|tweet|put|share)\s+(?:this|the\s+following)
+      | (?:is|would)\s+this\s+(?:be\s+)?(?:ok|okay|fine|allowed)
+      | check\s+this
+    )
+    \s*(?:[:\-\u2013\u2014]\s*|(?=["\u201c\u2018']))
+    (?P<draft>\S.*)$""",
+    re.I | re.S | re.X,
+)
+_QUOTES = "\"'\u201c\u201d\u2018\u2019"
+
+_ABOUT_VERDICT = re.compile(
+    r"""\b(?:why|how\s+come|what'?s\s+(?:wrong|the\s+problem|the\s+issue)|what\s+is\s+(?:wrong|the\s+problem)
+    |problem|issue|wrong\s+with|fix|change|reword|rewrite|rephrase|which\s+(?:bit|part|word|words)
+    |flag(?:ged)?|explain|what\s+(?:should|do|can)\s+i\s+(?:change|do|write\s+instead)
+    |(?:is|was)\s+(?:it|that|this)\s+(?:ok|okay|fine|bad|allowed)|better\s+version|instead)\b""",
+    re.I | re.X,
+)
+_FOLLOW_UP = re.compile(
+    r"""^\s*(?:and|but|so|or|also|ok\s+so|okay\s+so|then|what\s+about|how\s+about|what\s+if|even\s+if
+    |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
+    |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else)\b""",
+    re.I | re.X,
+)
+_REFERS = re.compile(
+    r"\b(?:it|that|this|those|these|they|them|there|the\s+same|one|instead|too|either|as\s+well)\b",
+    re.I,
+)
+
+
+@dataclass(slots=True)
+class _Context:
+    """What the thread is about so far.
+
+    ``topics`` and ``anchors`` are the last on-topic turn's topic words and
+    cited sections; ``root`` is the section the conversation started on (the
+    last new question's, or a reviewed draft's, first citation).
+    """
+
+    topics: list[str]
+    anchors: list[str]
+    root: str | None = None
+
+
+def extract_draft(message: str) -> str | None:
+    """The draft inside "what if I wrote: ...", or None when the message is not one."""
+    m = _DRAFT.match(message)
+    if not m:
+        return None
+    draft = m.group("draft").strip()
+    if len(draft) >= 2 and draft[0] in _QUOTES and draft[-1] in _QUOTES + "?":
+        draft = draft[1:].rstrip("?").rstrip().rstrip(_QUOTES).strip()
+    elif draft[0] in _QUOTES:
+        draft = draft[1:].strip()
+    return draft or None
+
+
+def _context(history: list[Turn]) -> _Context | None:
+    last: Turn | None = None
+    for turn in reversed(history):
+        if turn.kind == "off_topic" or not (turn.topics or turn.anchors):
+            continue
+        last = last or turn
+        if turn.kind in ("question", "draft") and turn.anchors:
+            return _Context(list(last.topics), list(last.anchors), turn.anchors[0])
+    if last is None:
+        return None
+    return _Context(
+        list(last.topics), list(last.anchors), last.anchors[0] if last.anchors else None
+    )
+
+
+def _last_draft(history: list[Turn]) -> Turn | None:
+    for turn in reversed(history[-VERDICT_REACH:]):
+        if turn.kind == "draft":
+            return turn
+    return None
+
+
+def _merge_topics(old: list[str], new: list[str]) -> list[str]:
+    merged = [t for t in old if t not in new] + list(dict.fromkeys(new))
+    return merged[-MAX_TOPICS:]
+
+
+def _scaled(scores: Any) -> Any:
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else scores
+
+
+# ---------------------------------------------------------------------- the turn kinds
+
+
+def _review_draft(
+    message: str, draft: str, *, config: Config, index: PolicyIndex, use_llm: bool | None
+) -> tuple[Answer, Turn]:
+    from bot.ask.threads import Turn
+    from bot.review import review
+    from bot.verdict import Draft
+
+    verdict = review(Draft(draft), config=config, use_llm=use_llm)
+    findings = [f.to_dict() for f in verdict.findings]
+    sections = _finding_sections(index, findings)
+    answer = Answer(
+        _verdict_text(verdict),
+        [_citation(index, s, _finding_words(findings, s)) for s in sections[:MAX_CITATIONS]],
+        llm=verdict.llm,
+        llm_reason=verdict.llm_reason,
+    )
+    answer.verdict = verdict.to_dict()
+    topics = index.query(" ".join(f"{f['message']} {f['suggestion']}" for f in findings))
+    turn = Turn(
+        "draft",
+        message,
+        anchors=[f"protocol#{s.anchor}" for s in sections],
+        topics=[t for t in dict.fromkeys(topics) if t in index.vocab][:MAX_TOPICS],
+        answer=answer.answer,
+        findings=findings,
+        decision=verdict.decision.label,
+    )
+    return answer, turn
+
+
+_DECISION_TEXT = {
+    "ok": "nothing in it breaks the policy's rules, so you can post it, using your judgement.",
+    "advise": "you can post it, but it could be better.",
+    "needs_approval": "it needs the comms team's approval before you post it.",
+    "do_not_post": "don't post it as it stands.",
+}
+
+
+def _verdict_text(verdict: Verdict) -> str:
+    label = verdict.decision.label
+    out = [f"I checked that draft: {_DECISION_TEXT.get(label, label)}"]
+    worst = sorted(verdict.findings, key=lambda f: -f.severity.value)[:2]
+    for f in worst:
+        out.append(f.message.strip())
+    if verdict.findings:
+        out.append('Ask "why?" for the reasons and how to fix them, or paste a new version.')
+    return " ".join(out)
+
+
+def _finding_sections(index: PolicyIndex, findings: list[dict[str, Any]]) -> list[Section]:
+    by_anchor = {s.anchor: s for s in index.sections}
+    out: list[Section] = []
+    for f in sorted(
+        findings, key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), 0), reverse=True
+    ):
+        anchor = str(f.get("policy_ref") or "").split("#", 1)[-1]
+        section = by_anchor.get(anchor)
+        if section is not None and section not in out:
+            out.append(section)
+    return out
+
+
+_SEVERITY_ORDER = {"advise": 1, "needs_approval": 2, "do_not_post": 3}
+
+
+def _finding_words(findings: list[dict[str, Any]], section: Section) -> str:
+    return " ".join(
+        f"{f.get('message', '')} {f.get('suggestion', '')}"
+        for f in findings
+        if str(f.get("policy_ref", "")).endswith(f"#{section.anchor}")
+    )
+
+
+def _citation(index: PolicyIndex, section: Section, words: str) -> Citation:
+    return Citation(section.heading, f"protocol#{section.anchor}", index.quote(section, words))
+
+
+def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tuple[Answer, Turn]:
+    """Answer "why is that a problem?" from the findings of the draft reviewed earlier."""
+    from bot.ask.threads import Turn
+
+    findings = sorted(
+        draft_turn.findings or [],
+        key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), 0),
+        reverse=True,
+    )
+    sections = _finding_sections(index, findings)
+    if not findings:
+        by_anchor = {s.anchor: s for s in index.sections}
+        common = by_anchor.get("common-sense") or index.sections[0]
+        text = (
+            "That draft came back ok: none of the policy's rules matched it. An ok verdict is "
+            "not a guarantee, so read it once more and think about who could see it. "
+            f"If you're not sure, ask {who_to_ask(common)}."
+        )
+        answer = Answer(text, [_citation(index, common, "ok verdict guarantee")])
+        anchors = [f"protocol#{common.anchor}"]
+    else:
+        parts: list[str] = []
+        for f in findings[:3]:
+            quote = str(f.get("quote") or "").strip()
+            reason = str(f.get("message") or "").strip()
+            fix = str(f.get("suggestion") or "").strip()
+            lead = f"\u201c{quote}\u201d: " if quote else ""
+            parts.append(f"{lead}{reason} {fix}".strip())
+        if len(findings) > 3:
+            parts.append(f"There are {len(findings) - 3} more findings like these.")
+        contact = who_to_ask(sections[0]) if sections else "the comms team"
+        parts.append(f"If you're not sure, ask {contact}.")
+        citations = [
+            _citation(index, s, _finding_words(findings, s)) for s in sections[:MAX_CITATIONS]
+        ]
+        answer = Answer(" ".join(parts), citations)
+        anchors = [f"protocol#{s.anchor}" for s in sections]
+    turn = Turn(
+        "verdict",
+        message,
+        anchors=anchors,
+        topics=list(draft_turn.topics),
+        answer=answer.answer,
+    )
+    return answer, turn
+
+
+def _offline_turn(
+    message: str, context: _Context | None, index: PolicyIndex
+) -> tuple[Answer, Turn]:
+    """Resolve a question against the conversation without a model."""
+    from bot.ask.threads import Turn
+
+    q = index.query(message)
+    own = index.scores(q)
+    hits = index.rank(own)
+    coverage = index.coverage(q)
+    known = sum(t in index.vocab for t in q) / len(q) if q else 1.0
+    standalone = bool(hits) and coverage >= MIN_COVERAGE and hits[0][1] >= MIN_SCORE
+    own_topics = [t for t in q if t in index.vocab]
+
+    follow_up = False
+    if context is not None:
+        marked = bool(_FOLLOW_UP.match(message)) or (bool(_REFERS.search(message)) and len(q) <= 3)
+        new_topic = (
+            standalone
+            and not marked
+            and hits[0][1] >= NEW_TOPIC_SCORE
+            and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
+        )
+        if not new_topic:
+            if not q:
+                follow_up = True  # "why?", "what about it?": all context
+            elif known >= MIN_COVERAGE and (marked or not standalone or len(q) <= 4):
+                follow_up = True
+
+    if not follow_up:
+        if not standalone:
+            answer = Answer(OFF_TOPIC, off_topic=True)
+            return answer, Turn("off_topic", message, answer=OFF_TOPIC)
+        top = hits[0][1]
+        chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= RELATIVE * top]
+        answer = compose_answer(message, index, chosen)
+        turn = Turn(
+            "question",
+            message,
+            anchors=[c.anchor for c in answer.citations],
+            topics=own_topics[:MAX_TOPICS],
+            answer=answer.answer,
+        )
+        return answer, turn
+
+    assert context is not None
+    prior = np.zeros(len(index.sections))
+    for pos, section in enumerate(index.sections):
+        anchor = f"protocol#{section.anchor}"
+        if anchor == context.root:
+            prior[pos] = 1.0
+        elif anchor in context.anchors:
+            prior[pos] = RECENT
+    combined = _scaled(own) + CARRY * _scaled(index.scores(context.topics)) + ROOT * prior
+    ranked = index.rank(combined)
+    if not ranked:
+        answer = Answer(OFF_TOPIC, off_topic=True)
+        return answer, Turn("off_topic", message, answer=OFF_TOPIC)
+    chosen = [ranked[0][0]]
+    # The top two cover both readings: the thread's topic and what the follow-up adds.
+    by_anchor = {s.anchor: s for s in index.sections}
+    second: Section | None = None
+    if hits and hits[0][0] not in chosen and coverage > 0:
+        second = hits[0][0]
+    elif context.root:
+        prev = by_anchor.get(context.root.removeprefix("protocol#"))
+        if prev is not None and prev not in chosen:
+            second = prev
+    if second is None and len(ranked) > 1:
+        second = ranked[1][0]
+    if second is not None:
+        chosen.append(second)
+    words = f"{message} {' '.join(context.topics)}"
+    answer = compose_answer(words, index, chosen)
+    turn = Turn(
+        "followup",
+        message,
+        anchors=[c.anchor for c in answer.citations],
+        topics=_merge_topics(context.topics, own_topics),
+        answer=answer.answer,
+    )
+    return answer, turn
+
+
+# ---------------------------------------------------------------------- with a model
+
+
+def condense_schema() -> dict[str, Any]:
+    """What the condense prompt must return."""
+    return {
+        "title": "canipost_condensed",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["question", "topic_changed"],
+        "properties": {
+            "question": {"type": "string"},
+            "topic_changed": {"type": "boolean"},
+        },
+    }
+
+
+def condense(message: str, history: list[Turn], *, config: Config, policy: Policy) -> str:
+    """The follow-up as one standalone question, written by the model (raises LLMError)."""
+    from bot.llm.client import get_client, settings_from_config
+    from bot.llm.prompts import load_prompt
+    from bot.llm.redaction import redact
+
+    settings = settings_from_config(config)
+    names = policy.vocab.get("first_names", ())
+
+    def red(text: str) -> Any:
+        return redact(
+            text,
+            org=config.organisation,
+            first_names=names,
+            names_in_context=True,
+            enabled=settings.redact,
+        )
+
+    lines: list[str] = []
+    for turn in history[-4:]:
+        if turn.kind == "off_topic":
+            continue
+        lines.append(f"Q: {red(turn.question).text}")
+        lines.append(f"A: {red(turn.answer[:400]).text}")
+    red_q = red(message)
+    schema = condense_schema()
+    prompt = load_prompt("ask_condense")
+    data = (
+        get_client(settings)
+        .complete_json(
+            prompt.messages(
+                conversation="\n".join(lines),
+                schema=json.dumps(schema, ensure_ascii=False),
+                question=red_q.text,
+            ),
+            schema,
+            name="canipost_condensed",
+            max_tokens=200,
+        )
+        .data
+    )
+    standalone = red_q.restore(str(data.get("question") or "")).strip()
+    return standalone[:MAX_QUESTION_CHARS] or message
+
+
+def _llm_turn(
+    message: str, history: list[Turn], *, config: Config, policy: Policy, index: PolicyIndex
+) -> tuple[Answer, Turn]:
+    from bot.ask.threads import Turn
+    from bot.llm.fallback import describe
+
+    context = _context(history)
+    standalone = message
+    if context is not None:
+        try:
+            standalone = condense(message, history, config=config, policy=policy)
+        except Exception as exc:  # the offline resolution always stands
+            log.warning("ask: could not condense a follow-up: %s", describe(exc))
+            answer, turn = _offline_turn(message, context, index)
+            answer.llm, answer.llm_reason = "failed", describe(exc)
+            return answer, turn
+    answer = ask(standalone, config=config, use_llm=True)
+    if answer.off_topic:
+        return answer, Turn("off_topic", message, answer=OFF_TOPIC)
+    topics = [t for t in index.query(standalone) if t in index.vocab][:MAX_TOPICS]
+    kind = "followup" if context is not None and standalone != message else "question"
+    return answer, Turn(
+        kind,
+        message,
+        anchors=[c.anchor for c in answer.citations],
+        topics=topics,
+        answer=answer.answer,
+    )
+
+
+# ---------------------------------------------------------------------- entry points
+
+
+def _check(question: str) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise InputError(
+            'ask a question about the policy, for example: canipost ask "Can I comment on a court case?"'
+        )
+    if len(q) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"the question is {len(q):,} characters; keep it under {MAX_QUESTION_CHARS:,}"
+        )
+    return q
+
+
+def respond(
+    question: str,
+    history: list[Turn],
+    *,
+    config: Config,
+    use_llm: bool | None = None,
+) -> tuple[Answer, Turn]:
+    """Answer one message of a conversation given its earlier turns; nothing is stored.
+
+    Returns the answer and the turn to remember. Raises
+    :class:`~bot.errors.InputError` for an empty or oversized message.
+    """
+    from bot.llm.client import llm_enabled
+
+    q = _check(question)
+    policy = load_policy(config)
+    index = index_for(policy)
+    draft = extract_draft(q)
+    if draft is not None:
+        return _review_draft(q, draft, config=config, index=index, use_llm=use_llm)
+    last_draft = _last_draft(history)
+    if last_draft is not None and _ABOUT_VERDICT.search(q):
+        hits, coverage = index.search(q)
+        strong_elsewhere = (
+            hits
+            and coverage >= MIN_COVERAGE
+            and hits[0][1] >= NEW_TOPIC_SCORE
+            and f"protocol#{hits[0][0].anchor}" not in last_draft.anchors
+            and not _REFERS.search(q)
+        )
+        if not strong_elsewhere:
+            return _explain_verdict(q, last_draft, index)
+    if use_llm is False or (use_llm is None and not llm_enabled(config)):
+        return _offline_turn(q, _context(history), index)
+    return _llm_turn(q, history, config=config, policy=policy, index=index)
+
+
+def ask_in_thread(
+    question: str,
+    *,
+    thread_key: str,
+    user: str,
+    platform: str,
+    config: Config,
+    store: Store | None = None,
+    use_llm: bool | None = None,
+    now: datetime | None = None,
+) -> Answer:
+    """Answer a message in a conversation and remember the turn (see the module docstring).
+
+    The thread is (``config.workspace``, ``platform``, ``thread_key``, ``user``);
+    an unknown key starts a new thread. Turns older than
+    ``workflow.retention_days`` are neither read nor kept. Raises
+    :class:`~bot.errors.InputError` for an empty question, and
+    :class:`~bot.store.StoreUnavailable` when the database cannot be opened.
+    """
+    from bot.ask.threads import ThreadId, append_turn, load_turns
+    from bot.workflow.settings import WorkflowSettings
+
+    q = _check(question)
+    if not thread_key.strip():
+        raise InputError("a thread id must not be empty")
+    if store is None:
+        from bot.store import open_store
+
+        store = open_store()
+    retention = WorkflowSettings.from_config(config).retention
+    now = now or datetime.now(UTC)
+    tid = ThreadId.of(config.workspace, platform, thread_key.strip(), user)
+    history = load_turns(store, tid, retention=retention, now=now)
+    answer, turn = respond(q, history, config=config, use_llm=use_llm)
+    append_turn(store, tid, turn, retention=retention, now=now)
+    answer.thread = thread_key.strip()
+    answer.turn = turn.kind
+    log.info(
+        "ask: thread turn kind=%s turns_before=%d cited=%s llm=%s",
+        turn.kind,
+        len(history),
+        ",".join(turn.anchors[:3]) or "-",
+        answer.llm,
+    )
+    return answer
