@@ -115,3 +115,98 @@ def test_console_script(tmp_path: object) -> None:
     cited = {c["anchor"] for c in json.loads(proc.stdout)["citations"]}
     assert cited & {"protocol#speaking-for-the-organisation", "protocol#political-neutrality"}
     assert proc.stderr == ""
+
+
+# ---------------------------------------------------------------------- --thread
+
+
+def test_a_thread_remembers_the_conversation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "--json",
+        "--thread",
+        "t1",
+        "can i tweet abt the trial of the bloke who attacked our nurse",
+    )
+    first = json.loads(out)
+    assert code == 0 and (first["thread"], first["turn"]) == ("t1", "question")
+    assert first["citations"][0]["anchor"] == "protocol#court-cases"
+    _, out, _ = run(capsys, "--json", "--thread", "t1", "what about on my personal account?")
+    follow = json.loads(out)
+    assert follow["turn"] == "followup"
+    assert "protocol#court-cases" in [c["anchor"] for c in follow["citations"][:2]]
+    # Alone, the same words are about personal accounts, not the trial.
+    _, out, _ = run(capsys, "--json", "what about on my personal account?")
+    assert "thread" not in json.loads(out)
+    assert "protocol#court-cases" not in [c["anchor"] for c in json.loads(out)["citations"]]
+
+
+def test_a_draft_in_a_thread_is_reviewed_and_then_explained(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    draft = "what if I wrote: Mrs Patel in bed 4 went home after her stroke"
+    code, out, _ = run(capsys, "--json", "--thread", "d1", draft)
+    data = json.loads(out)
+    assert code == 0 and data["turn"] == "draft"
+    assert data["verdict"]["decision"] == "do_not_post"
+    assert data["citations"][0]["anchor"] == "protocol#confidential-information"
+    _, out, _ = run(capsys, "--thread", "d1", "why is that a problem?")
+    assert "\u201cMrs Patel in bed 4 went home after her stroke\u201d:" in out
+    assert "(thread d1, llm off)" in out
+
+
+def test_threads_are_per_user(capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        capsys,
+        "--thread",
+        "shared",
+        "--user",
+        "amy",
+        "what if I wrote: Mrs Patel in bed 4 is poorly",
+    )
+    _, out, _ = run(
+        capsys, "--json", "--thread", "shared", "--user", "bob", "why is that a problem?"
+    )
+    data = json.loads(out)
+    assert data["turn"] == "off_topic" and data["citations"] == []
+    _, out, _ = run(
+        capsys, "--json", "--thread", "shared", "--user", "amy", "why is that a problem?"
+    )
+    assert json.loads(out)["turn"] == "verdict"
+
+
+def test_thread_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--thread", "t9", "   ")
+    assert code == 2 and out == "" and err.startswith("canipost: no question given")
+    code, out, err = run(capsys, "--thread", " ", "Can I comment on a court case?")
+    assert (
+        code == 2
+        and out == ""
+        and err.strip() == ("canipost: --thread needs an id, for example: --thread court-question")
+    )
+
+
+def test_ask_without_a_thread_needs_no_database(tmp_path: object) -> None:
+    """No --thread: no SQLAlchemy import and a dead DATABASE_URL is never touched."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI"))}
+    env["DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:9/none"
+    code = (
+        "import sys, json; from bot.cli.main import main; rc = main(['ask', '--json', "
+        "'Can I comment on a court case?']); "
+        "print(json.dumps({'rc': rc, 'sa': 'sqlalchemy' in sys.modules}), file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"rc": 0, "sa": False}
+    assert json.loads(proc.stdout)["citations"][0]["anchor"] == "protocol#court-cases"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--thread", "x", "Can I comment on a court case?"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert (
+        proc.stderr.startswith("canipost: cannot open the database")
+        and "Traceback" not in proc.stderr
+    )
+    assert len(proc.stderr.strip().splitlines()) == 1
