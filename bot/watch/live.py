@@ -208,6 +208,7 @@ class LiveWatchList:
         self._source_made = False
         self._states: dict[str, _State] = {}
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def matcher(self, workspace: str = "", *, strict: bool = False) -> WatchMatcher | None:
         """The current matcher for ``workspace``; None when the list is empty.
@@ -240,6 +241,8 @@ class LiveWatchList:
 
     def _refresh(self, workspace: str, state: _State, now: float) -> None:
         state.checked = now
+        if self._pid != os.getpid():  # forked worker: never share the parent's connections
+            self._pid, self._source, self._source_made = os.getpid(), None, False
         try:
             if not self._source_made:
                 self._source = source_for(self.url)

@@ -17,13 +17,8 @@ from bot.config import Approvers, Config
 from bot.store import Store, open_store
 from bot.store.testing import PostgresUnavailable, postgres_required, temporary_database
 from bot.watch.service import WatchList
-from bot.workflow.types import Actor
 
 BACKEND_PARAMS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-BOB = Actor("cli", "bob", "Bob Approver")
-SLACK_SAM = Actor("slack", "U0SAM", "Sam")
-MALLORY = Actor("cli", "mallory")
 
 
 @pytest.fixture(params=BACKEND_PARAMS)

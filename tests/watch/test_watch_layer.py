@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BOB
+from watch_actors import BOB
 
 from bot.config import Config
 from bot.review import review_rules

@@ -7,8 +7,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import BOB, MALLORY, SLACK_SAM
 from sqlalchemy import select
+from watch_actors import BOB, MALLORY, SLACK_SAM
 
 from bot.config import Approvers, Config
 from bot.errors import InputError
