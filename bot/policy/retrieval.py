@@ -171,6 +171,10 @@ class PolicyIndex:
         #: however many everyday words ("last", "night") it shares with the text.
         topics = tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
         self.domain = {t for doc in topics for t in doc} - GENERIC
+        # Networks are on topic everywhere and favour no section: known, not indexed.
+        platforms = {t for doc in tokens(_lines("platforms.txt")) for t in doc}
+        self.vocab |= platforms
+        self.domain |= platforms
         #: Each section's own topic words, to tell when a conversation changes topic.
         self.topics = [set(doc) - GENERIC for doc in topics]
         # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
