@@ -294,9 +294,14 @@ class Charts:
     def to_dict(self) -> dict[str, Any]:
         return {
             "days": self.days,
-            "checks_by_decision": self.checks_by_decision,
+            # Lists, not objects: JSON serialisers may sort keys, and order matters here.
+            "checks_by_decision": [
+                {"decision": k, "counts": v} for k, v in self.checks_by_decision.items()
+            ],
             "weeks": self.weeks,
-            "findings_by_category": self.findings_by_category,
+            "findings_by_category": [
+                {"category": k, "counts": v} for k, v in self.findings_by_category.items()
+            ],
             "top_rules": self.top_rules,
             "decision_weeks": self.decision_weeks,
             "total_checks": self.total_checks,
@@ -377,6 +382,10 @@ def charts(
             if pos is not None:
                 series = out.findings_by_category.setdefault(str(category), [0] * weeks)
                 series[pos] += int(hits)
+        # Biggest categories first, so the legend reads like a ranking.
+        out.findings_by_category = dict(
+            sorted(out.findings_by_category.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
+        )
         rd = m.CheckRuleDay
         top = db.execute(
             select(rd.rule, func.max(rd.category), func.sum(rd.hits).label("hits"))

@@ -17,8 +17,8 @@
     type: "bar",
     data: {
       labels: data.days.map(function (d) { return d.slice(5); }),
-      datasets: Object.keys(data.checks_by_decision).map(function (k) {
-        return { label: label(k), data: data.checks_by_decision[k], backgroundColor: decisionColours[k] || "#64748b" };
+      datasets: data.checks_by_decision.map(function (s) {
+        return { label: label(s.decision), data: s.counts, backgroundColor: decisionColours[s.decision] || "#64748b" };
       })
     },
     options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }
@@ -28,9 +28,9 @@
     type: "line",
     data: {
       labels: data.weeks,
-      datasets: Object.keys(data.findings_by_category).map(function (k, i) {
+      datasets: data.findings_by_category.map(function (s, i) {
         var c = palette[i % palette.length];
-        return { label: label(k), data: data.findings_by_category[k], borderColor: c, backgroundColor: c, tension: 0.2 };
+        return { label: label(s.category), data: s.counts, borderColor: c, backgroundColor: c, tension: 0.2 };
       })
     },
     options: { scales: { y: { beginAtZero: true } } }
