@@ -358,3 +358,60 @@ class AskTurn(Base):
     answer: Mapped[str] = mapped_column(Text)
     findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     decision: Mapped[str | None] = mapped_column(String(16))
+
+
+# ---------------------------------------------------------------------- issue 10: learned layer
+
+from sqlalchemy import LargeBinary  # noqa: E402  (kept with the section that needs it)
+
+
+class FeedbackRow(Base):
+    """One "was this right?" report (0003), its draft redacted before storing.
+
+    An approver's report is ``confirmed`` at once; anyone else's is ``pending`` until an
+    approver confirms or dismisses it. Rows older than ``workflow.retention_days`` are purged.
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(
+            "expected IN ('ok','advise','needs_approval','do_not_post')", name="expected"
+        ),
+        CheckConstraint("status IN ('pending','confirmed','dismissed')", name="status"),
+        Index("ix_feedback_workspace_status", "workspace", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
+    text: Mapped[str] = mapped_column(Text)
+    expected: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[list[str]] = mapped_column(JSONType)
+    kind: Mapped[str] = mapped_column(String(16))
+    rules_decision: Mapped[str] = mapped_column(String(16))
+    rules_fired: Mapped[list[str]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(16))
+    by_id: Mapped[str] = mapped_column(String(128))
+    by_platform: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    submission_id: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LearnedModelRow(Base):
+    """An organisation's trained model (0003); the newest ``active`` row is the one in use."""
+
+    __tablename__ = "learned_models"
+    __table_args__ = (Index("ix_learned_models_workspace_active", "workspace", "active", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
+    version: Mapped[str] = mapped_column(String(32))
+    format: Mapped[int] = mapped_column(Integer)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(128))
