@@ -31,6 +31,8 @@ from bot.watch.types import WatchEntry
 
 #: Most hits reported per entry in one draft.
 MAX_HITS_PER_ENTRY = 5
+# Raw hits kept per entry before overlaps are resolved (bounds work on huge drafts).
+_RAW_CAP = 4 * MAX_HITS_PER_ENTRY
 
 # Runs of spaces/tabs and underscores ("project_lighthouse") read as one space.
 _NEEDS_FOLD = re.compile(r"[\t\f\v_]| {2}")
@@ -105,13 +107,19 @@ class WatchMatcher:
         now = now or datetime.now(UTC)
         raw: list[tuple[int, int, int, bool]] = []
         n = len(low)
+        shouting: list[bool] = []  # computed once, on the first surname hit
+        counts: dict[int, int] = {}
         for last, (length, targets) in self._automaton.iter(low):
             start, end = last - length + 1, last + 1
             if not _left_ok(low, cased, start) or not (end == n or _right_ok(low, cased, end)):
                 continue
             for index, surname in targets:
-                if surname and not self._proper_noun(cased, start, end, index):
+                seen = counts.get(index, 0)
+                if seen >= _RAW_CAP:
+                    continue  # a long post naming one entry hundreds of times
+                if surname and not self._proper_noun(cased, start, end, index, shouting):
                     continue
+                counts[index] = seen + 1
                 raw.append((start, end, index, surname))
         if not raw:
             return []
@@ -145,7 +153,9 @@ class WatchMatcher:
         hits.sort(key=lambda h: (h.start, h.end, h.entry.id))
         return hits
 
-    def _proper_noun(self, cased: str, start: int, end: int, index: int) -> bool:
+    def _proper_noun(
+        self, cased: str, start: int, end: int, index: int, shouting: list[bool]
+    ) -> bool:
         """Is the surname at ``cased[start:end]`` used as a name here?"""
         word = cased[start:end]
         if not word[:1].isupper():
@@ -155,7 +165,9 @@ class WatchMatcher:
             return True
         if word.lower() not in self._common:
             return True  # "Patel": capitalised and not an everyday word
-        if _shouting(cased):
+        if not shouting:
+            shouting.append(_shouting(cased))
+        if shouting[0]:
             return False  # all caps: "WE LOVE THE HALL"
         if prev is None:
             # Sentence start: "Hall hire is..." is a word, "Hall's lawyer" a name.
