@@ -104,6 +104,11 @@ class WatchMatcher:
         low = cased.lower()
         if len(low) != len(cased):  # a few characters lower-case to two; keep offsets
             low = "".join(c.lower() if len(c.lower()) == 1 else c for c in cased)
+        # Same length, so offsets hold: hyphens read as spaces, curly apostrophes as straight.
+        if "-" in low:
+            low = low.replace("-", " ")
+        if "\u2019" in low:
+            low = low.replace("\u2019", "'")
         now = now or datetime.now(UTC)
         raw: list[tuple[int, int, int, bool]] = []
         n = len(low)

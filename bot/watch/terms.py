@@ -111,24 +111,21 @@ def _plain(word: str) -> str:
 def variants(term: str) -> set[str]:
     """Lower-case spellings of ``term`` the matcher looks for, on word boundaries.
 
-    As typed; words joined by a space, a hyphen or nothing (``#ProjectLighthouse``);
-    a two-word name also reversed ("Lighthouse project", "Patel, Priya");
-    apostrophes straight, curly or dropped. Possessives need no variant: the
-    boundary after a match allows an apostrophe.
+    The matcher reads hyphens and underscores as spaces and curly apostrophes as
+    straight ones, so the keys are: as typed; words joined by a space or by
+    nothing (``#ProjectLighthouse``); a two-word name (letters only) also reversed ("Lighthouse
+    project", "Patel, Priya"); apostrophes kept or dropped. Possessives need no
+    key: the boundary after a match allows an apostrophe.
     """
     ws = [_plain(w) for w in words(term)]
     if not ws:
         return set()
-    out = {" ".join(_plain(term).split())}
-    for sep in (" ", "-", ""):
-        out.add(sep.join(ws))
-    if len(ws) == 2:
-        for sep in (" ", "-", "", ", "):
-            out.add(sep.join(reversed(ws)))
-    for v in list(out):
-        if "'" in v:
-            out.add(v.replace("'", ""))
-            out.add(v.replace("'", "\u2019"))
+    typed = _plain(term).replace("-", " ").replace("_", " ")
+    out = {" ".join(typed.split()), " ".join(ws), "".join(ws)}
+    if len(ws) == 2 and ws[0].isalpha() and ws[1].isalpha():
+        out.update((f"{ws[1]} {ws[0]}", f"{ws[1]}{ws[0]}", f"{ws[1]}, {ws[0]}"))
+    if "'" in typed:
+        out |= {v.replace("'", "") for v in out}
     return {v for v in out if len(v) >= MIN_CHARS}
 
 
