@@ -61,8 +61,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument(
         "--until",
         metavar="YYYY-MM-DD",
-        help="stop matching from the start of this day, UTC (an embargo's lift date); "
-        "default: until removed",
+        help="stop matching from the start of this day, UTC (an embargo's lift date), or at "
+        "an ISO time such as 2027-03-01T09:30+00:00; default: until removed",
     )
     a.add_argument(
         "--severity",
