@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from bot.store import Store
 from bot.store.models import AskTurn
@@ -118,6 +118,10 @@ def append_turn(
                 _last_purge[key] = time.monotonic()
                 purge_due = True
     with store.write() as s:
+        if store.dialect == "postgresql":
+            # Conversation memory is a convenience: a crash may lose the last turn, and
+            # not waiting for the WAL flush keeps a thread's cost per turn small.
+            s.execute(text("SET LOCAL synchronous_commit TO OFF"))
         s.add(
             AskTurn(
                 workspace=tid.workspace,
