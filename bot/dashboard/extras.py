@@ -39,31 +39,89 @@ def watch_entries(
     return [e.to_dict() for e in entries], None
 
 
+_RANK = "CASE {col} WHEN 'ok' THEN 0 WHEN 'advise' THEN 1 WHEN 'needs_approval' THEN 2 ELSE 3 END"
+
+
 def pending_feedback(
-    store: Store, config: Config, viewer_id: str
+    store: Store, config: Config, viewer_id: str, limit: int = 200
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Feedback reports waiting for an approver's confirmation."""
-    try:
-        feedback = importlib.import_module("bot.feedback")
-    except ImportError:
-        return [], "Feedback reports are not part of this build yet."
-    lister = getattr(feedback, "pending_reports", None)
-    if lister is None:
-        return [], "This build's feedback package does not list pending reports."
-    return [dict(r) for r in lister(store, config=config)], None
+    """Feedback reports waiting for an approver's confirmation, oldest first (the drafts
+    are stored redacted by the feedback feature)."""
+    from sqlalchemy import select
+
+    from bot.store import models as m
+
+    row_type = getattr(m, "FeedbackRow", None)
+    if row_type is None:
+        return [], "Feedback reports are not part of this build."
+    f = row_type
+    with store.read() as s:
+        rows = s.execute(
+            select(
+                f.id,
+                f.created_at,
+                f.by_id,
+                f.by_platform,
+                f.text,
+                f.expected,
+                f.rules_decision,
+                f.rules_fired,
+                f.note,
+            )
+            .where(f.workspace == config.workspace, f.status == "pending")
+            .order_by(f.created_at, f.id)
+            .limit(limit)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "reported": r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "by": f"{r.by_id} ({r.by_platform})",
+            "draft": r.text,
+            "canipost said": r.rules_decision,
+            "should be": r.expected,
+            "rules": ", ".join(r.rules_fired or []),
+            "note": r.note,
+        }
+        for r in rows
+    ], None
 
 
-def false_alarms_by_rule(store: Store, config: Config) -> dict[str, int]:
-    """Confirmed false-alarm reports per rule id; empty when feedback is not available."""
-    try:
-        feedback = importlib.import_module("bot.feedback")
-    except ImportError:
+def false_alarms_by_rule(store: Store, config: Config, days: int = 30) -> dict[str, int]:
+    """Confirmed reports that a rule flagged too severely, per rule id, over ``days``.
+
+    A report is a false alarm for every rule that fired when the comms team
+    confirmed a milder decision than the rules gave. Empty without feedback.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from bot.store import models as m
+
+    if getattr(m, "FeedbackRow", None) is None:
         return {}
-    counter = getattr(feedback, "false_alarms_by_rule", None)
-    if counter is None:
-        return {}
+    unnest = (
+        "jsonb_array_elements_text(feedback.rules_fired) AS r(value)"
+        if store.dialect == "postgresql"
+        else "json_each(feedback.rules_fired) AS r"
+    )
+    since: Any = datetime.now(UTC) - timedelta(days=days)
+    if store.dialect != "postgresql":
+        since = since.strftime("%Y-%m-%d %H:%M:%S")
+    sql = (
+        f"SELECT r.value, COUNT(*) FROM feedback, {unnest} "
+        "WHERE feedback.workspace = :ws AND feedback.status = 'confirmed' "
+        "AND feedback.created_at >= :since "
+        f"AND {_RANK.format(col='feedback.expected')} < {_RANK.format(col='feedback.rules_decision')} "
+        "GROUP BY r.value"
+    )
     try:
-        return {str(k): int(v) for k, v in counter(store, config=config).items()}
+        with store.read() as s:
+            return {
+                str(rule): int(n)
+                for rule, n in s.execute(text(sql), {"ws": config.workspace, "since": since})
+            }
     except Exception as exc:  # a chart must not fail because of another feature
         log.warning("false-alarm counts unavailable: %s", type(exc).__name__)
         return {}

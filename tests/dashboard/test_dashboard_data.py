@@ -1,0 +1,175 @@
+"""What the charts, watch list and feedback pages compute, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from harness import Client, sign_in
+
+from bot.config import Config
+from bot.dashboard import queries, record_verdict
+from bot.dashboard.extras import false_alarms_by_rule
+from bot.dashboard.stats import record_check
+from bot.store import Store
+from bot.store import models as m
+from bot.verdict import Verdict
+from bot.workflow import Actor, Workflow
+
+TODAY = date(2026, 11, 26)  # a Thursday; its week starts on Monday 23 November
+
+
+def test_checks_are_counted_without_text_and_rolled_up(store: Store) -> None:
+    record_check(store, decision="ok", rules=[], platform="slack", day=TODAY)
+    record_check(
+        store,
+        decision="needs_approval",
+        rules=[
+            ("legal.sub_judice", "legal"),
+            ("legal.sub_judice", "legal"),
+            ("strategy.shouting", "strategy"),
+        ],
+        platform="teams",
+        day=TODAY,
+    )
+    record_check(
+        store,
+        decision="advise",
+        rules=[("strategy.shouting", "strategy")],
+        platform="cli",
+        day=TODAY,
+    )
+    with store.read() as s:
+        rows = s.query(m.CheckStat).order_by(m.CheckStat.id).all()
+        days = {r.rule: r.hits for r in s.query(m.CheckRuleDay)}
+    assert [(r.decision, r.platform, r.categories, r.rules) for r in rows] == [
+        ("ok", "slack", [], []),
+        (
+            "needs_approval",
+            "teams",
+            ["legal", "strategy"],
+            ["legal.sub_judice", "strategy.shouting"],
+        ),
+        ("advise", "cli", ["strategy"], ["strategy.shouting"]),
+    ]
+    assert days == {"legal.sub_judice": 2, "strategy.shouting": 2}
+    with pytest.raises(ValueError):
+        record_check(store, decision="maybe", rules=[], platform="slack")
+    with pytest.raises(ValueError):
+        record_check(store, decision="ok", rules=[], platform="fax")
+
+
+def test_record_verdict_never_raises(store: Store) -> None:
+    verdict = Verdict([], "p")
+    assert record_verdict(store, verdict, platform="slack") is True
+    assert record_verdict(store, verdict, platform="fax") is False  # logged, not raised
+
+
+def test_charts_aggregate_in_sql(store: Store) -> None:
+    for back, decision in ((0, "ok"), (0, "ok"), (1, "do_not_post"), (29, "advise"), (30, "ok")):
+        rules = [] if decision == "ok" else [("conflict.insult", "conflict")]
+        record_check(
+            store,
+            decision=decision,
+            rules=rules,
+            platform="slack",
+            day=TODAY - timedelta(days=back),
+        )
+    record_check(store, decision="ok", rules=[], platform="slack", day=TODAY, workspace="T-OTHER")
+    data = queries.charts(
+        store, today=TODAY, days=30, weeks=12, false_alarms={"conflict.insult": 3}
+    )
+    assert data.days[-1] == "2026-11-26" and len(data.days) == 30
+    assert data.checks_by_decision["ok"][-1] == 2  # the other workspace is not counted
+    assert data.checks_by_decision["do_not_post"][-2] == 1
+    assert data.checks_by_decision["advise"][0] == 1  # 29 days back is the first day
+    assert data.total_checks == 4  # 30 days back is outside the window
+    assert data.weeks[-1] == "2026-11-23"
+    assert data.findings_by_category["conflict"][-1] == 1  # Tuesday 24th
+    assert data.top_rules == [
+        {"rule": "conflict.insult", "category": "conflict", "hits": 2, "false_alarms": 3}
+    ]
+
+
+def test_time_to_decision_median_and_p90_per_week(store: Store, config: Config) -> None:
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    for i, hours in enumerate([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]):
+        created = monday + timedelta(hours=i)
+        wf = Workflow(store, config=config, clock=lambda c=created: c)
+        sub = wf.submit(text=f"Draft {i}", verdict=Verdict([], "p"), author=Actor("cli", "alice"))
+        Workflow(
+            store, config=config, clock=lambda c=created, h=hours: c + timedelta(hours=h)
+        ).decide(sub.id, "approve", by=Actor("cli", "bob"))
+    # Withdrawn drafts are not decisions.
+    wf = Workflow(store, config=config, clock=lambda: monday)
+    sub = wf.submit(text="gone", verdict=Verdict([], "p"), author=Actor("cli", "alice"))
+    Workflow(store, config=config, clock=lambda: monday + timedelta(days=2)).withdraw(
+        sub.id, by=Actor("cli", "alice")
+    )
+    data = queries.charts(store, today=TODAY, weeks=2)
+    last = data.decision_weeks[-1]
+    assert last["week"] == "2026-11-23" and last["decisions"] == 10
+    assert last["median_hours"] == pytest.approx(5.0) and last["p90_hours"] == pytest.approx(9.0)
+    assert (
+        data.decision_weeks[0]["decisions"] == 0 and data.decision_weeks[0]["median_hours"] is None
+    )
+
+
+def _feedback(
+    store: Store, fid: str, status: str, expected: str, decided: str, rules: list[str]
+) -> None:
+    with store.write() as s:
+        s.add(
+            m.FeedbackRow(
+                id=fid,
+                workspace="",
+                text="[PERSON_1] did well today",
+                expected=expected,
+                categories=[],
+                kind="report",
+                rules_decision=decided,
+                rules_fired=rules,
+                status=status,
+                source="slack",
+                by_id="USTAFF",
+                by_platform="slack",
+                note="This is praise",
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+def test_false_alarms_and_pending_feedback_pages(
+    client: Client, store: Store, config: Config
+) -> None:
+    _feedback(store, "F1", "confirmed", "ok", "needs_approval", ["reputation.praise", "conflict.x"])
+    _feedback(store, "F2", "confirmed", "ok", "needs_approval", ["reputation.praise"])
+    _feedback(
+        store, "F3", "confirmed", "do_not_post", "advise", ["reputation.praise"]
+    )  # missed, not a false alarm
+    _feedback(store, "F4", "pending", "ok", "needs_approval", ["reputation.praise"])
+    assert false_alarms_by_rule(store, config) == {"reputation.praise": 2, "conflict.x": 1}
+    record_check(
+        store,
+        decision="needs_approval",
+        rules=[("reputation.praise", "reputation")],
+        platform="slack",
+    )
+    sign_in(client, store, config, "bob")
+    charts = client.get("/dashboard/charts")
+    assert "reputation.praise reputation 1 2" in charts.text
+    feedback = client.get("/dashboard/feedback")
+    assert feedback.status == 200 and "F4" in feedback.text and "F1" not in feedback.text
+    assert "This is praise" in feedback.text and "USTAFF (slack)" in feedback.text
+
+
+def test_watch_list_page_for_approvers(client: Client, store: Store, config: Config) -> None:
+    from bot.watch.service import WatchList
+
+    WatchList(store, config=config).add(
+        "Operation Nightjar", kind="codename", by=Actor("cli", "bob"), note="launch in May"
+    )
+    sign_in(client, store, config, "bob")
+    page = client.get("/dashboard/watch")
+    assert page.status == 200 and "Operation Nightjar" in page.text and "launch in May" in page.text
+    assert "codename" in page.text
