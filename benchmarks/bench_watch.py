@@ -108,6 +108,18 @@ def fill(url: str, n: int) -> None:
     store.dispose()
 
 
+def calibration_ms() -> float:
+    """CPU time of a fixed pure-Python loop: a yardstick for the machine (as bench_review)."""
+    best = float("inf")
+    for _ in range(3):
+        c0 = time.process_time()
+        s = 0
+        for i in range(2_000_000):
+            s += i & 7
+        best = min(best, time.process_time() - c0)
+    return best * 1000
+
+
 def cold_check_ms(url: str, runs: int) -> float:
     """Median wall time of a whole ``canipost check`` process reading this list."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CANIPOST_"))}
@@ -163,7 +175,13 @@ def main() -> int:
     review_module.reset_layers()
     from bot.watch import live
 
-    results: dict[str, Any] = {"drafts": len(drafts), "rounds": args.rounds, "sizes": {}}
+    results: dict[str, Any] = {
+        "drafts": len(drafts),
+        "rounds": args.rounds,
+        "calibration_loop_ms": round(calibration_ms()),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "sizes": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/rules.db"
         run_once(drafts[:500], layers=False)  # warm caches (policy, offensive model)
@@ -193,7 +211,11 @@ def main() -> int:
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"{len(drafts)} real tweets, median of {args.rounds} rounds, CPU time, one core")
+    print(
+        f"{len(drafts)} real tweets, median of {args.rounds} rounds, CPU time, one core "
+        f"(calibration loop {results['calibration_loop_ms']} ms, "
+        f"load average {results['load_average_1min']})"
+    )
     print(f"rules only (no layers): {results['rules_only_drafts_per_s']:,} drafts/s")
     print(f"{'entries':>8}  {'drafts/s':>9}  {'cost':>6}  {'flagged':>7}  load+build  cold check")
     for n in SIZES:

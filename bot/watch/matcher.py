@@ -109,7 +109,6 @@ class WatchMatcher:
             low = low.replace("-", " ")
         if "\u2019" in low:
             low = low.replace("\u2019", "'")
-        now = now or datetime.now(UTC)
         raw: list[tuple[int, int, int, bool]] = []
         n = len(low)
         shouting: list[bool] = []  # computed once, on the first surname hit
@@ -128,7 +127,7 @@ class WatchMatcher:
                 raw.append((start, end, index, surname))
         if not raw:
             return []
-        return self._resolve(raw, prepared, fold_map, now)
+        return self._resolve(raw, prepared, fold_map, now or datetime.now(UTC))
 
     def _resolve(
         self,
