@@ -121,21 +121,82 @@ def review_rules(
     return verdict
 
 
-def review(draft: Draft, *, config: Config, use_llm: bool | None = None) -> Verdict:
-    """Review a draft: rules, then (when configured) the LLM critique merged in.
+class Critic(Protocol):
+    """A second review layer that reads the local verdict and may add to it.
 
-    ``use_llm=None`` follows the configuration (``OPENAI_API_KEY`` set and not
-    disabled); ``False`` forces rules only (``--no-llm``).
+    Registered in :data:`CRITICS` as ``"module:attribute"``. A critic may add
+    findings and a rewrite, must never lower or remove a rules finding, and
+    must not raise: on failure it returns the verdict it was given, marked
+    (``llm: "failed"`` and a reason).
+    """
+
+    name: str
+
+    def enabled(self, config: Config) -> bool:
+        """Whether this organisation and environment want the critic (a key is set...)."""
+        ...
+
+    def __call__(self, draft: Draft, verdict: Verdict, *, config: Config) -> Verdict: ...
+
+
+#: Critics by name, as ``"module:attribute"``: the built-in ones are listed here
+#: and loaded exactly like outside ones, which come from the ``canipost.critics``
+#: entry-point group (the way the ``llm`` tool loads its default plugins and then
+#: its entry points). Importing a critic's module must stay cheap.
+CRITICS: dict[str, str] = {"llm": "bot.llm.critic:critic"}
+#: The critic :func:`review` uses unless told otherwise.
+DEFAULT_CRITIC = "llm"
+CRITIC_ENTRY_POINTS = "canipost.critics"
+
+_critics: dict[str, Critic | None] = {}
+
+
+def get_critic(name: str = DEFAULT_CRITIC) -> Critic | None:
+    """The critic registered as ``name`` (imported once), or None when it is not installed."""
+    if name in _critics:
+        return _critics[name]
+    spec = CRITICS.get(name)
+    if spec is None:
+        from importlib.metadata import entry_points
+
+        found = [ep.value for ep in entry_points(group=CRITIC_ENTRY_POINTS) if ep.name == name]
+        spec = found[0] if found else None
+    critic: Critic | None = None
+    if spec is not None:
+        module_name, _, attr = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and module_name.startswith(exc.name)):
+                raise
+        else:
+            critic = getattr(module, attr or "critic")
+    _critics[name] = critic
+    return critic
+
+
+def review(
+    draft: Draft,
+    *,
+    config: Config,
+    use_llm: bool | None = None,
+    critic: Critic | str | None = None,
+) -> Verdict:
+    """Review a draft: rules, then (when configured) the critic's findings merged in.
+
+    ``use_llm=None`` follows the configuration (the critic's ``enabled``, e.g.
+    ``OPENAI_API_KEY`` set and not disabled); ``False`` forces rules only
+    (``--no-llm``), ``True`` runs the critic whatever the configuration says.
+    ``critic`` is a registered name or a :class:`Critic` (default: the LLM).
     """
     started = time.perf_counter()
     verdict = review_rules(draft, config=config)
-    try:
-        from bot.llm import critique_enabled, critique_verdict
-    except ImportError:  # LLM layer not installed in this build
+    if use_llm is False:
         return verdict
-    if use_llm is False or (use_llm is None and not critique_enabled(config)):
+    chosen = get_critic(critic or DEFAULT_CRITIC) if not callable(critic) else critic
+    if chosen is None or (use_llm is None and not chosen.enabled(config)):
         return verdict
-    verdict = critique_verdict(draft, verdict, config=config)
+    verdict = chosen(draft, verdict, config=config)
     log.info(
         "reviewed draft id=%s decision=%s findings=%d llm=%s in %.0f ms",
         draft.id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -24,10 +25,20 @@ def cache_key(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+_all: weakref.WeakSet[AnswerCache] = weakref.WeakSet()
+
+
+def clear_all() -> None:
+    """Empty every answer cache in the process (``bot.llm.reset``)."""
+    for c in list(_all):
+        c.clear()
+
+
 class AnswerCache:
     """Thread-safe LRU; ``size <= 0`` disables it."""
 
     def __init__(self, size: int = 256) -> None:
+        _all.add(self)
         self.size = size
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()

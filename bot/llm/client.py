@@ -8,8 +8,13 @@ Configured from the organisation config and the environment (see
 Retries have one owner. The SDK's own retries are off (``max_retries=0``);
 tenacity retries connection errors, timeouts, 408, 429 (waiting what
 ``Retry-After`` asks, within a cap) and 5xx with random exponential
-back-off, all inside one total deadline (``llm.timeout``, default 30 s).
-Any other 4xx is final. Two retry layers would multiply each other's waits.
+back-off, all inside one total deadline (``llm.timeout``: default 30 s for
+a hosted service, 180 s for an endpoint on loopback or a private network,
+where a local model on a CPU answers slowly but surely). Any other 4xx is
+final. Two retry layers would multiply each other's waits.
+
+Every response's ``usage`` (prompt and completion tokens) is summed per
+call into :class:`Completion`, so callers can report what a review cost.
 
 Structured output differs between servers. OpenAI takes ``response_format:
 json_schema``; the llama.cpp server rejects that (HTTP 500 naming
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
 import json
 import logging
 import os
@@ -32,12 +38,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_exponential
 
 from bot.config import Config
+from bot.errors import ConfigError
+from bot.llm.critic import llm_enabled
 from bot.llm.fallback import (
     CircuitBreaker,
     LLMContextTooLong,
@@ -54,6 +63,14 @@ log = logging.getLogger("canipost.llm")
 #: A capable, inexpensive model that supports json_schema output; CANIPOST_MODEL overrides.
 DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_TIMEOUT = 30.0
+#: Default deadline for an endpoint on loopback or a private network (a local model on a CPU).
+DEFAULT_LOCAL_TIMEOUT = 180.0
+#: Default size of a critique request's prompt (characters, system + user messages).
+DEFAULT_PROMPT_CHARS = 7500
+#: No critique request is built longer than this, whatever ``llm.prompt_chars`` says
+#: (except a draft that is itself longer: it is never cut).
+MAX_PROMPT_CHARS = 12000
+PROTOCOL_MODES: tuple[str, ...] = ("relevant", "full")
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -83,6 +100,25 @@ class LLMSettings:
     max_attempts: int = 5
     #: Circuit breaker: how long to skip an endpoint that failed twice in a row.
     cooldown: float = 30.0
+    #: "relevant": only the protocol sections that matter to the draft; "full": all of it
+    #: (for hosted models with prompt caching).
+    protocol: str = "relevant"
+    #: Target size of a critique prompt in characters (at most MAX_PROMPT_CHARS).
+    prompt_chars: int = DEFAULT_PROMPT_CHARS
+    #: Price per million tokens (prompt, completion), for cost figures; None: unknown.
+    price_input: float | None = None
+    price_output: float | None = None
+
+    @property
+    def local(self) -> bool:
+        """True for an endpoint on loopback or a private network (a self-hosted model)."""
+        return is_local_endpoint(self.azure_endpoint or self.base_url)
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """What these tokens cost at the configured prices, or None when no price is set."""
+        if self.price_input is None or self.price_output is None:
+            return None
+        return (prompt_tokens * self.price_input + completion_tokens * self.price_output) / 1e6
 
     @property
     def azure(self) -> bool:
@@ -99,22 +135,52 @@ class LLMSettings:
         return f"{self.endpoint}|{self.model}"
 
 
+def is_local_endpoint(url: str | None) -> bool:
+    """Loopback, private-range, link-local, ``localhost``, ``*.local`` or a bare host name.
+
+    A bare name (``ollama``, ``llm``) is how containers on one private network
+    reach each other. Nothing is resolved: this only reads the URL.
+    """
+    if not url:
+        return False
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    if not host:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
+def _prices(value: Any) -> tuple[float | None, float | None]:
+    """``llm.price_per_million``: one number for both, or ``{prompt: x, completion: y}``."""
+    if value is None:
+        return None, None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value), float(value)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"prompt", "completion", "input", "output"})
+        try:
+            prompt = value.get("prompt", value.get("input"))
+            completion = value.get("completion", value.get("output"))
+            if not unknown and prompt is not None and completion is not None:
+                return float(prompt), float(completion)
+        except (TypeError, ValueError):
+            pass
+    raise ConfigError(
+        "llm.price_per_million must be a number or {prompt: NUMBER, completion: NUMBER}"
+    )
+
+
 def _env(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
 
 
-def llm_enabled(config: Config, environ: Mapping[str, str] | None = None) -> bool:
-    """On when a key is set (``OPENAI_API_KEY`` / ``AZURE_OPENAI_API_KEY``) or ``llm.enabled: true``.
-
-    ``llm.enabled: false`` in the organisation config turns it off whatever
-    the environment says.
-    """
-    env = os.environ if environ is None else environ
-    enabled = config.llm.get("enabled")
-    if enabled is not None:
-        return bool(enabled)
-    return bool(_env(env, "OPENAI_API_KEY") or _env(env, "AZURE_OPENAI_API_KEY"))
+__all__ = ["LLMClient", "LLMSettings", "get_client", "llm_enabled", "settings_from_config"]
 
 
 def settings_from_config(config: Config, environ: Mapping[str, str] | None = None) -> LLMSettings:
@@ -135,33 +201,50 @@ def settings_from_config(config: Config, environ: Mapping[str, str] | None = Non
         api_key = _env(env, "AZURE_OPENAI_API_KEY") or _env(env, "OPENAI_API_KEY")
     else:
         api_key = _env(env, "OPENAI_API_KEY")
-    timeout = float(llm.get("timeout") or DEFAULT_TIMEOUT)
+    base_url = None if azure_endpoint else _env(env, "OPENAI_BASE_URL")
+    default_timeout = (
+        DEFAULT_LOCAL_TIMEOUT if is_local_endpoint(azure_endpoint or base_url) else DEFAULT_TIMEOUT
+    )
+    timeout = float(llm.get("timeout") or default_timeout)
     backoff = _env(env, "CANIPOST_LLM_BACKOFF")
+    protocol = str(llm.get("protocol") or "relevant")
+    if protocol not in PROTOCOL_MODES:
+        raise ConfigError(
+            f"llm.protocol must be one of {', '.join(PROTOCOL_MODES)}, not {protocol!r}"
+        )
+    prompt_chars = int(llm.get("prompt_chars") or DEFAULT_PROMPT_CHARS)
+    price_input, price_output = _prices(llm.get("price_per_million"))
     return LLMSettings(
         model=str(model or DEFAULT_MODEL),
         api_key=api_key,
-        base_url=None if azure_endpoint else _env(env, "OPENAI_BASE_URL"),
+        base_url=base_url,
         azure_endpoint=azure_endpoint,
         azure_api_version=llm.get("azure_api_version")
         or _env(env, "OPENAI_API_VERSION")
         or DEFAULT_AZURE_API_VERSION,
         azure_deployment=deployment,
-        timeout=timeout if timeout > 0 else DEFAULT_TIMEOUT,
+        timeout=timeout if timeout > 0 else default_timeout,
         redact=llm.get("redact", True) is not False,
         cache_size=int(llm.get("cache_size", 256)),
         backoff=float(backoff) if backoff else 0.5,
         backoff_max=max(float(backoff) * 16, 0.01) if backoff else 8.0,
+        protocol=protocol,
+        prompt_chars=max(1000, min(prompt_chars, MAX_PROMPT_CHARS)),
+        price_input=price_input,
+        price_output=price_output,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """A validated answer and what it cost."""
+    """A validated answer and what it cost (tokens as the API reported them)."""
 
     data: dict[str, Any]
     format: str
     requests: int
     seconds: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 class _Deadline:
@@ -174,6 +257,9 @@ class _Deadline:
         self.requests = 0
         #: The last answer stopped at max_tokens (its JSON is probably cut short).
         self.truncated = False
+        #: Tokens the API says this call's requests used, summed.
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
 
     def remaining(self) -> float:
         return self._end - self._clock()
@@ -331,6 +417,11 @@ def check_answer(
     return data, ""
 
 
+def _tokens(value: Any) -> int:
+    """A token count from a response's usage; servers that omit it count as 0."""
+    return value if isinstance(value, int) and value > 0 else 0
+
+
 @functools.lru_cache(maxsize=64)
 def _validator(schema_json: str) -> jsonschema.protocols.Validator:
     """Validators are reused: building one per answer would cost more than the check."""
@@ -467,6 +558,9 @@ class LLMClient:
             raise _unavailable(exc, self.settings) from exc
         except openai.OpenAIError as exc:
             raise _unavailable(exc, self.settings) from exc
+        usage = getattr(response, "usage", None)
+        deadline.prompt_tokens += _tokens(getattr(usage, "prompt_tokens", 0))
+        deadline.completion_tokens += _tokens(getattr(usage, "completion_tokens", 0))
         try:
             choice = response.choices[0]
             content = choice.message.content
@@ -540,10 +634,19 @@ class LLMClient:
                 with _formats_lock:
                     _known_formats[key] = fmt
                 self._breaker.success(key)
-                return Completion(data, fmt, deadline.requests, self._clock() - started)
+                return Completion(
+                    data,
+                    fmt,
+                    deadline.requests,
+                    self._clock() - started,
+                    deadline.prompt_tokens,
+                    deadline.completion_tokens,
+                )
             raise LLMRejected("the AI service accepted none of the JSON answer formats (HTTP 400)")
         except LLMError as exc:
             exc.requests = deadline.requests
+            exc.prompt_tokens = deadline.prompt_tokens
+            exc.completion_tokens = deadline.completion_tokens
             if isinstance(exc, LLMUnavailable):
                 self._breaker.failure(key, str(exc))
             raise

@@ -8,6 +8,17 @@ The draft is data, not instructions: invisible characters are stripped, it
 goes in a ``<draft>`` block whose delimiters cannot be forged from inside,
 the prompt tells the model to ignore instructions in it, and, whatever the
 model says, it can only add findings (see :mod:`bot.llm.merge`).
+
+The prompt has a budget (:func:`build_messages`). By default it carries only
+the protocol sections that matter: those the rules' findings cite, then those
+BM25 finds most relevant to the draft (:mod:`bot.policy.retrieval`), plus two
+or three of the matching rules' own flag and pass examples as calibration,
+filling ``llm.prompt_chars`` (default 7,500 characters, never more than
+12,000). A small local model answers in seconds instead of timing out on
+35,000 characters; ``llm.protocol: full`` sends the whole protocol instead,
+for hosted models with prompt caching. An endpoint that still refuses the
+prompt as too long for its context window gets one retry at half the budget,
+and that smaller budget is remembered for it.
 """
 
 from __future__ import annotations
@@ -17,17 +28,19 @@ import json
 import logging
 import re
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import Config
+from bot.llm import usage
 from bot.llm.cache import AnswerCache, cache_key
-from bot.llm.client import get_client, settings_from_config
+from bot.llm.client import MAX_PROMPT_CHARS, LLMSettings, get_client, settings_from_config
 from bot.llm.fallback import LLMContextTooLong, LLMError, describe, fall_back
 from bot.llm.merge import MAX_LLM_FINDINGS, llm_findings, merge, to_clean
 from bot.llm.prompts import load_prompt
 from bot.llm.redaction import Redaction, clean_with_map, redact
 from bot.policy import Policy, Section, load_policy
+from bot.policy.model import Rule
 from bot.verdict import CATEGORIES, RULE_SEVERITIES, Draft, Verdict, normalise_channel
 
 log = logging.getLogger("canipost.llm")
@@ -85,11 +98,20 @@ MAX_CHARS: dict[str, int] = {
     "any": 2200,
 }
 
+_COMMENTS = re.compile(r"^\s*<!--.*?-->\s*\n?", re.MULTILINE)  # keywords and contacts: metadata
 _DELIMITER = re.compile(r"<\s*/?\s*draft\b[^>]*>", re.IGNORECASE)
 _cache = AnswerCache(256)
 _protocols: dict[str, str] = {}
-_compact_endpoints: set[str] = set()
-_SCHEMA_JSON = json.dumps(CRITIQUE_SCHEMA, ensure_ascii=False)
+#: Endpoints whose context window refused a prompt: the share of the budget they get now.
+_shrunk: dict[str, float] = {}
+_SCHEMA_JSON = json.dumps(CRITIQUE_SCHEMA, ensure_ascii=False, separators=(",", ":"))
+#: Calibration examples per prompt, and the longest one kept.
+MAX_EXAMPLES = 3
+MAX_EXAMPLE_CHARS = 200
+#: Sections BM25 may add beside the ones the rules cite.
+RELEVANT_SECTIONS = 3
+#: A section cut to fit the budget keeps at least this much, or is left out.
+MIN_SECTION_CHARS = 300
 
 
 def fence(text: str) -> str:
@@ -109,22 +131,170 @@ def protocol_text(policy: Policy, sections: list[Section] | None = None) -> str:
 
 def _protocol_text(sections: list[Section]) -> str:
     return "\n\n".join(
-        f"{'#' * s.level} {s.heading} [protocol#{s.anchor}]\n{s.text}" for s in sections
+        f"{'#' * s.level} {s.heading} [protocol#{s.anchor}]\n{_COMMENTS.sub('', s.text).strip()}"
+        for s in sections
     )
 
 
-def relevant_sections(policy: Policy, text: str, verdict: Verdict, k: int = 4) -> list[Section]:
-    """The sections the rules cited plus the ``k`` most relevant to the draft (BM25), in order.
+def relevant_sections(
+    policy: Policy, text: str, verdict: Verdict, k: int = RELEVANT_SECTIONS
+) -> list[Section]:
+    """The sections the rules cited (most severe finding first), then the ``k`` BM25 finds
+    most relevant to the (redacted) draft, best first: the order they get the budget in."""
+    from bot.policy.retrieval import index_for  # bm25s and numpy: only when a model is used
 
-    Used instead of the whole protocol when the model's context window is too
-    small for it (a small local model).
-    """
-    from bot.policy.retrieval import index_for  # one BM25 index per protocol per process
-
-    anchors = {f.policy_ref.split("#", 1)[-1] for f in verdict.findings}
+    anchors: list[str] = []
+    for f in sorted(verdict.findings, key=lambda f: -f.severity):
+        anchor = f.policy_ref.split("#", 1)[-1]
+        if anchor in policy.sections and anchor not in anchors:
+            anchors.append(anchor)
     hits, _ = index_for(policy).search(text)
-    anchors.update(s.anchor for s, _ in hits[:k])
-    return [s for a, s in policy.sections.items() if a in anchors]
+    added = 0
+    for section, _ in hits:
+        if added >= k:
+            break
+        if section.anchor not in anchors:
+            anchors.append(section.anchor)
+            added += 1
+    return [policy.sections[a] for a in anchors]
+
+
+def _fit(section: Section, room: int) -> str | None:
+    """The section as the model sees it, cut at a line end to ``room`` characters (or None)."""
+    head = f"{'#' * section.level} {section.heading} [protocol#{section.anchor}]\n"
+    body = _COMMENTS.sub("", section.text).strip()
+    if len(head) + len(body) <= room:
+        return head + body
+    if room < MIN_SECTION_CHARS:
+        return None
+    cut = body[: room - len(head) - 2]
+    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
+    return head + cut.rstrip() + "\n…" if cut.strip() else None
+
+
+def calibration_examples(
+    policy: Policy, anchors: list[str], verdict: Verdict, org: Any, limit: int = MAX_EXAMPLES
+) -> list[str]:
+    """Up to ``limit`` of the rules' own flag and pass examples for these sections.
+
+    Rules that fired on the draft come first (their flag example, then their
+    pass example: the line the rule draws), then other rules of the first
+    section. Examples are redacted like a draft, so the model sees placeholders
+    the way it will in drafts, and cut to :data:`MAX_EXAMPLE_CHARS`.
+    """
+    wanted = set(anchors)
+    fired = [f.rule for f in verdict.findings]
+    by_id = {r.id: r for r in policy.rules}
+    rules: list[Rule] = [by_id[r] for r in dict.fromkeys(fired) if r in by_id]
+    rules += [
+        r
+        for r in policy.rules
+        if r.policy_ref.split("#", 1)[-1] in anchors[:1] and r.id not in fired
+    ]
+    out: list[str] = []
+    for rule in rules:
+        if rule.policy_ref.split("#", 1)[-1] not in wanted and rule.id not in fired:
+            continue
+        for kind, examples in (("flag", rule.examples_flag), ("pass", rule.examples_pass)):
+            if not examples or len(out) >= limit:
+                continue
+            text = examples[0][0]
+            if len(text) > MAX_EXAMPLE_CHARS:
+                continue
+            shown = redact(text, org=org, names_in_context=True).text
+            if kind == "flag":
+                out.append(
+                    f'- "{shown}" -> {rule.severity.label} ({rule.category}): {rule.message}'
+                )
+            else:
+                out.append(f'- "{shown}" -> fine: the rule does not apply')
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPlan:
+    """What went into one critique request, for logs and the prompt-size figures."""
+
+    messages: list[dict[str, str]]
+    chars: int
+    anchors: tuple[str, ...]
+    examples: int
+    full: bool
+
+
+def build_messages(
+    draft: Draft,
+    verdict: Verdict,
+    red: Redaction,
+    index_map: list[int] | None,
+    *,
+    policy: Policy,
+    config: Config,
+    settings: LLMSettings,
+    budget: int | None = None,
+    examples: bool = True,
+) -> PromptPlan:
+    """The critique messages within ``budget`` characters (system + user content).
+
+    Fixed parts first (instructions, schema, rule findings, the draft); then
+    calibration examples, then protocol sections in :func:`relevant_sections`
+    order, each whole if it fits, else cut at a line end, until the budget is
+    spent. A draft too long for any budget is still sent whole, with the
+    sections it needs named but not quoted.
+    """
+    channel = normalise_channel(draft.channel)
+    prompt = load_prompt("critique")
+    rewrite_prompt = load_prompt("rewrite")
+    full = settings.protocol == "full" and budget is None
+    limit = min(budget or settings.prompt_chars, MAX_PROMPT_CHARS)
+
+    def render(protocol: str, calibration: str) -> list[dict[str, str]]:
+        return prompt.messages(
+            organisation=config.organisation.name,
+            profile=config.profile,
+            channel=channel,
+            protocol=protocol,
+            examples=calibration or "(none)",
+            rule_findings=_rule_findings_json(verdict, red, index_map),
+            rewrite_instructions=rewrite_prompt.text(
+                channel=channel, max_chars=MAX_CHARS.get(channel, 2200)
+            ),
+            schema=_SCHEMA_JSON,
+            draft=fence(red.text),
+        )
+
+    def size(messages: list[dict[str, str]]) -> int:
+        return sum(len(m["content"]) for m in messages)
+
+    sections = relevant_sections(policy, red.text, verdict)
+    anchors = [s.anchor for s in sections]
+    if full:
+        shown = calibration_examples(policy, anchors, verdict, config.organisation)
+        messages = render(protocol_text(policy), "\n".join(shown) if examples else "")
+        return PromptPlan(messages, size(messages), tuple(policy.sections), len(shown), True)
+    base = size(render("", ""))
+    room = limit - base
+    shown = calibration_examples(policy, anchors, verdict, config.organisation) if examples else []
+    while shown and len("\n".join(shown)) > room // 4:  # examples never crowd out the protocol
+        shown.pop()
+    calibration = "\n".join(shown)
+    room -= len(calibration)
+    parts: list[str] = []
+    used: list[str] = []
+    for section in sections:
+        text = _fit(section, room - 2)
+        if text is None:
+            break
+        parts.append(text)
+        used.append(section.anchor)
+        room -= len(text) + 2
+    if not parts:  # a very long draft: name the sections, the model knows the topics
+        parts = [f"{s.heading} [protocol#{s.anchor}]" for s in sections[:2]]
+        used = [s.anchor for s in sections[:2]]
+    messages = render("\n\n".join(parts), calibration)
+    return PromptPlan(messages, size(messages), tuple(used), len(shown), False)
 
 
 def _rule_findings_json(verdict: Verdict, red: Redaction, index_map: list[int] | None) -> str:
@@ -142,7 +312,10 @@ def _rule_findings_json(verdict: Verdict, red: Redaction, index_map: list[int] |
                 "message": f.message,
             }
         )
-    return json.dumps(items, ensure_ascii=False, indent=1) if items else "[]"
+    if not items:
+        return "[]"
+    lines = (json.dumps(i, ensure_ascii=False, separators=(",", ":")) for i in items)
+    return "[\n" + ",\n".join(lines) + "\n]"
 
 
 def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
@@ -172,32 +345,40 @@ def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
         prompt.version,
         rewrite_prompt.version,
         settings.redact,
+        settings.protocol,
+        settings.prompt_chars,
         config.profile,
         config.organisation.name,
         [(f.rule, f.start, f.end) for f in verdict.findings],
     )
     data: dict[str, Any] | None = _cache.get(key)
-    requests, fmt = 0, "cache"
+    requests, fmt, chars = 0, "cache", 0
+    prompt_tokens = completion_tokens = 0
     if data is None:
-        compact = settings.endpoint_key in _compact_endpoints
+        share = _shrunk.get(settings.endpoint_key)
+        retried = False
         while True:
-            messages = prompt.messages(
-                organisation=config.organisation.name,
-                profile=config.profile,
-                channel=channel,
-                protocol=protocol_text(
-                    policy, relevant_sections(policy, red.text, verdict) if compact else None
-                ),
-                rule_findings=_rule_findings_json(verdict, red, index_map),
-                rewrite_instructions=rewrite_prompt.text(
-                    channel=channel, max_chars=MAX_CHARS.get(channel, 2200)
-                ),
-                schema=_SCHEMA_JSON,
-                draft=fence(red.text),
+            plan = build_messages(
+                draft,
+                verdict,
+                red,
+                index_map,
+                policy=policy,
+                config=config,
+                settings=settings,
+                budget=None if share is None else int(settings.prompt_chars * share),
+                examples=share is None,
+            )
+            chars = plan.chars
+            log.debug(
+                "LLM critique prompt: %d characters, sections %s, %d examples",
+                plan.chars,
+                ",".join(plan.anchors),
+                plan.examples,
             )
             try:
                 completion = get_client(settings).complete_json(
-                    messages,
+                    plan.messages,
                     CRITIQUE_SCHEMA,
                     name="canipost_critique",
                     max_tokens=min(4000, 900 + len(text) // 2),
@@ -205,15 +386,32 @@ def critique(draft: Draft, verdict: Verdict, *, config: Config) -> Verdict:
                 )
                 break
             except LLMContextTooLong as exc:
-                if compact:
-                    raise
-                # Remember: this endpoint gets the relevant sections from now on.
-                compact = True
-                _compact_endpoints.add(settings.endpoint_key)
                 requests += exc.requests
-        data, fmt = completion.data, completion.format
+                prompt_tokens += exc.prompt_tokens
+                if retried or (share is not None and share <= 0.25):
+                    exc.requests = requests
+                    raise
+                # Once more at half the budget, without examples; remembered for this endpoint.
+                share = 0.5 if share is None else share / 2
+                _shrunk[settings.endpoint_key] = share
+                retried = True
         requests += completion.requests
+        prompt_tokens += completion.prompt_tokens
+        completion_tokens += completion.completion_tokens
+        data, fmt = completion.data, completion.format
         _cache.put(key, data)
+    usage.record(
+        usage.Call(
+            kind="critique",
+            requests=requests,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            ms=(time.perf_counter() - started) * 1000,
+            cached=fmt == "cache",
+            prompt_chars=chars,
+            cost=settings.cost(prompt_tokens, completion_tokens),
+        )
+    )
     extra = llm_findings(
         data, text=text, redaction=red, index_map=index_map, sections=policy.sections
     )
@@ -246,21 +444,37 @@ def critique_verdict(draft: Draft, verdict: Verdict, *, config: Config) -> Verdi
     >>> v.llm in ("used", "failed")  # doctest: +SKIP
     True
     """
+    started = time.perf_counter()
     try:
         return critique(draft, verdict, config=config)
     except LLMError as exc:
         log.warning("LLM critique unavailable: %s", exc)
+        _record_failure(exc, started)
         return fall_back(verdict, describe(exc))
     except Exception as exc:  # a bug or a broken prompt file must not cost the author the verdict
         log.warning("LLM critique failed: %s", type(exc).__name__)
         log.debug("LLM critique failure", exc_info=True)
+        _record_failure(exc, started)
         return fall_back(verdict, describe(exc))
+
+
+def _record_failure(exc: BaseException, started: float) -> None:
+    usage.record(
+        usage.Call(
+            kind="critique",
+            requests=getattr(exc, "requests", 0),
+            prompt_tokens=getattr(exc, "prompt_tokens", 0),
+            completion_tokens=getattr(exc, "completion_tokens", 0),
+            ms=(time.perf_counter() - started) * 1000,
+            failed=True,
+        )
+    )
 
 
 def clear_cache() -> None:
     _cache.clear()
     _protocols.clear()
-    _compact_endpoints.clear()
+    _shrunk.clear()
 
 
 def cache_stats() -> tuple[int, int]:

@@ -136,7 +136,19 @@ def default_responder(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def completion(content: str, model: str = "fake", finish_reason: str = "stop") -> dict[str, Any]:
+def estimate_tokens(text: str) -> int:
+    """About four characters a token, as for English with OpenAI's tokenisers."""
+    return (len(text) + 3) // 4
+
+
+def completion(
+    content: str,
+    model: str = "fake",
+    finish_reason: str = "stop",
+    prompt_tokens: int = 0,
+) -> dict[str, Any]:
+    """A chat completion; ``usage`` counts tokens as :func:`estimate_tokens` does."""
+    completion_tokens = estimate_tokens(content)
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -149,7 +161,11 @@ def completion(content: str, model: str = "fake", finish_reason: str = "stop") -
                 "finish_reason": finish_reason,
             }
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -384,8 +400,9 @@ class FakeOpenAI:
                     if not isinstance(content, str):
                         content = json.dumps(content, ensure_ascii=False)
                     model = body.get("model", "fake") if isinstance(body, dict) else "fake"
+                    tokens = estimate_tokens(_messages_text(body)) if isinstance(body, dict) else 0
                     payload = json.dumps(
-                        completion(content, model, reply.finish_reason), ensure_ascii=False
+                        completion(content, model, reply.finish_reason, tokens), ensure_ascii=False
                     )
                 rec.status = reply.status
                 rec.server_ms = (time.perf_counter() - started) * 1000

@@ -31,8 +31,10 @@ from bot.verdict import Verdict
 class LLMError(Exception):
     """The model gave no usable answer; ``str(exc)`` is one line for the author."""
 
-    #: Requests the failed call had sent (for the figures in logs and benchmarks).
+    #: Requests the failed call had sent, and the tokens they used (for the usage figures).
     requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 class LLMNotConfigured(LLMError):

@@ -13,7 +13,8 @@ format is still someone's identifier, so nothing here depends on a checksum.
 What is replaced:
 
 - every span a confidentiality, safeguarding or legal finding quotes, and
-  every watch-list finding or term (``[CONFIDENTIAL_1]``, ``[WATCH_1]``...);
+  every watch-list term or finding, named by its kind (``[CONFIDENTIAL_1]``,
+  ``[CODENAME_1]``, ``[INJUNCTION_1]``); the list itself never goes out;
 - labelled identifiers with the value after them: "NI number QQ 12 34 56 C",
   "card number ...", "hospital number RXH 448812", "account", "ref", "MRN",
   "DOB" (:data:`IDENTIFIER_LABELS`);
@@ -388,18 +389,21 @@ def _name_runs(norm: str) -> list[tuple[int, int]]:
     return out
 
 
-def watch_spans(text: str, config: Any = None) -> list[tuple[int, int]]:
-    """Spans of the comms team's watch-list terms in ``text`` (none until the list exists).
+def watch_spans(text: str, config: Any = None) -> list[tuple[int, int, str]]:
+    """Spans of the comms team's watch-list terms in ``text``, labelled by kind (``CODENAME``).
 
     The watch list lives in :mod:`bot.watch`; it is imported lazily and its
-    absence tolerated, so redaction works in builds without it.
+    absence tolerated, so redaction works in builds without it. When the list
+    cannot be read, its error propagates: the critique then fails rather than
+    leak a term.
     """
     try:
-        from bot.watch import term_spans
+        from bot.watch import watch_spans as spans_of_terms
     except ImportError:
         return []
-    # No try/except: if the list cannot be read, the critique fails rather than leak a term.
-    return [(int(s), int(e)) for s, e, *_ in term_spans(text, config)]
+    return [
+        (int(s), int(e), f"WATCH:{kind}".upper()) for s, e, kind in spans_of_terms(text, config)
+    ]
 
 
 def _spans(
@@ -419,8 +423,8 @@ def _spans(
             found.append((s, e, len(found), label))
 
     for s, e, label in extra:  # a watch-list term names its span before anything else
-        if label == "WATCH":
-            add(max(0, s), min(len(source), e), label, original=True)
+        if label.startswith("WATCH:"):
+            add(max(0, s), min(len(source), e), label[6:], original=True)
     for name, label in DETECTOR_LABELS.items():
         detector = DETECTORS.get(name)
         if detector is not None:
@@ -455,7 +459,7 @@ def _spans(
             add(s, e, "NAME")
     # Last, so that on the same words a typed placeholder ([PHONE_1]) names the span.
     for s, e, label in extra:  # finding spans, already in source offsets
-        if label != "WATCH":
+        if not label.startswith("WATCH:"):
             add(max(0, s), min(len(source), e), label, original=True)
     # Overlapping spans become one: the longest (then the earliest found) names it.
     found.sort(key=lambda t: (t[0], -(t[1] - t[0]), t[2]))
@@ -478,14 +482,17 @@ def _flagged_spans(
     _, index_map = clean_with_map(text) if len(source) != len(text) else (source, None)
     out: list[tuple[int, int, str]] = []
     for f in findings:
-        label = "WATCH" if f.rule.startswith("watch.") else FINDING_LABELS.get(f.category)
+        if f.rule.startswith("watch."):  # a watch-list finding: its kind names it ([CASE_1])
+            label: str | None = "WATCH:" + (f.rule.split(".", 1)[1] or "watch").upper()
+        else:
+            label = FINDING_LABELS.get(f.category)
         if label is None or f.start is None or f.end is None:
             continue
         if index_map is None:
             out.append((f.start, f.end, label))
         else:
             out.append((bisect_left(index_map, f.start), bisect_left(index_map, f.end), label))
-    out += [(s, e, "WATCH") for s, e in watch_spans(source, config)]
+    out += watch_spans(source, config)
     return out
 
 

@@ -100,20 +100,58 @@ def test_critique_adds_findings_summary_and_rewrite(fake: FakeOpenAI, config: Co
     assert len(fake.completions) == 1
 
 
-def test_the_model_sees_the_protocol_the_rule_findings_and_the_channel(
+def test_the_model_sees_the_relevant_protocol_the_rule_findings_and_the_channel(
     fake: FakeOpenAI, config: Config
 ) -> None:
     review(Draft("Mrs Kowalczyk in bay 3 had her scan", channel="x"), config=config, use_llm=True)
     system, user = (m["content"] for m in fake.completions[0].body["messages"])
-    policy = load_policy(config)
-    for s in policy.sections.values():
-        assert f"[protocol#{s.anchor}]" in system
-    assert "Don't comment on a live court case." in system
+    assert "[protocol#confidential-information]" in system  # the section the rule cites
+    assert "[protocol#accessibility]" not in system  # irrelevant sections stay home
+    assert "<!--" not in system  # section keywords are metadata, not policy
     assert "Channel: twitter" in user
     rules = json.loads(user.split("do not repeat them):\n", 1)[1].split("\n\nThe draft", 1)[0])
     assert rules[0]["rule"] == "confidentiality.patient_details"
     assert rules[0]["quote"] == "[CONFIDENTIAL_1]"  # what a confidentiality finding quotes
     assert "at most 280 characters" in system
+    # Calibration: the rule's own flag and pass examples, redacted like a draft.
+    examples = system.split("examples from the policy):\n", 1)[1]
+    assert '"Mrs [NAME_1] in bed 4 went home after her stroke" -> do_not_post' in examples
+    assert "-> fine" in examples
+
+
+def test_full_protocol_on_request(fake: FakeOpenAI) -> None:
+    config = Config(llm={"cache_size": 0, "protocol": "full"})
+    review(Draft("Mrs Kowalczyk in bay 3 had her scan"), config=config, use_llm=True)
+    system = fake.completions[0].body["messages"][0]["content"]
+    for s in load_policy(config).sections.values():
+        assert f"[protocol#{s.anchor}]" in system
+    assert "Don't comment on a live court case." in system
+    assert len(system) > 25000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lovely day at the park",
+        "Mrs Kowalczyk in bay 3 had her scan today, call her daughter on 07700 900456",
+        "Can't believe the verdict in the Hartley trial, he's obviously guilty #justice",
+        "Vote Labour on Thursday! " * 30,
+    ],
+)
+def test_every_request_stays_within_the_budget(fake: FakeOpenAI, config: Config, text: str) -> None:
+    review(Draft(text), config=config, use_llm=True)
+    (req,) = fake.completions
+    chars = sum(len(m["content"]) for m in req.body["messages"])
+    assert 5000 < chars <= 7500  # the default llm.prompt_chars; never above 12,000
+
+
+def test_the_budget_is_configurable_and_capped(fake: FakeOpenAI) -> None:
+    small = Config(llm={"cache_size": 0, "prompt_chars": 5500})
+    review(Draft("Can I post about the court case?"), config=small, use_llm=True)
+    huge = Config(llm={"cache_size": 0, "prompt_chars": 50000})
+    review(Draft("Can I post about the court case?"), config=huge, use_llm=True)
+    sizes = [sum(len(m["content"]) for m in r.body["messages"]) for r in fake.completions]
+    assert sizes[0] <= 5500 and 9000 < sizes[1] <= 12000
 
 
 # ---------------------------------------------------------------------- redaction at the wire
@@ -343,27 +381,27 @@ def test_one_request_per_review_once_the_format_is_known(
         assert len(fake.completions) - before == 1
 
 
-def test_a_small_context_window_gets_the_relevant_sections_and_is_remembered(
+def test_a_context_length_error_retries_once_smaller_and_is_remembered(
     start_fake: Callable[..., FakeOpenAI], config: Config
 ) -> None:
-    fake = start_fake("good", max_context_chars=20000)  # the whole protocol is ~31,000 characters
+    fake = start_fake("good", max_context_chars=6000)  # the default prompt is ~7,500 characters
     text = "Mrs Kowalczyk in bay 3 had her scan today"
     v = review(Draft(text), config=config, use_llm=True)
     assert v.llm == "used"
     assert [r.status for r in fake.completions] == [400, 200]
     system = fake.completions[1].body["messages"][0]["content"]
     assert "[protocol#confidential-information]" in system  # cited by the rule finding
-    assert "[protocol#accessibility]" not in system
     review(Draft("Another draft about the ward"), config=config, use_llm=True)
-    assert [r.status for r in fake.completions] == [400, 200, 200]  # compact from the start now
+    assert [r.status for r in fake.completions] == [400, 200, 200]  # smaller from the start now
 
 
-def test_a_draft_too_long_even_for_the_compact_prompt_falls_back(
+def test_a_draft_too_long_even_for_the_smaller_prompt_falls_back(
     start_fake: Callable[..., FakeOpenAI], config: Config
 ) -> None:
-    start_fake("good", max_context_chars=2000)
+    fake = start_fake("good", max_context_chars=2000)
     v = review(Draft("Lovely day at the park"), config=config, use_llm=True)
     assert v.llm == "failed" and v.llm_reason is not None and "context window" in v.llm_reason
+    assert len(fake.completions) == 2  # the full budget, then once at half: no loop
 
 
 # ---------------------------------------------------------------------- failures: the rules verdict stands

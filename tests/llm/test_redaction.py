@@ -104,7 +104,7 @@ def test_other_findings_and_watch_findings() -> None:
         org=ORG,
         findings=[finding_at(text, "Project Bluebird", "confidentiality", "watch.codename")],
     )
-    assert watch.text == "[WATCH_1] launches with a shouty headline"
+    assert watch.text == "[CODENAME_1] launches with a shouty headline"
 
 
 def test_finding_offsets_follow_invisible_characters() -> None:
