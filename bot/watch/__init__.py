@@ -9,6 +9,9 @@ For other parts of canipost:
 
 * :func:`watch_spans` — for LLM redaction: where watch terms are in a text.
 * :func:`watch_hits` — for approver views: which entry each match is (with its note).
+* :func:`entries_for_findings` — for approver views: the entry behind each
+  ``watch.<kind>`` finding of a stored verdict (look the entry up further with
+  ``WatchList.get(entry.id, viewer=...)``).
 * :class:`bot.watch.service.WatchList` — add / list / show / remove with an actor and
   the approver check, audited (chat surfaces, dashboard, CLI).
 * :mod:`bot.watch.live` — how changes reach every worker within a second.
@@ -19,10 +22,12 @@ check`` stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.config import Config
 from bot.text import prepare
+from bot.verdict import Finding
 from bot.watch.kinds import KINDS, Kind
 from bot.watch.matcher import WatchHit
 from bot.watch.types import WatchEntry
@@ -32,6 +37,7 @@ __all__ = [
     "Kind",
     "WatchEntry",
     "WatchHit",
+    "entries_for_findings",
     "term_spans",
     "watch_hits",
     "watch_spans",
@@ -75,6 +81,33 @@ def watch_hits(
     Never show its result to staff.
     """
     return _hits(text, config, url=url, now=now, strict=False)
+
+
+def entries_for_findings(
+    text: str,
+    findings: Sequence[Finding],
+    config: Config,
+    *,
+    url: str | None = None,
+    now: datetime | None = None,
+) -> dict[int, WatchEntry]:
+    """Which entry each ``watch.<kind>`` finding of a verdict on ``text`` came from.
+
+    For approver views: ``{index in findings: entry}`` (entry with id, term, note,
+    until, who added it). Findings are matched by their offsets and kind; an
+    entry removed since the review, or text already purged, gives no row.
+    Staff views must never call this.
+    """
+    hits = {
+        (h.start, h.end, h.entry.kind): h.entry for h in watch_hits(text, config, url=url, now=now)
+    }
+    out: dict[int, WatchEntry] = {}
+    for i, f in enumerate(findings):
+        if f.rule.startswith("watch.") and f.start is not None and f.end is not None:
+            entry = hits.get((f.start, f.end, f.rule.removeprefix("watch.")))
+            if entry is not None:
+                out[i] = entry
+    return out
 
 
 #: Same as :func:`watch_spans` (the name the LLM redaction looks for).

@@ -16,7 +16,7 @@ from bot.review import review_rules
 from bot.store import Store
 from bot.store import models as m
 from bot.verdict import Draft, Severity
-from bot.watch import watch_hits, watch_spans
+from bot.watch import entries_for_findings, watch_hits, watch_spans
 from bot.watch.service import DuplicateEntry, UnknownEntry, WatchList, WatchRefused
 
 
@@ -185,6 +185,8 @@ def test_a_review_flags_an_entry_as_soon_as_it_is_added(
     (hit,) = watch_hits(draft.text, config)
     assert hit.entry.id == e.id and hit.entry.note == "secret: board paper"
     assert watch_spans(draft.text, config) == [(finding.start, finding.end, "embargo")]
+    index = verdict.findings.index(finding)
+    assert entries_for_findings(draft.text, verdict.findings, config) == {index: hit.entry}
     watch.remove(e.id, by=BOB)
     assert [f.rule for f in review_rules(draft, config=config).findings] == []
 
