@@ -18,6 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters import clip
+from bot.conversation.texts import (
+    DECISION_TITLES,
+    STATE_TITLES,
+    author_news,
+    finding_labels,
+    network_name,
+    section_title,
+)
 from bot.slack.text import escape, fit_quote
 from bot.slack.values import DraftRef, dump_metadata, pack_draft
 from bot.verdict import CHANNELS, Finding, Severity, Verdict
@@ -76,31 +84,6 @@ MAX_FINDINGS_SHOWN = 15
 #: Draft shown on an approval card / a verdict before it is cut with a note.
 DRAFT_ON_CARD = 2600
 DRAFT_ON_VERDICT = 1500
-
-DECISION_TITLES: dict[str, str] = {
-    "ok": ":large_green_circle: OK to post",
-    "advise": ":large_yellow_circle: OK to post, with advice",
-    "needs_approval": ":large_orange_circle: Needs approval from comms",
-    "do_not_post": ":red_circle: Do not post",
-}
-STATE_TITLES: dict[str, str] = {
-    "pending": ":hourglass_flowing_sand: Pending",
-    "approved": ":white_check_mark: Approved",
-    "changes_requested": ":pencil2: Changes requested",
-    "rejected": ":no_entry: Rejected",
-    "withdrawn": ":leftwards_arrow_with_hook: Withdrawn",
-    "expired": ":zzz: Expired",
-}
-NETWORK_NAMES: dict[str, str] = {
-    "any": "Any network",
-    "twitter": "X (Twitter)",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "linkedin": "LinkedIn",
-    "tiktok": "TikTok",
-    "threads": "Threads",
-    "bluesky": "Bluesky",
-}
 
 
 class BlockKitLimitError(ValueError):
@@ -183,25 +166,13 @@ def _who(platform: str, user_id: str, name: str | None = None) -> str:
     return escape(f"{name} ({user_id})" if name else user_id)
 
 
-def network_name(channel: str) -> str:
-    return NETWORK_NAMES.get(channel, channel)
-
-
-def section_title(policy_ref: str, titles: Mapping[str, str]) -> str:
-    """``protocol#court-cases`` → the protocol's heading for it (or the anchor)."""
-    anchor = policy_ref.split("#", 1)[-1]
-    return titles.get(anchor) or titles.get(policy_ref) or anchor.replace("-", " ").capitalize()
-
-
 # ---------------------------------------------------------------------- findings
 
 
 def finding_text(finding: Finding, titles: Mapping[str, str]) -> str:
     """One finding as mrkdwn: what, the quoted words, why, what to do, which section."""
-    head = f"*{finding.category.capitalize()}* · {finding.severity.label.replace('_', ' ')}"
-    if finding.source == "llm":
-        head += " · _AI review_"
-    lines = [head]
+    category, severity, source = finding_labels(finding)
+    lines = [f"*{category}* · {severity}" + (f" · _{source}_" if source else "")]
     if finding.quote:
         lines.append(f"> “{escape(clip(finding.quote, 200))}”")
     lines.append(escape(clip(finding.message, 900)))
@@ -493,22 +464,7 @@ def thread_message(text: str) -> Message:
 def author_dm(sub: Submission) -> Message:
     """Tell the author what happened to their draft (and what to do next)."""
     state = STATE_TITLES.get(sub.state, sub.state)
-    if sub.state == "expired":
-        line = (
-            f"Your draft `{sub.id}` expired without a decision. Send it again if it still matters."
-        )
-    else:
-        who = (
-            _who(sub.decided_by.platform, sub.decided_by.id, sub.decided_by.name)
-            if sub.decided_by
-            else "comms"
-        )
-        verb = {
-            "approved": "was approved",
-            "changes_requested": "needs changes",
-            "rejected": "was rejected",
-        }.get(sub.state, sub.state.replace("_", " "))
-        line = f"Your draft `{sub.id}` {verb} (by {who})."
+    line = author_news(sub, lambda a: _who(a.platform, a.id, a.name))
     blocks: list[Block] = [section(f"*{state}*\n{line}")]
     if sub.decision_note:
         blocks.append(section(f"*Note*\n{escape(clip(sub.decision_note, 2000))}"))
@@ -737,7 +693,7 @@ def answer_message(answer: Mapping[str, Any], *, question: str | None = None) ->
 
 
 def pending_message(text: str) -> Message:
-    return {"text": text, "blocks": [context(f":hourglass_flowing_sand: {escape(text)}")]}
+    return {"text": text, "blocks": [context(escape(text))]}
 
 
 HELP_TEXT = (

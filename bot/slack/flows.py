@@ -1,20 +1,23 @@
-"""The steps listeners share: check a draft, follow up with the LLM, submit, report errors.
+"""Slack's side of the conversation steps: surfaces to redraw, pools to run on, errors to report.
 
-A *surface* is wherever a verdict is on screen: an ephemeral or bot message
-(updated through its ``response_url``), a bot message we posted (``chat.update``)
-or a modal (``views.update``). Flows render to a surface and do not care which.
+Every step is :class:`~bot.conversation.Conversation`'s and every decision
+the workflow's; this module only runs them on the right pool and renders
+their :class:`VerdictScreen` on a *surface*: an ephemeral or bot message
+(updated through its ``response_url``), a bot message we posted
+(``chat.update``) or a modal (``views.update``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.conversation import DraftRef, VerdictScreen
+from bot.conversation.steps import report_error as _report
 from bot.errors import CanipostError, InputError
 from bot.slack.blocks import (
     Message,
@@ -27,11 +30,9 @@ from bot.slack.blocks import (
     verdict_view,
 )
 from bot.slack.client import retry_handlers
-from bot.slack.notifier import on_behalf_of
-from bot.slack.services import Services, new_reference
-from bot.slack.values import DraftRef
-from bot.verdict import Draft, Severity, Verdict
-from bot.workflow import Actor, JustificationRequired, Refusal, Submission
+from bot.slack.services import Services
+from bot.verdict import Verdict
+from bot.workflow import Actor, Submission
 
 log = logging.getLogger("canipost.slack")
 
@@ -69,16 +70,19 @@ def actor_from(body: dict[str, Any]) -> Actor:
     return Actor("slack", str(uid), str(name) if name else None)
 
 
-def to_draft(ref: DraftRef) -> Draft:
-    return Draft(ref.text, channel=ref.channel, id=ref.check_id or None, on_behalf=ref.on_behalf)
-
-
 class Surface(Protocol):
     """Somewhere a verdict is shown, which we can redraw."""
 
     def show_verdict(self, verdict: Verdict, draft: DraftRef, **kw: Any) -> None: ...
 
     def say(self, text: str) -> None: ...
+
+
+def show(surface: Surface, screen: VerdictScreen) -> None:
+    """Draw a conversation step's screen on ``surface``."""
+    surface.show_verdict(
+        screen.verdict, screen.ref, submitted=screen.submitted, notice=screen.notice
+    )
 
 
 class ResponseUrlSurface:
@@ -149,16 +153,7 @@ def surface_for(
 
 def check(services: Services, ref: DraftRef) -> Verdict:
     """The rules verdict: fast (< 1 ms), so it is shown in the acknowledgement itself."""
-    started = time.perf_counter()
-    verdict = services.review_rules(to_draft(ref))
-    services.observe("rules", time.perf_counter() - started)
-    log.info(
-        "checked draft check=%s decision=%s findings=%d",
-        ref.check_id,
-        verdict.decision.label,
-        len(verdict.findings),
-    )
-    return verdict
+    return services.check(ref)
 
 
 def follow_up(
@@ -169,25 +164,12 @@ def follow_up(
     *,
     author: Actor,
 ) -> None:
-    """After the ack: the LLM critique (when on), then auto-send when configured.
-
-    Runs on the slow pool. The rules verdict stays on screen meanwhile; the
-    LLM can add findings and a rewrite but never lowers the decision.
-    """
-    auto = services.auto_send and rules_verdict.decision == Severity.NEEDS_APPROVAL
-    if not services.llm_enabled and not auto:
+    """After the ack, on the slow pool: the LLM critique (when on), then auto-send when due."""
+    if not services.wants_follow_up(rules_verdict):
         return
 
     def work() -> None:
-        verdict = rules_verdict
-        if services.llm_enabled:
-            started = time.perf_counter()
-            verdict = services.review_full(to_draft(ref))
-            services.observe("llm", time.perf_counter() - started)
-        if auto and verdict.decision == Severity.NEEDS_APPROVAL:
-            submit(services, surface, ref, author=author, verdict=verdict)
-        else:
-            surface.show_verdict(verdict, ref)
+        show(surface, services.follow_up(ref, rules_verdict, author=author, where={}))
 
     later(services, "follow-up", work, tell=lambda m: surface.say(m["text"]))
 
@@ -201,71 +183,24 @@ def submit(
     note: str | None = None,
     verdict: Verdict | None = None,
 ) -> Submission | None:
-    """Queue the draft for approval (once per check) and redraw the verdict with its state.
-
-    The check id makes this idempotent: a double click, a Slack retry or a
-    second worker replays the first submission instead of queueing another.
-    """
-    if verdict is None:
-        verdict = (
-            services.review_full(to_draft(ref)) if services.llm_enabled else check(services, ref)
-        )
-    key = f"slack:submit:{ref.check_id}" if ref.check_id else None
-    try:
-        sub = services.workflow.submit(
-            text=ref.text,
-            verdict=verdict,
-            author=author,
-            channel=ref.channel,
-            note=note,
-            message_refs={"slack_origin": {"on_behalf": ref.on_behalf}},
-            idempotency_key=key,
-        )
-    except JustificationRequired:
-        surface.show_verdict(
-            verdict, ref, notice="The review now says do not post: send it with your reasons."
-        )
-        return None
-    except Refusal as exc:
-        surface.say(f"Not sent: {exc}")
-        return None
-    services.deliver()
-    surface.show_verdict(verdict, ref, submitted=sub)
-    return sub
+    """Queue the draft for approval (once per check) and redraw the verdict with its state."""
+    screen = services.submit(ref, author=author, where={}, note=note, verdict=verdict)
+    show(surface, screen)
+    return screen.submitted
 
 
 def publish_home(
     services: Services, client: WebClient, user_id: str, *, notice: str | None = None
 ) -> None:
     """Draw the App Home: the person's recent submissions; approvers also see the queue."""
-    wf = services.workflow
-    mine = [s for s in wf.submissions(author=user_id, limit=30) if s.author.platform == "slack"]
-    queue = None
-    if wf.is_configured_approver(Actor("slack", user_id)):
-        # submissions() is newest first; approvers work oldest first.
-        queue = list(reversed(wf.submissions(state="pending", limit=500)))
-    view = home_view(mine=mine[:15], queue=queue, notice=notice)
+    mine, queue = services.home(Actor("slack", user_id))
+    view = home_view(mine=mine, queue=queue, notice=notice)
     client.views_publish(user_id=user_id, view=validate_view(view))
 
 
 def redraw_submission(surface: Surface, sub: Submission) -> None:
     """Show a submission's verdict and state where the author clicked."""
-    ref = DraftRef(sub.text or "", sub.channel, on_behalf_of(sub), "")
-    surface.show_verdict(sub.verdict, ref, submitted=sub)
-
-
-def refusal_text(exc: Refusal) -> str:
-    """A refusal in words for the person who clicked."""
-    reason = exc.reason
-    if reason == "not_an_approver":
-        return "Only comms approvers can decide on drafts."
-    if reason == "own_draft":
-        return "You can't decide on your own draft; another approver must."
-    if reason == "second_approver_required":
-        return "You gave the first approval; a different approver must give the second."
-    if reason == "not_the_author":
-        return "Only the author can withdraw this draft."
-    return str(exc)
+    show(surface, VerdictScreen(sub.verdict, DraftRef.of(sub), submitted=sub))
 
 
 def report_error(
@@ -274,18 +209,9 @@ def report_error(
     what: str,
     tell: Callable[[Message], Any] | None,
 ) -> str:
-    """Log the failure with a reference id, and tell the person that reference only.
-
-    Our own errors (:class:`CanipostError`) are fit to show as they are; anything
-    else is logged with its traceback and shown as a friendly apology.
-    """
-    ref = new_reference()
-    if isinstance(exc, CanipostError):
-        log.info("%s refused (ref %s): %s", what, ref, type(exc).__name__)
-        msg = text_message(f"{exc} (reference {ref})")
-    else:
-        log.error("%s failed (ref %s): %s", what, ref, type(exc).__name__, exc_info=exc)
-        msg = error_message(ref)
+    """Log the failure with a reference id, and tell the person that reference only."""
+    ref, words = _report(exc, what=what)
+    msg = text_message(words) if isinstance(exc, CanipostError) else error_message(ref)
     if tell is not None:
         try:
             tell(msg)

@@ -1,10 +1,8 @@
 """What our buttons and modals carry between requests: small, self-contained, bounded.
 
 A verdict message is stateless on our side: its "Send to comms" button
-carries the draft itself (compressed when long), the target network, whether
-it is for the organisation, and a ``check_id`` that names this one check. The
-check id is the workflow idempotency key of the submission, so a double click,
-a Slack retry or a second worker can never queue the same check twice.
+carries the :class:`~bot.conversation.DraftRef` (compressed when long); a
+modal carries what it needs in ``private_metadata``.
 
     value = pack_draft(DraftRef("Hello", "twitter", True, "c1"))
     unpack_draft(value).text == "Hello"
@@ -12,15 +10,20 @@ a Slack retry or a second worker can never queue the same check twice.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import secrets
-import zlib
-from dataclasses import dataclass
 from typing import Any
 
+from bot.conversation.refs import DraftRef, new_check
 from bot.errors import InputError
+
+__all__ = [
+    "DraftRef",
+    "dump_metadata",
+    "load_metadata",
+    "new_check",
+    "pack_draft",
+    "unpack_draft",
+]
 
 #: Slack's limit for a button ``value``.
 MAX_BUTTON_VALUE = 2000
@@ -28,64 +31,19 @@ MAX_BUTTON_VALUE = 2000
 MAX_PRIVATE_METADATA = 3000
 
 
-@dataclass(frozen=True, slots=True)
-class DraftRef:
-    """A checked draft as carried in a button value or a modal's metadata."""
-
-    text: str
-    channel: str = "any"
-    on_behalf: bool | None = None
-    check_id: str = ""
-
-
-def new_check_id() -> str:
-    """A short random id for one check (also the submit idempotency key)."""
-    return secrets.token_urlsafe(9)
-
-
-def _dump(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
 def pack_draft(ref: DraftRef, *, limit: int = MAX_BUTTON_VALUE) -> str | None:
-    """Encode ``ref`` in at most ``limit`` characters, or None when it cannot fit.
-
-    Plain JSON when it fits, else the text zlib-compressed and base64-encoded:
-    prose compresses well, so drafts of a few thousand characters still fit.
-    """
-    head: dict[str, Any] = {"i": ref.check_id, "c": ref.channel, "o": ref.on_behalf}
-    plain = _dump({**head, "t": ref.text})
-    if len(plain) <= limit:
-        return plain
-    packed = base64.b64encode(zlib.compress(ref.text.encode("utf-8"), 9)).decode("ascii")
-    small = _dump({**head, "z": packed})
-    return small if len(small) <= limit else None
+    """``ref`` in a button value (at most ``limit`` characters), or None when it cannot fit."""
+    return ref.pack(limit=limit)
 
 
 def unpack_draft(value: str) -> DraftRef:
-    """Decode what :func:`pack_draft` produced; :class:`InputError` if it is not ours."""
-    try:
-        data = json.loads(value)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        if "z" in data:
-            text = zlib.decompress(base64.b64decode(str(data["z"]))).decode("utf-8")
-        else:
-            text = str(data["t"])
-        on_behalf = data.get("o")
-        return DraftRef(
-            text=text,
-            channel=str(data.get("c") or "any"),
-            on_behalf=on_behalf if isinstance(on_behalf, bool) else None,
-            check_id=str(data.get("i") or ""),
-        )
-    except (ValueError, KeyError, TypeError, zlib.error, binascii.Error) as exc:
-        raise InputError(f"this button's data is not readable ({type(exc).__name__})") from None
+    """Read :func:`pack_draft` back; :class:`InputError` if it is not ours."""
+    return DraftRef.unpack(value)
 
 
 def dump_metadata(data: dict[str, Any]) -> str:
     """JSON for a view's ``private_metadata``; raises InputError when over Slack's limit."""
-    out = _dump(data)
+    out = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     if len(out) > MAX_PRIVATE_METADATA:
         raise InputError("this draft is too long to carry through a form")
     return out

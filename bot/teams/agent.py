@@ -31,9 +31,9 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
+from bot.conversation.steps import report_error
 from bot.errors import ConfigError
-from bot.teams.cards import error_text
-from bot.teams.flows import Steps, report_error
+from bot.teams.flows import Steps
 from bot.teams.messenger import text_activity
 from bot.teams.routes import register_routes
 from bot.teams.settings import TeamsSettings
@@ -94,9 +94,9 @@ def build_adapter(
     adapter = CloudAdapter(connection_manager=connections, host_validator=validator)
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
-        ref = report_error(error, what=f"teams {context.activity.type}")
+        _ref, words = report_error(error, what=f"teams {context.activity.type}")
         if context.activity.type != "invoke":
-            await context.send_activity(text_activity(error_text(ref)))
+            await context.send_activity(text_activity(words))
 
     adapter.on_turn_error = on_turn_error
     return adapter
@@ -120,9 +120,9 @@ def build_agent(
 
     @app.error
     async def on_error(context: TurnContext, error: Exception) -> None:
-        ref = report_error(error, what=f"teams {context.activity.type}")
+        _ref, words = report_error(error, what=f"teams {context.activity.type}")
         if context.activity.type != "invoke":
-            await context.send_activity(text_activity(error_text(ref)))
+            await context.send_activity(text_activity(words))
 
     register_routes(app, steps)
     return app

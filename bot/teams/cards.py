@@ -20,11 +20,20 @@ only takes ``Action.Submit``, so :func:`verdict_card` switches with ``dialog``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters import clip
+from bot.conversation.refs import DraftRef
+from bot.conversation.texts import (
+    DECISION_TITLES,
+    STATE_TITLES,
+    author_news,
+    error_report,
+    finding_labels,
+    network_name,
+    section_title,
+)
 from bot.teams.text import md_escape
 from bot.verdict import Finding, Severity, Verdict
 from bot.workflow.types import Actor, Submission
@@ -67,73 +76,14 @@ MAX_FINDINGS_SHOWN = 12
 #: Draft shown on an approval card / a verdict before it is cut with a note.
 DRAFT_ON_CARD = 2600
 DRAFT_ON_VERDICT = 1500
-#: Longest draft a card's button can carry back to us (Teams caps a message near 28 KB).
-MAX_DRAFT_IN_DATA = 12_000
 MAX_NOTE = 2000
 
-DECISION_TITLES: dict[str, str] = {
-    "ok": "🟢 OK to post",
-    "advise": "🟡 OK to post, with advice",
-    "needs_approval": "🟠 Needs approval from comms",
-    "do_not_post": "🔴 Do not post",
-}
 DECISION_STYLES: dict[str, str] = {
     "ok": "good",
     "advise": "accent",
     "needs_approval": "warning",
     "do_not_post": "attention",
 }
-STATE_TITLES: dict[str, str] = {
-    "pending": "⏳ Pending",
-    "approved": "✅ Approved",
-    "changes_requested": "✏️ Changes requested",
-    "rejected": "⛔ Rejected",
-    "withdrawn": "↩️ Withdrawn",
-    "expired": "💤 Expired",
-}
-NETWORK_NAMES: dict[str, str] = {
-    "any": "Any network",
-    "twitter": "X (Twitter)",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "linkedin": "LinkedIn",
-    "tiktok": "TikTok",
-    "threads": "Threads",
-    "bluesky": "Bluesky",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class DraftRef:
-    """A draft as a card carries it: text, network, posting for the organisation, check key.
-
-    ``check`` is the idempotency seed of "Send to comms": the id of the Teams
-    activity that asked for the review, so a double click submits once.
-    """
-
-    text: str
-    channel: str = "any"
-    on_behalf: bool | None = None
-    check: str = ""
-
-    def to_data(self) -> dict[str, Any] | None:
-        """What a button carries back; None when the draft is too long to carry."""
-        if len(self.text) > MAX_DRAFT_IN_DATA:
-            return None
-        data: dict[str, Any] = {"text": self.text, "channel": self.channel, "check": self.check}
-        if self.on_behalf is not None:
-            data["on_behalf"] = self.on_behalf
-        return data
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> DraftRef:
-        behalf = data.get("on_behalf")
-        return cls(
-            text=str(data.get("text") or ""),
-            channel=str(data.get("channel") or "any"),
-            on_behalf=behalf if isinstance(behalf, bool) else None,
-            check=str(data.get("check") or ""),
-        )
 
 
 # ---------------------------------------------------------------------- primitives
@@ -219,24 +169,13 @@ def who(actor: Actor | None) -> str:
     return md_escape(actor.name or actor.id)
 
 
-def network_name(channel: str) -> str:
-    return NETWORK_NAMES.get(channel, channel)
-
-
-def section_title(policy_ref: str, titles: Mapping[str, str]) -> str:
-    """``protocol#court-cases`` → the protocol's heading for it (or the anchor)."""
-    anchor = policy_ref.split("#", 1)[-1]
-    return titles.get(anchor) or titles.get(policy_ref) or anchor.replace("-", " ").capitalize()
-
-
 # ---------------------------------------------------------------------- findings
 
 
 def finding_items(finding: Finding, titles: Mapping[str, str]) -> list[Element]:
     """One finding: what, the quoted words, why, what to do, which protocol section."""
-    head = f"**{finding.category.capitalize()}** · {finding.severity.label.replace('_', ' ')}"
-    if finding.source == "llm":
-        head += " · _AI review_"
+    category, severity, source = finding_labels(finding)
+    head = f"**{category}** · {severity}" + (f" · _{source}_" if source else "")
     items: list[Element] = [text_block(head)]
     if finding.quote:
         items.append(plain_text(f"“{clip(finding.quote, 200)}”", italic=True))
@@ -493,16 +432,7 @@ def author_card(sub: Submission) -> Card:
 
 def author_line(sub: Submission) -> str:
     """One sentence on the outcome, also the notification text."""
-    if sub.state == "expired":
-        return f"Your draft {sub.id} expired without a decision. Send it again if it still matters."
-    verb = {
-        "approved": "was approved",
-        "changes_requested": "needs changes",
-        "rejected": "was rejected",
-        "withdrawn": "was withdrawn",
-    }.get(sub.state, sub.state.replace("_", " "))
-    by = who(sub.decided_by) if sub.decided_by else "comms"
-    return f"Your draft {sub.id} {verb} (by {by})."
+    return author_news(sub, who)
 
 
 # ---------------------------------------------------------------------- answers and help
@@ -551,10 +481,7 @@ def help_card() -> Card:
 
 def error_text(reference: str) -> str:
     """What a person sees when something failed on our side: never the details."""
-    return (
-        "⚠️ Sorry, something went wrong on our side. Please try again in a moment; if it "
-        f"keeps happening, tell the canipost admins and quote reference {reference}."
-    )
+    return error_report(reference)
 
 
 def card_summary(card: Card) -> str:

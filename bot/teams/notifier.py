@@ -1,15 +1,15 @@
 """The workflow's messages, carried by Teams: a card in the approvers' channel, news to authors.
 
-``submitted`` posts the approval card to ``CANIPOST_TEAMS_APPROVERS_CHANNEL``
-and returns ``{"teams": {"conversation", "activity", "service_url", ...}}``,
-which the workflow stores so every later message updates that card in place
-for everyone (decisions, withdrawal, expiry) or replies under it (reminders,
-escalations). Authors who asked in Teams hear the outcome in the chat where
-they asked, through the conversation saved at submit time
+:class:`TeamsCarrier` does the three things the outbox asks of a surface
+(:mod:`bot.conversation.notices`): ``update_card`` posts the approval card to
+``CANIPOST_TEAMS_APPROVERS_CHANNEL`` once (its ``{"teams": {"conversation",
+"activity", "service_url", ...}}`` is stored on the submission) and updates
+it in place for everyone afterwards; ``reply`` answers under it;
+``tell_author`` reaches an author who asked in Teams in their own chat with
+the bot, through the conversation saved at submit time
 (``message_refs["teams_origin"]``).
 
-Delivery is retried by the workflow's outbox, so methods are safe to repeat:
-``submitted`` updates the card it already posted rather than posting again.
+Safe to repeat: a retried first post updates the card it already posted.
 The workflow calls notifiers on a worker thread; each call runs its Bot
 Connector requests on the :class:`~bot.teams.messenger.LoopThread` and waits.
 """
@@ -17,38 +17,25 @@ Connector requests on the :class:`~bot.teams.messenger.LoopThread` and waits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
+from bot.conversation.notices import CardNotifier
+from bot.conversation.refs import on_behalf_of, origin_key, origin_of
 from bot.teams.cards import approval_card, author_card, author_line
 from bot.teams.messenger import LoopThread, Messenger, Place, card_activity, text_activity
 from bot.workflow.notifier import MessageRefs
-from bot.workflow.types import Submission
+from bot.workflow.types import Actor, Submission
 
 log = logging.getLogger("canipost.teams.notifier")
 
-ORIGIN_KEY = "teams_origin"
+ORIGIN_KEY = origin_key("teams")
+
+__all__ = ["ORIGIN_KEY", "TeamsCarrier", "TeamsNotifier", "on_behalf_of"]
 
 
-def _age(sub: Submission) -> str:
-    minutes = int((datetime.now(UTC) - sub.created_at).total_seconds() // 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
-
-
-def origin_of(sub: Submission) -> dict[str, Any]:
-    """What the Teams side recorded at submit time (the author's chat, posting for whom)."""
-    origin = sub.message_refs.get(ORIGIN_KEY)
-    return origin if isinstance(origin, dict) else {}
-
-
-def on_behalf_of(sub: Submission) -> bool | None:
-    value = origin_of(sub).get("on_behalf")
-    return value if isinstance(value, bool) else None
-
-
-class TeamsNotifier:
-    """A :class:`bot.workflow.Notifier` speaking to Teams through the Agents SDK."""
+class TeamsCarrier:
+    """The outbox's three operations over the Agents SDK's Bot Connector client."""
 
     def __init__(
         self,
@@ -67,8 +54,6 @@ class TeamsNotifier:
         self.titles = titles
         self.runner = runner or LoopThread()
 
-    # ------------------------------------------------------------------ helpers
-
     def _card_ref(self, sub: Submission) -> tuple[Place, str] | None:
         ref = sub.message_refs.get("teams")
         if not isinstance(ref, dict) or not ref.get("activity"):
@@ -82,37 +67,13 @@ class TeamsNotifier:
             card, summary=f"Draft {sub.id} for approval ({sub.state.replace('_', ' ')})"
         )
 
-    def _update_card(self, sub: Submission) -> None:
-        found = self._card_ref(sub)
-        if found is None:
-            return
-        place, activity_id = found
-        self.runner.run(self.messenger.update(place, activity_id, self._card(sub)))
-
-    def _reply(self, sub: Submission, text: str) -> None:
-        found = self._card_ref(sub)
-        if found is None:
-            log.warning("no Teams approval card for %s: note not posted", sub.id)
-            return
-        place, activity_id = found
-        self.runner.run(self.messenger.send(place.thread(activity_id), text_activity(text)))
-
-    def _tell_author(self, sub: Submission) -> None:
-        if sub.author.platform != "teams":
-            return
-        place = Place.from_dict(origin_of(sub).get("place") or {})
-        if place is None:
-            log.warning("no Teams chat recorded for the author of %s", sub.id)
-            return
-        activity = card_activity(author_card(sub), summary=author_line(sub))
-        # Their own chat with the bot, never the channel they asked in: notes can be sensitive.
-        self.runner.run(self.messenger.tell(place, activity))
-
-    # ------------------------------------------------------------------ Notifier
-
-    def submitted(self, submission: Submission) -> MessageRefs | None:
-        if self._card_ref(submission) is not None:  # a retried delivery: the card exists
-            self._update_card(submission)
+    def update_card(self, submission: Submission, *, post: bool = False) -> MessageRefs | None:
+        found = self._card_ref(submission)
+        if found is not None:
+            place, activity_id = found
+            self.runner.run(self.messenger.update(place, activity_id, self._card(submission)))
+            return None
+        if not post:
             return None
         if not self.channel:
             log.warning(
@@ -121,44 +82,39 @@ class TeamsNotifier:
             )
             return None
         place = Place(self.channel, self.service_url, tenant_id=self.tenant_id)
-        activity_id = self.runner.run(self.messenger.send(place, self._card(submission)))
-        if not activity_id:
+        posted = self.runner.run(self.messenger.send(place, self._card(submission)))
+        if not posted:
             raise ConnectionError("the Bot Connector returned no id for the approval card")
-        return {"teams": {**place.to_dict(), "activity": activity_id}}
+        return {"teams": {**place.to_dict(), "activity": posted}}
 
-    def first_approval(self, submission: Submission) -> MessageRefs | None:
-        self._update_card(submission)
-        first = submission.approvals[0].by if submission.approvals else None
-        who = (first.name or first.id) if first else "an approver"
-        self._reply(submission, f"Approved by {who}; a second approver must decide.")
-        return None
+    def reply(self, submission: Submission, text: str) -> None:
+        found = self._card_ref(submission)
+        if found is None:
+            log.warning("no Teams approval card for %s: note not posted", submission.id)
+            return
+        place, activity_id = found
+        self.runner.run(self.messenger.send(place.thread(activity_id), text_activity(text)))
 
-    def decided(self, submission: Submission) -> MessageRefs | None:
-        self._update_card(submission)
-        self._tell_author(submission)
-        return None
+    def tell_author(self, submission: Submission) -> None:
+        if submission.author.platform != "teams":
+            return
+        place = Place.from_dict(origin_of(submission).get("place") or {})
+        if place is None:
+            log.warning("no Teams chat recorded for the author of %s", submission.id)
+            return
+        activity = card_activity(author_card(submission), summary=author_line(submission))
+        # Their own chat with the bot, never the channel they asked in: notes can be sensitive.
+        self.runner.run(self.messenger.tell(place, activity))
 
-    def withdrawn(self, submission: Submission) -> MessageRefs | None:
-        self._update_card(submission)
-        self._reply(submission, "↩️ The author withdrew this draft.")
-        return None
+    def who(self, actor: Actor) -> str:
+        return actor.name or actor.id
 
-    def reminder(self, submission: Submission) -> MessageRefs | None:
-        self._reply(
-            submission, f"⏰ Reminder: this draft has waited {_age(submission)} for a decision."
-        )
-        return None
+    def mention(self, ident: str) -> str:
+        return ident
 
-    def escalation(self, submission: Submission, *, backup: Sequence[str]) -> MessageRefs | None:
-        who = ", ".join(backup)
-        self._reply(
-            submission,
-            f"🚨 Escalation: this draft has waited {_age(submission)}. "
-            + (f"{who}: can you decide?" if who else "No backup approvers are configured."),
-        )
-        return None
 
-    def expired(self, submission: Submission) -> MessageRefs | None:
-        self._update_card(submission)
-        self._tell_author(submission)
-        return None
+class TeamsNotifier(CardNotifier):
+    """A :class:`bot.workflow.Notifier` speaking Teams (the shared plan over :class:`TeamsCarrier`)."""
+
+    def __init__(self, messenger: Messenger, **kw: Any) -> None:
+        super().__init__(TeamsCarrier(messenger, **kw))

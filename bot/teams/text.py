@@ -11,9 +11,10 @@ parses as markdown.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
+
+from bot.workflow.keys import request_key
 
 _AT = re.compile(r"<at(?:\s[^>]*)?>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<\s*(?:br|/p|/div|/ul|/ol|/h[1-6])\s*/?\s*>", re.IGNORECASE)
@@ -21,28 +22,6 @@ _ITEM = re.compile(r"<\s*li(?:\s[^>]*)?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#>~|!-])")
-
-#: "review: ...", "check this - ...", "can I post: ..." (the same words the Slack app takes).
-DRAFT_PREFIX = re.compile(
-    r"^\s*(?:can\s+i\s+(?:post|tweet|share)(?:\s+this)?|check(?:\s+this)?|review(?:\s+this)?)"
-    r"\s*[:\-–—]\s*(?P<draft>.+)$",
-    re.IGNORECASE | re.DOTALL,
-)
-#: "ask: ..." forces a question, whatever it looks like.
-ASK_PREFIX = re.compile(r"^\s*ask\s*[:\-–—]\s*(?P<q>.+)$", re.IGNORECASE | re.DOTALL)
-#: How questions about the policy start; a draft rarely does ("Can I…", "Am I allowed…").
-QUESTION_START = re.compile(
-    r"^\s*(?:can|may|should|must|could)\s+(?:i|we|staff|you|someone|people)\b"
-    r"|^\s*(?:am|are|is)\s+(?:i|we|it|staff)\s+(?:allowed|ok|okay|permitted|able)\b"
-    r"|^\s*is\s+it\s+(?:ok|okay|fine|alright|acceptable)\b"
-    r"|^\s*(?:how|when|where|who|why)\s+(?:do|does|should|can|must|to)\b"
-    r"|^\s*what\s+(?:is|are|does|do|should|happens)\b"
-    r"|^\s*do\s+(?:i|we)\s+(?:need|have)\b",
-    re.IGNORECASE,
-)
-HELP_WORDS = frozenset({"", "help", "hi", "hello", "hey", "?", "start"})
-#: Longer than this, a message is a draft even when it starts like a question.
-MAX_QUESTION = 300
 
 
 def to_plain(text: str) -> str:
@@ -70,48 +49,15 @@ def html_to_text(markup: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def classify(text: str) -> tuple[str, str]:
-    """What a chat message asks for: ``("help", "")``, ``("review", draft)`` or ``("ask", question)``.
-
-    A draft is anything with a ``review:`` style prefix, or any message that
-    does not read as a question about the policy: in a chat with a reviewing
-    bot, pasting a post means "check this".
-
-    >>> classify("review: Come to the fair!")
-    ('review', 'Come to the fair!')
-    >>> classify("Can I comment on a court case on Facebook?")
-    ('ask', 'Can I comment on a court case on Facebook?')
-    >>> classify("Great turnout at the library today!")
-    ('review', 'Great turnout at the library today!')
-    """
-    stripped = text.strip()
-    if stripped.lower().rstrip("!.") in HELP_WORDS:
-        return ("help", "")
-    m = DRAFT_PREFIX.match(stripped)
-    if m:
-        return ("review", m.group("draft").strip())
-    m = ASK_PREFIX.match(stripped)
-    if m:
-        return ("ask", m.group("q").strip())
-    short = len(stripped) <= MAX_QUESTION and "\n" not in stripped
-    if short and (stripped.endswith("?") or QUESTION_START.match(stripped)):
-        return ("ask", stripped)
-    return ("review", stripped)
-
-
 def md_escape(text: str) -> str:
     """Backslash-escape markdown so a name like ``_Sam_`` shows as typed in a TextBlock."""
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def activity_key(kind: str, *parts: str | None) -> str:
-    """An idempotency key from Teams ids: ``teams:<kind>:<digest>``.
-
-    Teams conversation ids run to hundreds of characters, so the ids are
-    hashed; the same activity (a redelivery) always yields the same key.
+    """An idempotency key from Teams ids: ``teams:<kind>:<digest>`` (:mod:`bot.workflow.keys`).
 
     >>> activity_key("decide", "19:abc@thread.tacv2", "1700000000000")[:13]
     'teams:decide:'
     """
-    digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()[:40]
-    return f"teams:{kind}:{digest}"
+    return request_key("teams", kind, *parts)

@@ -213,6 +213,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_canipost_serve_runs_on_port_and_stops_cleanly(tmp_path: Path, workers: int) -> None:
     port = _free_port()
@@ -250,6 +251,7 @@ def test_canipost_serve_runs_on_port_and_stops_cleanly(tmp_path: Path, workers: 
     assert out.count("server ready for") >= 1
 
 
+@pytest.mark.slow
 def test_serve_socket_mode_needs_a_bot_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(SLACK_APP_TOKEN="xapp-1", DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}")

@@ -21,6 +21,14 @@ from bot.slack.testing import LiveServer, MockSlackAPI
 from bot.store import open_store
 
 
+@pytest.fixture(autouse=True)
+def rules_and_watch_list_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These scenarios test the chat surface on drafts whose verdicts they know: the review
+    is the YAML rules and watch list (``CANIPOST_LEARNED=off``), so retraining the learned
+    layer never changes what a Slack test expects to see."""
+    monkeypatch.setenv("CANIPOST_LEARNED", "off")
+
+
 @pytest.fixture
 def api() -> Iterator[MockSlackAPI]:
     with MockSlackAPI() as mock:

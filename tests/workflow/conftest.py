@@ -1,45 +1,26 @@
 """Fixtures for workflow tests: a real database per backend, a settable clock, verdicts.
 
-Each test gets a fresh SQLite file and a fresh PostgreSQL schema (dropped
-afterwards). Postgres cases SKIP with the reason when no server answers at
-``TEST_DATABASE_URL``, and FAIL instead under ``CANIPOST_REQUIRE_POSTGRES=1``.
+Each test gets a fresh SQLite file and a fresh PostgreSQL database (the
+suite's ``db_url`` fixture in ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import Approvers, Config
 from bot.store import Store, open_store
-from bot.store.testing import PostgresUnavailable, postgres_required, temporary_database
 from bot.verdict import Finding, Severity, Verdict
 from bot.workflow import Actor, MemoryNotifier, Workflow
-
-BACKEND_PARAMS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 ALICE = Actor("cli", "alice", "Alice Author")
 BOB = Actor("cli", "bob", "Bob Approver")
 CAROL = Actor("cli", "carol", "Carol Approver")
 MALLORY = Actor("cli", "mallory")
-
-
-@pytest.fixture(params=BACKEND_PARAMS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of an empty database on each backend, dropped afterwards."""
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(temporary_database(request.param, tmp_path))
-        except PostgresUnavailable as exc:
-            if postgres_required():
-                pytest.fail(f"CANIPOST_REQUIRE_POSTGRES=1 but {exc}")
-            pytest.skip(str(exc))
-        yield url
 
 
 @pytest.fixture

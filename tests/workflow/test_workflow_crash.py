@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import wf_workers
 from sqlalchemy import func, select, text
 
@@ -64,6 +65,7 @@ def _run_and_kill(url: str, run: int, rng: random.Random) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_sigkill_during_submission_loses_nothing_acknowledged(db_url: str) -> None:
     rng = random.Random(int(os.environ.get("CANIPOST_CRASH_SEED", str(time.time_ns()))))
     acked_submits: dict[str, tuple[int, int]] = {}

@@ -12,6 +12,7 @@ import os
 import queue
 from collections import Counter
 
+import pytest
 import wf_workers
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ from bot.workflow import Actor, Workflow
 ITERATIONS = int(os.environ.get("CANIPOST_RACE_ITERATIONS", "200"))
 
 
+@pytest.mark.slow
 def test_simultaneous_decisions_make_exactly_one(db_url: str) -> None:
     store = open_store(db_url)
     wf = Workflow(store, config=wf_workers.APPROVERS)

@@ -4,10 +4,10 @@ Teams waits a few seconds for the invoke's answer and shows the card we
 return in place of the one clicked: so a decision answers with the
 refreshed approval card (the outbox then updates the channel's copy for
 everyone and tells the author), and a refusal answers with a message only
-the clicker sees, leaving the card as it was. The workflow decides
-everything (approver, own draft, first decision wins); the idempotency key
-is the invoke's Teams activity id, so a redelivered click is replayed, not
-redone.
+the clicker sees, leaving the card as it was. The conversation steps and
+the workflow decide everything (approver, own draft, first decision wins);
+the idempotency key is the invoke's Teams activity id, so a redelivered
+click is replayed, not redone.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from microsoft_agents.activity import AdaptiveCardInvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
+from bot.conversation import DraftRef, VerdictScreen, texts
+from bot.conversation.steps import Outcome, report_error
 from bot.errors import InputError
 from bot.teams.card_schema import check_card
 from bot.teams.cards import (
@@ -29,15 +31,12 @@ from bot.teams.cards import (
     VERB_SUBMIT,
     VERB_WITHDRAW,
     Card,
-    DraftRef,
     approval_card,
-    verdict_card,
 )
-from bot.teams.flows import Steps, actor_of, check, refusal_text, report_error
-from bot.teams.messenger import Place, card_activity, text_activity
-from bot.teams.notifier import on_behalf_of
+from bot.teams.flows import Steps, actor_of, where
+from bot.teams.messenger import Place
 from bot.teams.text import activity_key
-from bot.verdict import Severity, Verdict
+from bot.verdict import Severity
 from bot.workflow import Refusal, Submission, UnknownSubmission
 
 VERB_PATTERN = re.compile(r"^canipost\.")
@@ -58,12 +57,12 @@ def register(app: AgentApplication[TurnState], steps: Steps) -> None:
         try:
             return await handle_action(steps, context, dict(data or {}))
         except Refusal as exc:
-            return message_response(refusal_text(exc))
+            return message_response(texts.refusal_text(exc))
         except InputError as exc:
             return message_response(str(exc))
         except Exception as exc:  # the clicker gets a reference, the log the details
-            ref = report_error(exc, what="teams card action")
-            return message_response(f"Sorry, that didn't work (reference {ref}).")
+            _ref, words = report_error(exc, what="teams card action")
+            return message_response(words)
 
     app.adaptive_card.action_execute(VERB_PATTERN)(on_action)
 
@@ -79,51 +78,55 @@ def _key(kind: str, context: TurnContext) -> str:
     return activity_key(kind, act.conversation.id if act.conversation else "", act.id)
 
 
+def _approval(steps: Steps, sub: Submission) -> AdaptiveCardInvokeResponse:
+    titles = steps.services.titles
+    return card_response(approval_card(sub, titles=titles, on_behalf=DraftRef.of(sub).on_behalf))
+
+
+def _answer(outcome: Outcome) -> Submission:
+    if outcome.submission is None:
+        raise _Refused(outcome.refusal or "")
+    return outcome.submission
+
+
+class _Refused(Exception):
+    """A refusal already in words, for the clicker only."""
+
+
 async def handle_action(
     steps: Steps, context: TurnContext, data: dict[str, Any]
 ) -> AdaptiveCardInvokeResponse:
     services = steps.services
     verb = _verb(context)
     actor = actor_of(context.activity)
-    wf = services.workflow
     if verb == VERB_SUBMIT:
         return await _submit(steps, context, data)
     sid = str(data.get("sid") or "")
     if not sid:
         raise InputError("this card has no submission id")
-    if verb in DECISION_VERBS:
-        note = str(data.get(INPUT_NOTE) or "").strip() or None
-        sub: Submission = await services.run(
-            lambda: wf.decide(
-                sid,
-                DECISION_VERBS[verb],
-                by=actor,
-                note=note,
-                idempotency_key=_key("decide", context),
+    try:
+        if verb in DECISION_VERBS:
+            note = str(data.get(INPUT_NOTE) or "").strip() or None
+            key = _key("decide", context)
+            outcome = await services.run(
+                lambda: services.decide(sid, DECISION_VERBS[verb], by=actor, note=note, key=key)
             )
-        )
-        services.deliver()  # the channel's copy and the author's news go out from the outbox
-        return card_response(
-            approval_card(sub, titles=services.titles, on_behalf=on_behalf_of(sub))
-        )
-    if verb == VERB_WITHDRAW:
-        sub = await services.run(
-            lambda: wf.withdraw(sid, by=actor, idempotency_key=_key("withdraw", context))
-        )
-        services.deliver()
-        ref = DraftRef(sub.text or "", sub.channel, on_behalf_of(sub))
-        return card_response(
-            verdict_card(sub.verdict, draft=ref, titles=services.titles, submitted=sub)
-        )
+            return _approval(steps, _answer(outcome))
+        if verb == VERB_WITHDRAW:
+            key = _key("withdraw", context)
+            outcome = await services.run(lambda: services.withdraw(sid, by=actor, key=key))
+            sub = _answer(outcome)
+            screen = VerdictScreen(sub.verdict, DraftRef.of(sub), submitted=sub)
+            return card_response(steps.card(screen))
+    except _Refused as refused:
+        return message_response(str(refused))
     if verb == VERB_REFRESH:
         try:
-            sub = await services.run(wf.get, sid)
+            sub = await services.run(services.workflow.get, sid)
         except UnknownSubmission as exc:
             return message_response(str(exc))
-        return card_response(
-            approval_card(sub, titles=services.titles, on_behalf=on_behalf_of(sub))
-        )
-    return message_response("That button is from an older version of canipost; ask again.")
+        return _approval(steps, sub)
+    return message_response(texts.OLD_BUTTON)
 
 
 async def _submit(
@@ -133,44 +136,31 @@ async def _submit(
     services = steps.services
     ref = DraftRef.from_data(data)
     if not ref.text.strip():
-        raise InputError("this card no longer carries its draft; send it to me again")
+        raise InputError(texts.NO_DRAFT_ON_CARD)
     justification = str(data.get(INPUT_JUSTIFICATION) or "").strip() or None
     author = actor_of(context.activity)
     origin = Place.of_turn(context)
-    rules: Verdict = await services.run(check, services, ref)
+    rules = await services.run(services.check, ref)
     if rules.decision >= Severity.DO_NOT_POST and not justification:
         # The rules changed since the card was drawn: ask for reasons on the same card.
-        card = verdict_card(
-            rules,
-            draft=ref,
-            titles=services.titles,
-            notice="The review now says do not post: tell comms why before sending it.",
-        )
-        return card_response(card)
+        return card_response(steps.card(VerdictScreen(rules, ref, notice=texts.JUSTIFY_NOW)))
     card_id = context.activity.reply_to_id
     if services.llm_enabled and card_id:
         # The full review takes longer than Teams waits for an invoke: answer now, redraw later.
-
-        async def show(verdict: Verdict, sub: Submission | None, notice: str | None) -> None:
-            card = verdict_card(
-                verdict, draft=ref, titles=services.titles, submitted=sub, notice=notice
-            )
-            await steps.messenger.update(origin, card_id, card_activity(card))
-
-        async def tell(text: str) -> None:
-            await steps.messenger.send(origin, text_activity(text))
-
-        steps.submit_later(
-            ref, author=author, origin=origin, note=justification, show=show, tell=tell
+        steps.later(
+            "submit",
+            origin,
+            card_id,
+            lambda: services.submit(ref, author=author, where=where(origin), note=justification),
         )
-        sending = verdict_card(
-            rules, draft=ref, titles=services.titles, notice="📤 Sending to comms for approval…"
-        )
+        sending = steps.card(VerdictScreen(rules, ref, notice=texts.SENDING))
         return card_response(_without_actions(sending))
-    sub, notice = await steps.submit(ref, rules, author=author, origin=origin, note=justification)
-    return card_response(
-        verdict_card(rules, draft=ref, titles=services.titles, submitted=sub, notice=notice)
+    screen = await services.run(
+        lambda: services.submit(
+            ref, author=author, where=where(origin), note=justification, verdict=rules
+        )
     )
+    return card_response(steps.card(screen))
 
 
 def _without_actions(card: Card) -> Card:

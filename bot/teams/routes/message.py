@@ -2,8 +2,8 @@
 
 In a personal chat every message is for us; in a channel or group chat Teams
 only sends the messages that @mention the bot (the SDK removes that
-mention). "review: …" or any message that does not read as a question is a
-draft; see :func:`bot.teams.text.classify`.
+mention). What a message means is the conversation layer's reading, the
+same as in Slack: see :func:`bot.conversation.classify`.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
+from bot.conversation import DraftRef, classify, texts
 from bot.errors import InputError
-from bot.teams.cards import DraftRef, answer_card, help_card, verdict_card
-from bot.teams.flows import Steps, actor_of, check, guarded
+from bot.teams.cards import answer_card, help_card, verdict_card
+from bot.teams.flows import Steps, actor_of, guarded
 from bot.teams.messenger import Place, card_activity, text_activity
-from bot.teams.text import activity_key, classify, to_plain
+from bot.teams.text import to_plain
+from bot.workflow.keys import digest
 
 
 def register(app: AgentApplication[TurnState], steps: Steps) -> None:
@@ -30,17 +32,17 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
     act = context.activity
     if act.value and not act.text:
         return  # an Action.Submit from an old-style card: nothing of ours sends those
-    kind, body = classify(to_plain(act.text or ""))
-    if kind == "help":
+    intent = classify(to_plain(act.text or ""))
+    if intent.kind in ("help", "command"):
         await context.send_activity(card_activity(help_card(), summary="How to use canipost"))
         return
-    if kind == "review":
+    if intent.kind == "draft":
         conv = act.conversation.id if act.conversation else ""
-        ref = DraftRef(body, check=activity_key("submit", conv, act.id))
+        ref = DraftRef(intent.body, check=digest(conv, act.id))
         try:
-            verdict = await services.run(check, services, ref)
+            verdict = await services.run(services.check, ref)
         except InputError as exc:
-            await context.send_activity(text_activity(f"I can't check that: {exc}"))
+            await context.send_activity(text_activity(texts.cant_check(exc)))
             return
         card = verdict_card(
             verdict, draft=ref, titles=services.titles, llm_pending=services.llm_enabled
@@ -49,17 +51,18 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
         if sent is not None and sent.id:
             steps.follow_up(Place.of_turn(context), sent.id, ref, verdict, author=actor_of(act))
         return
+    question = intent.body
     if not services.llm_enabled:
-        answer = await services.run(services.ask, body, False)
-        await context.send_activity(card_activity(answer_card(answer, question=body)))
+        answer = await services.run(lambda: services.answer(question, use_llm=False))
+        await context.send_activity(card_activity(answer_card(answer, question=question)))
         return
     # The LLM answer can take longer than Teams waits for a turn: say so, then update.
-    sent = await context.send_activity(text_activity("⏳ Looking that up in the policy…"))
+    sent = await context.send_activity(text_activity(texts.LOOKING_UP))
     place = Place.of_turn(context)
 
     async def work() -> None:
-        answer = await services.run(services.ask, body, None)
-        activity = card_activity(answer_card(answer, question=body))
+        answer = await services.run(lambda: services.answer(question, use_llm=None))
+        activity = card_activity(answer_card(answer, question=question))
         if sent is not None and sent.id:
             await steps.messenger.update(place, sent.id, activity)
         else:

@@ -16,6 +16,8 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
+from bot.conversation import texts
+from bot.conversation.steps import VerdictScreen, report_error
 from bot.errors import InputError
 from bot.teams.card_schema import check_card
 from bot.teams.cards import (
@@ -26,11 +28,12 @@ from bot.teams.cards import (
     DraftRef,
     verdict_card,
 )
-from bot.teams.flows import Steps, actor_of, check, refusal_text, report_error
+from bot.teams.flows import Steps, actor_of, guarded, where
 from bot.teams.messenger import Place, text_activity
-from bot.teams.text import activity_key, html_to_text
+from bot.teams.text import html_to_text
 from bot.verdict import Severity
-from bot.workflow import Refusal, Submission
+from bot.workflow import Refusal
+from bot.workflow.keys import digest
 
 COMMAND_CHECK = "checkWithCanipost"
 FETCH = "composeExtension/fetchTask"
@@ -42,11 +45,11 @@ def register(app: AgentApplication[TurnState], steps: Steps) -> None:
         try:
             body = await handle(steps, context)
         except (InputError, Refusal) as exc:
-            text = refusal_text(exc) if isinstance(exc, Refusal) else str(exc)
+            text = texts.refusal_text(exc) if isinstance(exc, Refusal) else str(exc)
             body = task_message(text)
         except Exception as exc:
-            ref = report_error(exc, what="teams message action")
-            body = task_message(f"Sorry, that didn't work (reference {ref}).")
+            _ref, words = report_error(exc, what="teams message action")
+            body = task_message(words)
         await context.send_activity(
             Activity(
                 type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
@@ -105,10 +108,8 @@ async def review_message(
     payload = value.get("messagePayload") or {}
     user = context.activity.from_property.id if context.activity.from_property else ""
     # One check per person and message: checking it twice and sending twice queues it once.
-    ref = DraftRef(
-        text, check=activity_key("submit", str(payload.get("id") or context.activity.id), user)
-    )
-    verdict = await services.run(check, services, ref)
+    ref = DraftRef(text, check=digest(str(payload.get("id") or context.activity.id), user))
+    verdict = await services.run(services.check, ref)
     return task_card(verdict_card(verdict, draft=ref, titles=services.titles, dialog=True))
 
 
@@ -122,29 +123,35 @@ async def submit_from_dialog(
     justification = str(data.get(INPUT_JUSTIFICATION) or "").strip() or None
     author = actor_of(context.activity)
     origin = Place.of_turn(context)
-    rules = await services.run(check, services, ref)
+    rules = await services.run(services.check, ref)
     if rules.decision >= Severity.DO_NOT_POST and not justification:
-        again = "The review now says do not post: tell comms why before sending it."
         return task_card(
-            verdict_card(rules, draft=ref, titles=services.titles, dialog=True, notice=again)
+            verdict_card(
+                rules, draft=ref, titles=services.titles, dialog=True, notice=texts.JUSTIFY_NOW
+            )
         )
+    verdict = rules if not services.llm_enabled else None
+
+    def send() -> VerdictScreen:
+        return services.submit(
+            ref, author=author, where=where(origin), note=justification, verdict=verdict
+        )
+
+    def line(screen: VerdictScreen) -> str:
+        if screen.submitted is None:
+            return screen.notice or "Not sent."
+        return texts.sent_for_approval(screen.submitted.id)
+
     if services.llm_enabled:
         # The full review is slower than a dialog may stay open: confirm in their chat instead.
 
-        async def show(_verdict: Any, sub: Submission | None, notice: str | None) -> None:
-            line = f"Sent to comms for approval as {sub.id}." if sub else (notice or "Not sent.")
-            await steps.messenger.tell(origin, text_activity(line))
+        async def work() -> None:
+            screen = await services.run(send)
+            await steps.messenger.tell(origin, text_activity(line(screen)))
 
         async def tell(text: str) -> None:
             await steps.messenger.tell(origin, text_activity(text))
 
-        steps.submit_later(
-            ref, author=author, origin=origin, note=justification, show=show, tell=tell
-        )
-        return task_message("Sending it to comms for approval; I'll confirm in our chat.")
-    sub, notice = await steps.submit(ref, rules, author=author, origin=origin, note=justification)
-    if sub is None:
-        return task_message(notice or "Not sent.")
-    return task_message(
-        f"Sent to comms for approval as {sub.id}. I'll tell you their decision in our chat."
-    )
+        steps.background.spawn(guarded("submit", work(), tell))
+        return task_message(texts.SENDING_CONFIRM_IN_CHAT)
+    return task_message(line(await services.run(send)))

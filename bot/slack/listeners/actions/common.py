@@ -15,17 +15,18 @@ from bot.slack.flows import (
     send_to_response_url,
 )
 from bot.slack.services import Services
+from bot.workflow.keys import request_key
 
 
 def clicked_value(body: dict[str, Any]) -> str:
     return str((body.get("actions") or [{}])[0].get("value") or "")
 
 
-def action_key(body: dict[str, Any]) -> str:
+def action_key(kind: str, body: dict[str, Any]) -> str:
     """An idempotency key for one click: Slack retries repeat it, a new click does not."""
     action = (body.get("actions") or [{}])[0]
     user = (body.get("user") or {}).get("id", "")
-    return f"slack:action:{user}:{action.get('action_ts') or body.get('trigger_id')}"
+    return request_key("slack", kind, user, action.get("action_ts") or body.get("trigger_id"))
 
 
 def in_home(body: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import ACTION_CHANGES, note_modal, validate_view
-from bot.slack.flows import actor_from, after_ack, publish_home, refusal_text
+from bot.slack.flows import actor_from, after_ack, publish_home
 from bot.slack.listeners.actions.common import (
     action_key,
     clicked_value,
@@ -17,14 +17,6 @@ from bot.slack.listeners.actions.common import (
     tell_text,
 )
 from bot.slack.services import Services
-from bot.workflow import (
-    Actor,
-    AlreadyDecided,
-    NotAnApprover,
-    OwnDraft,
-    Refusal,
-    UnknownSubmission,
-)
 
 
 def handle_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -41,36 +33,14 @@ def handle_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: A
 def _approve(body: dict[str, Any], client: WebClient, services: Services) -> None:
     by = actor_from(body)
     sid = clicked_value(body)
-    try:
-        services.workflow.decide(sid, "approve", by=by, idempotency_key=action_key(body))
-    except Refusal as exc:
-        tell_text(client, body, refusal_text(exc))
+    key = action_key("decide", body)
+    outcome = services.decide(sid, "approve", by=by, note=None, key=key)
+    if outcome.refusal is not None:
+        tell_text(client, body, outcome.refusal)
         return
-    services.deliver()  # the card update and the author's DM go out from the outbox
+    # The card update and the author's DM go out from the outbox.
     if in_home(body):
         publish_home(services, client, by.id, notice=f"Approved {sid}.")
-
-
-def refusal_before_note(services: Services, sid: str, by: Actor) -> str | None:
-    """Refuse at the click what the workflow would refuse after the note was typed."""
-    wf = services.workflow
-    if not wf.is_configured_approver(by):
-        return refusal_text(NotAnApprover("not an approver"))
-    try:
-        sub = wf.get(sid)
-    except UnknownSubmission as exc:
-        return str(exc)
-    if sub.author.id == by.id:
-        return refusal_text(OwnDraft("own draft"))
-    if not sub.is_open:
-        return str(
-            AlreadyDecided(
-                f"{sid} is already {sub.state.replace('_', ' ')}",
-                submission_id=sid,
-                state=sub.state,
-            )
-        )
-    return None
 
 
 def handle_note_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -87,7 +57,8 @@ def handle_note_decision(ack: Ack, body: dict[str, Any], client: WebClient, cont
 def _ask_for_note(body: dict[str, Any], client: WebClient, services: Services) -> None:
     by = actor_from(body)
     sid = clicked_value(body)
-    refused = refusal_before_note(services, sid, by)
+    # The workflow's own rules, asked before the note is typed rather than after.
+    refused = services.may_decide(sid, by)
     if refused:
         tell_text(client, body, refused)
         return

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from bot.conversation import texts
 from bot.slack.blocks import justify_modal, validate_view
 from bot.slack.flows import actor_from, after_ack, check, later, submit
 from bot.slack.listeners.actions.common import (
@@ -50,7 +51,7 @@ def _submit(body: dict[str, Any], client: WebClient, services: Services) -> None
         return
     surface = surface_of(services, client, body)
     if surface is None:
-        tell_text(client, body, "I couldn't find the message to update; nothing was sent.")
+        tell_text(client, body, texts.NO_MESSAGE_TO_UPDATE)
         return
     author = actor_from(body)
     surface.show_verdict(verdict, ref, sending=True)

@@ -12,7 +12,6 @@ from bot.slack.flows import (
     after_ack,
     publish_home,
     redraw_submission,
-    refusal_text,
 )
 from bot.slack.listeners.actions.common import (
     action_key,
@@ -23,7 +22,6 @@ from bot.slack.listeners.actions.common import (
     tell_text,
 )
 from bot.slack.services import Services
-from bot.workflow import Refusal
 
 
 def handle_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -40,12 +38,11 @@ def handle_withdraw(ack: Ack, body: dict[str, Any], client: WebClient, context: 
 def _withdraw(body: dict[str, Any], client: WebClient, services: Services) -> None:
     by = actor_from(body)
     sid = clicked_value(body)
-    try:
-        sub = services.workflow.withdraw(sid, by=by, idempotency_key=action_key(body))
-    except Refusal as exc:
-        tell_text(client, body, refusal_text(exc))
+    outcome = services.withdraw(sid, by=by, key=action_key("withdraw", body))
+    if outcome.submission is None:
+        tell_text(client, body, outcome.refusal or "")
         return
-    services.deliver()
+    sub = outcome.submission
     if in_home(body):
         publish_home(services, client, by.id, notice=f"Withdrew {sid}.")
         return

@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from bot.conversation import texts
 from bot.errors import InputError
 from bot.slack.blocks import (
     answer_message,
@@ -36,8 +37,8 @@ from bot.slack.flows import (
 )
 from bot.slack.services import Services
 from bot.slack.text import to_plain
-from bot.slack.values import DraftRef, new_check_id
-from bot.verdict import CHANNELS, Severity, normalise_channel
+from bot.slack.values import DraftRef, new_check
+from bot.verdict import CHANNELS, normalise_channel
 
 _NETWORK_PREFIX = re.compile(
     r"^\s*(" + "|".join(re.escape(c) for c in CHANNELS) + r")\s*:\s*", re.IGNORECASE
@@ -86,13 +87,13 @@ def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Service
         _ask(ack, body, services, text[len(first) :].strip())
         return
     channel, draft_text = split_network(text)
-    ref = DraftRef(draft_text, channel=channel, on_behalf=None, check_id=new_check_id())
+    ref = DraftRef(draft_text, channel=channel, on_behalf=None, check=new_check())
     try:
         verdict = check(services, ref)
     except InputError as exc:
-        ack(response_type="ephemeral", text=f"I can't check that: {exc}")
+        ack(response_type="ephemeral", text=texts.cant_check(exc))
         return
-    auto = services.auto_send and verdict.decision == Severity.NEEDS_APPROVAL
+    auto = services.auto_sends(verdict)
     msg = verdict_message(
         verdict,
         draft=ref,
@@ -107,32 +108,19 @@ def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Service
 
 def _ask(ack: Ack, body: dict[str, Any], services: Services, question: str) -> None:
     if not question:
-        ack(
-            response_type="ephemeral",
-            text="Ask a question after `ask`, e.g. `/canipost ask Can I share a photo of a patient?`",
-        )
-        return
-    asker = services.ask
-    if asker is None:
-        ack(
-            response_type="ephemeral",
-            text="Policy questions aren't available in this installation yet.",
-        )
+        ack(response_type="ephemeral", text=texts.ASK_HOW)
         return
     if not services.llm_enabled:
-        answer = asker(question, False)
+        answer = services.answer(question, use_llm=False)
         ack(
             response_type="ephemeral", **validate_message(answer_message(answer, question=question))
         )
         return
-    ack(
-        response_type="ephemeral",
-        **validate_message(pending_message("Looking that up in the policy…")),
-    )
+    ack(response_type="ephemeral", **validate_message(pending_message(texts.LOOKING_UP)))
     url = body["response_url"]
 
     def work() -> None:
-        answer = asker(question, None)
+        answer = services.answer(question, use_llm=None)
         send_to_response_url(url, answer_message(answer, question=question), replace=True)
 
     later(services, "ask", work, tell=lambda m: send_to_response_url(url, m, replace=True))

@@ -1,11 +1,15 @@
-"""What DMs and mentions share: tell a draft from a question, and answer in the thread."""
+"""What DMs and mentions share: read the message, then review it or answer it in the thread.
+
+What a message means is the conversation layer's reading, the same as in
+Teams (:func:`bot.conversation.classify`): a draft unless it reads as a
+question about the policy.
+"""
 
 from __future__ import annotations
 
-import re
-
 from slack_sdk import WebClient
 
+from bot.conversation import DraftRef, classify, new_check, texts
 from bot.errors import InputError
 from bot.slack.blocks import (
     answer_message,
@@ -18,21 +22,7 @@ from bot.slack.blocks import (
 from bot.slack.flows import MessageSurface, check, follow_up, later
 from bot.slack.services import Services
 from bot.slack.text import to_plain
-from bot.slack.values import DraftRef, new_check_id
 from bot.workflow import Actor
-
-#: "can I post: ...", "can i post this: ...", "check: ...", "review this - ..."
-DRAFT_PREFIX = re.compile(
-    r"^\s*(?:can\s+i\s+(?:post|tweet|share)(?:\s+this)?|check(?:\s+this)?|review(?:\s+this)?)"
-    r"\s*[:\-–—]\s*(?P<draft>.+)$",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def draft_in(text: str) -> str | None:
-    """The draft in a "can I post: ..." message, or None for anything else (a question)."""
-    m = DRAFT_PREFIX.match(text)
-    return m.group("draft").strip() if m else None
 
 
 def converse(
@@ -44,7 +34,7 @@ def converse(
     user: str,
     raw_text: str,
 ) -> None:
-    text = to_plain(raw_text).strip()
+    intent = classify(to_plain(raw_text))
 
     def post(msg: dict[str, object]) -> str:
         resp = client.chat_postMessage(
@@ -52,16 +42,15 @@ def converse(
         )
         return str(resp["ts"])
 
-    if not text or text.lower() in ("help", "hi", "hello", "?"):
+    if intent.kind in ("help", "command"):
         post(help_message())
         return
-    draft = draft_in(text)
-    if draft is not None:
-        ref = DraftRef(draft, check_id=new_check_id())
+    if intent.kind == "draft":
+        ref = DraftRef(intent.body, check=new_check())
         try:
             verdict = check(services, ref)
         except InputError as exc:
-            post(text_message(f"I can't check that: {exc}"))
+            post(text_message(texts.cant_check(exc)))
             return
         ts = post(
             verdict_message(
@@ -71,17 +60,14 @@ def converse(
         surface = MessageSurface(services, client, channel, ts)
         follow_up(services, surface, ref, verdict, author=Actor("slack", user))
         return
-    asker = services.ask
-    if asker is None:
-        post(text_message("Policy questions aren't available in this installation yet."))
-        return
+    question = intent.body
     if not services.llm_enabled:
-        post(answer_message(asker(text, False)))
+        post(answer_message(services.answer(question, use_llm=False)))
         return
-    ts = post(pending_message("Looking that up in the policy…"))
+    ts = post(pending_message(texts.LOOKING_UP))
 
     def work() -> None:
-        msg = validate_message(answer_message(asker(text, None)))
+        msg = validate_message(answer_message(services.answer(question, use_llm=None)))
         client.chat_update(channel=channel, ts=ts, **msg)
 
     later(services, "answer", work, tell=lambda m: client.chat_update(channel=channel, ts=ts, **m))

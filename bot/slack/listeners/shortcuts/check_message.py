@@ -12,7 +12,7 @@ from bot.slack.blocks import plain, section, validate_view, verdict_view
 from bot.slack.flows import ViewSurface, actor_from, after_ack, check, follow_up
 from bot.slack.services import Services
 from bot.slack.text import to_plain
-from bot.slack.values import DraftRef, new_check_id
+from bot.slack.values import DraftRef, new_check
 
 
 def handle_check_message(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -23,7 +23,7 @@ def handle_check_message(ack: Ack, body: dict[str, Any], client: WebClient, cont
 
 def _check(body: dict[str, Any], client: WebClient, services: Services) -> None:
     text = to_plain(str((body.get("message") or {}).get("text") or "")).strip()
-    ref = DraftRef(text, check_id=new_check_id())
+    ref = DraftRef(text, check=new_check())
     try:
         verdict = check(services, ref)
     except InputError as exc:

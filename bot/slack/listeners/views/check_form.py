@@ -19,8 +19,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.flows import ViewSurface, actor_from, check, follow_up
 from bot.slack.services import Services
-from bot.slack.values import DraftRef, new_check_id
-from bot.verdict import Severity
+from bot.slack.values import DraftRef, new_check
 
 
 def form_values(view: dict[str, Any]) -> tuple[str, str, bool | None]:
@@ -37,13 +36,13 @@ def handle_check_form(ack: Ack, body: dict[str, Any], context: Any, client: Any)
     services: Services = context["canipost"]
     view = body["view"]
     text, network, on_behalf = form_values(view)
-    ref = DraftRef(text, channel=network, on_behalf=on_behalf, check_id=new_check_id())
+    ref = DraftRef(text, channel=network, on_behalf=on_behalf, check=new_check())
     try:
         verdict = check(services, ref)
     except InputError as exc:
         ack(response_action="errors", errors={BLOCK_DRAFT: str(exc)})
         return
-    auto = services.auto_send and verdict.decision == Severity.NEEDS_APPROVAL
+    auto = services.auto_sends(verdict)
     result = verdict_view(
         verdict, draft=ref, titles=services.titles, llm_pending=services.llm_enabled, sending=auto
     )

@@ -9,10 +9,10 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import BLOCK_NOTE, INPUT_NOTE
-from bot.slack.flows import actor_from, after_ack, publish_home, refusal_text
+from bot.slack.flows import actor_from, after_ack, publish_home
 from bot.slack.services import Services
 from bot.slack.values import load_metadata
-from bot.workflow import Refusal
+from bot.workflow.keys import request_key
 
 
 def handle_decision_note(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -22,20 +22,18 @@ def handle_decision_note(ack: Ack, body: dict[str, Any], client: WebClient, cont
     values = (view.get("state") or {}).get("values") or {}
     note = (values.get(BLOCK_NOTE) or {}).get(INPUT_NOTE, {}).get("value") or ""
     by = actor_from(body)
-    try:
-        services.workflow.decide(
-            str(meta.get("id")),
-            str(meta.get("decision")),
-            by=by,
-            note=note,
-            # One submitted form is one decision, however often Slack delivers it.
-            idempotency_key=f"slack:view:{view['id']}",
-        )
-    except Refusal as exc:
-        ack(response_action="errors", errors={BLOCK_NOTE: refusal_text(exc)[:2000]})
+    outcome = services.decide(
+        str(meta.get("id")),
+        str(meta.get("decision")),
+        by=by,
+        note=note,
+        # One submitted form is one decision, however often Slack delivers it.
+        key=request_key("slack", "decide", view["id"]),
+    )
+    if outcome.refusal is not None:
+        ack(response_action="errors", errors={BLOCK_NOTE: outcome.refusal[:2000]})
         return
     ack()
-    services.deliver()
     if meta.get("home"):
         notice = f"Decision recorded for {meta.get('id')}."
         after_ack(

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from bot.conversation import texts
 from bot.slack.blocks import BLOCK_NOTE, INPUT_NOTE
 from bot.slack.flows import ViewSurface, actor_from, later, submit, surface_for
 from bot.slack.listeners.actions.common import tell_text
@@ -21,7 +22,7 @@ def handle_justification(ack: Ack, body: dict[str, Any], client: WebClient, cont
     values = (view.get("state") or {}).get("values") or {}
     note = ((values.get(BLOCK_NOTE) or {}).get(INPUT_NOTE, {}).get("value") or "").strip()
     if not note:
-        ack(response_action="errors", errors={BLOCK_NOTE: "Tell comms why this should be posted."})
+        ack(response_action="errors", errors={BLOCK_NOTE: texts.JUSTIFICATION_MISSING})
         return
     ack()
     ref = unpack_draft(str(meta.get("d") or ""))

@@ -1,0 +1,161 @@
+"""Everything canipost says to people in a chat, once, for every surface.
+
+Adapters format (bold, mentions, emoji) but never word things themselves:
+refusals, notices on a verdict, error reports, the queue's news, labels.
+A surface passes a ``who`` function where a person is named, so Slack can
+say ``<@U123>`` and Teams a display name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from bot.verdict import Finding
+from bot.workflow import Actor, Refusal, Submission
+
+Who = Callable[[Actor], str]
+
+# ---------------------------------------------------------------------- labels
+
+DECISION_TITLES: dict[str, str] = {
+    "ok": "🟢 OK to post",
+    "advise": "🟡 OK to post, with advice",
+    "needs_approval": "🟠 Needs approval from comms",
+    "do_not_post": "🔴 Do not post",
+}
+STATE_TITLES: dict[str, str] = {
+    "pending": "⏳ Pending",
+    "approved": "✅ Approved",
+    "changes_requested": "✏️ Changes requested",
+    "rejected": "⛔ Rejected",
+    "withdrawn": "↩️ Withdrawn",
+    "expired": "💤 Expired",
+}
+NETWORK_NAMES: dict[str, str] = {
+    "any": "Any network",
+    "twitter": "X (Twitter)",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "tiktok": "TikTok",
+    "threads": "Threads",
+    "bluesky": "Bluesky",
+}
+
+
+def network_name(channel: str) -> str:
+    return NETWORK_NAMES.get(channel, channel)
+
+
+def section_title(policy_ref: str, titles: Mapping[str, str]) -> str:
+    """``protocol#court-cases`` → the protocol's heading for it (or the anchor)."""
+    anchor = policy_ref.split("#", 1)[-1]
+    return titles.get(anchor) or titles.get(policy_ref) or anchor.replace("-", " ").capitalize()
+
+
+def finding_labels(finding: Finding) -> tuple[str, str, str | None]:
+    """``("Confidentiality", "do not post", "AI review")``: its kind, how bad, whose (if not ours)."""
+    source = "AI review" if finding.source == "llm" else None
+    return finding.category.capitalize(), finding.severity.label.replace("_", " "), source
+
+
+# ---------------------------------------------------------------------- refusals and notices
+
+
+def refusal_text(exc: Refusal) -> str:
+    """A refusal in words for the person who clicked (only they see it)."""
+    reason = exc.reason
+    if reason == "not_an_approver":
+        return "Only comms approvers can decide on drafts."
+    if reason == "own_draft":
+        return "You can't decide on your own draft; another approver must."
+    if reason == "second_approver_required":
+        return "You gave the first approval; a different approver must give the second."
+    if reason == "not_the_author":
+        return "Only the author can withdraw this draft."
+    if reason == "note_required":
+        return "Please add a note for the author first: it's needed to request changes or reject."
+    return str(exc)
+
+
+JUSTIFY_NOW = "The review says do not post: tell comms why before sending it."
+JUSTIFICATION_MISSING = "Tell comms why this should be posted."
+SENDING = "📤 Sending to comms for approval…"
+LOOKING_UP = "⏳ Looking that up in the policy…"
+NO_QUESTIONS = "Policy questions aren't available in this installation yet."
+ASK_HOW = "Ask a question after `ask`, e.g. `/canipost ask Can I share a photo of a patient?`"
+NO_MESSAGE_TO_UPDATE = "I couldn't find the message to update; nothing was sent."
+OLD_BUTTON = "That button is from an older version of canipost; ask again."
+NO_DRAFT_ON_CARD = "this card no longer carries its draft; send it to me again"
+
+
+SENDING_CONFIRM_IN_CHAT = "Sending it to comms for approval; I'll confirm in our chat."
+
+
+def sent_for_approval(sid: str) -> str:
+    return f"Sent to comms for approval as {sid}. I'll tell you their decision in our chat."
+
+
+def not_sent(exc: Refusal) -> str:
+    return f"Not sent: {refusal_text(exc)}"
+
+
+def cant_check(exc: Exception) -> str:
+    return f"I can't check that: {exc}"
+
+
+def error_report(reference: str) -> str:
+    """What a person sees when something failed on our side: never the details."""
+    return (
+        "⚠️ Sorry, something went wrong on our side. Please try again in a moment; if it "
+        f"keeps happening, tell the canipost admins and quote reference {reference}."
+    )
+
+
+def refused_with_reference(exc: Exception, reference: str) -> str:
+    """One of our own errors (fit to show as it is), with the log's reference."""
+    return f"{exc} (reference {reference})"
+
+
+# ---------------------------------------------------------------------- the queue's news
+
+
+def age(sub: Submission, now: datetime | None = None) -> str:
+    """How long a draft has waited: ``45 min`` or ``3 h``."""
+    minutes = int(((now or datetime.now(UTC)) - sub.created_at).total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+
+
+def first_approval_note(sub: Submission, who: Who) -> str:
+    first = sub.approvals[0].by if sub.approvals else None
+    return f"Approved by {who(first) if first else 'an approver'}; a second approver must decide."
+
+
+def withdrawn_note(_sub: Submission) -> str:
+    return "↩️ The author withdrew this draft."
+
+
+def reminder_note(sub: Submission) -> str:
+    return f"⏰ Reminder: this draft has waited {age(sub)} for a decision."
+
+
+def escalation_note(sub: Submission, backup: Sequence[str]) -> str:
+    who = ", ".join(backup)
+    return f"🚨 Escalation: this draft has waited {age(sub)}. " + (
+        f"{who}: can you decide?" if who else "No backup approvers are configured."
+    )
+
+
+def author_news(sub: Submission, who: Who) -> str:
+    """One sentence on the outcome for the author (also the notification text)."""
+    if sub.state == "expired":
+        return f"Your draft {sub.id} expired without a decision. Send it again if it still matters."
+    verb = {
+        "approved": "was approved",
+        "changes_requested": "needs changes",
+        "rejected": "was rejected",
+        "withdrawn": "was withdrawn",
+    }.get(sub.state, sub.state.replace("_", " "))
+    by = who(sub.decided_by) if sub.decided_by else "comms"
+    return f"Your draft {sub.id} {verb} (by {by})."
