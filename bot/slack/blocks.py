@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters import clip
+from bot.conversation import actions as A
+from bot.conversation.actions import named
 from bot.conversation.texts import (
     DECISION_TITLES,
     STATE_TITLES,
@@ -37,12 +39,15 @@ View = dict[str, Any]
 
 # ---------------------------------------------------------------------- ids listeners match on
 
-ACTION_SUBMIT = "canipost_submit"
-ACTION_SUBMIT_JUSTIFY = "canipost_submit_justify"
-ACTION_APPROVE = "canipost_approve"
-ACTION_CHANGES = "canipost_changes"
-ACTION_REJECT = "canipost_reject"
-ACTION_WITHDRAW = "canipost_withdraw"
+_ACTIONS = (A.SUBMIT, A.SUBMIT_JUSTIFY, A.APPROVE, A.CHANGES, A.REJECT, A.WITHDRAW)
+(
+    ACTION_SUBMIT,
+    ACTION_SUBMIT_JUSTIFY,
+    ACTION_APPROVE,
+    ACTION_CHANGES,
+    ACTION_REJECT,
+    ACTION_WITHDRAW,
+) = named("canipost_", *_ACTIONS)
 ACTION_OPEN_CHECK = "canipost_open_check"
 VIEW_CHECK = "canipost_check"
 VIEW_VERDICT = "canipost_verdict"

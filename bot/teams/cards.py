@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters import clip
+from bot.conversation import actions as A
+from bot.conversation.actions import named
 from bot.conversation.refs import DraftRef
 from bot.conversation.texts import (
     DECISION_TITLES,
@@ -48,23 +50,15 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 # ---------------------------------------------------------------------- verbs the agent routes on
 
-VERB_SUBMIT = "canipost.submit"
-VERB_WITHDRAW = "canipost.withdraw"
-VERB_APPROVE = "canipost.approve"
-VERB_CHANGES = "canipost.changes"
-VERB_REJECT = "canipost.reject"
-VERB_REFRESH = "canipost.refresh"
-#: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
-VERBS: frozenset[str] = frozenset(
-    {VERB_SUBMIT, VERB_WITHDRAW, VERB_APPROVE, VERB_CHANGES, VERB_REJECT, VERB_REFRESH}
+_NAMES = (A.SUBMIT, A.WITHDRAW, A.APPROVE, A.CHANGES, A.REJECT, A.REFRESH)
+VERB_SUBMIT, VERB_WITHDRAW, VERB_APPROVE, VERB_CHANGES, VERB_REJECT, VERB_REFRESH = named(
+    "canipost.", *_NAMES
 )
+#: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
+VERBS: frozenset[str] = frozenset(named("canipost.", *_NAMES))
 #: ``Action.Submit`` (dialogs) carries its verb under this data key.
 SUBMIT_KEY = "canipost"
-DECISION_VERBS: dict[str, str] = {
-    VERB_APPROVE: "approve",
-    VERB_CHANGES: "changes",
-    VERB_REJECT: "reject",
-}
+DECISION_VERBS: dict[str, str] = {f"canipost.{n}": verb for n, verb in A.DECISIONS.items()}
 
 INPUT_NOTE = "note"
 INPUT_JUSTIFICATION = "justification"
