@@ -101,11 +101,12 @@ def record_verdict(
     ``store=None`` opens the store named by ``DATABASE_URL`` (the CLI's case).
     Returns True when the check was recorded.
     """
+    own = None
     try:
         if store is None:
             from bot.store import open_store
 
-            store = open_store()
+            store = own = open_store()
         record_check(
             store,
             decision=verdict.decision.label,
@@ -118,3 +119,6 @@ def record_verdict(
         log.warning("could not record a check for the dashboard: %s", type(exc).__name__)
         log.debug("record_verdict failed", exc_info=True)
         return False
+    finally:
+        if own is not None:
+            own.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from harness import Client, sign_in
@@ -173,3 +174,18 @@ def test_watch_list_page_for_approvers(client: Client, store: Store, config: Con
     page = client.get("/dashboard/watch")
     assert page.status == 200 and "Operation Nightjar" in page.text and "launch in May" in page.text
     assert "codename" in page.text
+
+
+def test_record_verdict_opens_database_url_when_given_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's case: ``canipost check`` with DATABASE_URL set counts the check there."""
+    from bot.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'cli-checks.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert record_verdict(None, Verdict([], "p"), platform="cli") is True
+    store = open_store(url)
+    with store.read() as s:
+        assert [r.platform for r in s.query(m.CheckStat)] == ["cli"]
+    store.dispose()
