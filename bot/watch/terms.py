@@ -122,7 +122,7 @@ def variants(term: str) -> set[str]:
         return set()
     typed = _plain(term).replace("-", " ").replace("_", " ")
     out = {" ".join(typed.split()), " ".join(ws), "".join(ws)}
-    if len(ws) == 2 and ws[0].isalpha() and ws[1].isalpha():
+    if len(ws) == 2 and all(w.isalpha() and len(w) > 1 for w in ws):  # not "P. Patel"
         out.update((f"{ws[1]} {ws[0]}", f"{ws[1]}{ws[0]}", f"{ws[1]}, {ws[0]}"))
     if "'" in typed:
         out |= {v.replace("'", "") for v in out}
