@@ -55,13 +55,11 @@ def load(path: Path) -> list[dict[str, Any]]:
         turns = []
         for t in row.get("turns") or row.get("conversation") or []:
             text = next((str(t[k]) for k in _TEXT_KEYS if t.get(k)), "")
-            anchors = [
-                str(a).removeprefix("protocol#")
-                for a in (t.get("anchors") or t.get("expected") or [])
-            ]
+            anchors = [str(a).removeprefix("protocol#") for a in (t.get("anchors") or [])]
             off = bool(t.get("off_topic")) or not anchors
-            turns.append({"text": text, "anchors": anchors, "off_topic": off})
-        out.append({"id": row.get("id", f"line{n}"), "turns": turns})
+            expected = t.get("expected") if t.get("draft") else None
+            turns.append({"text": text, "anchors": anchors, "off_topic": off, "decision": expected})
+        out.append({"id": row.get("id", f"line{n}"), "profile": row.get("profile"), "turns": turns})
     return out
 
 
@@ -73,19 +71,27 @@ def score(
     convs: list[dict[str, Any]], config: Config, *, threaded: bool, misses: list[str] | None = None
 ) -> dict[str, Any]:
     """Right-in-top-2 rates for first questions and follow-ups, and off-topic refusals."""
-    index = index_for(load_policy(config))
     first = [0, 0]
     follow = [0, 0]
     off = [0, 0]
+    drafts = [0, 0]
     for conv in convs:
+        cfg = config.with_profile(conv.get("profile"))
+        index = index_for(load_policy(cfg))
         history: list[Turn] = []
         seen_on_topic = False
         for t in conv["turns"]:
             if threaded:
-                answer, turn = respond(t["text"], history, config=config, use_llm=False)
+                answer, turn = respond(t["text"], history, config=cfg, use_llm=False)
                 history.append(turn)
             else:
                 answer = offline_answer(t["text"], index)
+            if t["decision"] and threaded:
+                drafts[1] += 1
+                got = (answer.verdict or {}).get("decision")
+                drafts[0] += got == t["decision"]
+                if misses is not None and got != t["decision"]:
+                    misses.append(f"{conv['id']} draft: want {t['decision']} got {got}")
             if t["off_topic"]:
                 off[1] += 1
                 off[0] += answer.off_topic
@@ -108,6 +114,7 @@ def score(
         "first": {"right": first[0], "of": first[1], "rate": _rate(first)},
         "followups": {"right": follow[0], "of": follow[1], "rate": _rate(follow)},
         "off_topic": {"refused": off[0], "of": off[1]},
+        "drafts_reviewed_as_expected": {"right": drafts[0], "of": drafts[1]},
     }
 
 
@@ -131,7 +138,8 @@ def thread_cost_ms(
         for conv in convs:
             history: list[Turn] = []
             for t in conv["turns"]:
-                _, turn = respond(t["text"], history, config=config, use_llm=False)
+                cfg = config.with_profile(conv.get("profile"))
+                _, turn = respond(t["text"], history, config=cfg, use_llm=False)
                 history.append(turn)
         memory.append((time.perf_counter() - started) * 1000 / turns)
         run = uuid.uuid4().hex[:8]
@@ -144,7 +152,7 @@ def thread_cost_ms(
                     thread_key=f"eval-{run}-{conv['id']}",
                     user="eval",
                     platform="cli",
-                    config=config,
+                    config=config.with_profile(conv.get("profile")),
                     store=store,
                     use_llm=False,
                 )
@@ -206,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  off-topic refused: {th['off_topic']['refused']}/{th['off_topic']['of']}  "
             f"(each on its own: {own['off_topic']['refused']}/{own['off_topic']['of']})"
         )
+        d = th["drafts_reviewed_as_expected"]
+        if d["of"]:
+            print(f"  drafts in a conversation reviewed as expected: {d['right']}/{d['of']}")
         c = result["cost"]
         print(
             f"  keeping a thread: +{c['extra_ms_per_turn']:.2f} ms per turn "

@@ -76,6 +76,8 @@ RECENT = 0.3
 MAX_TOPICS = 16
 #: A question about "that" verdict must come within this many turns of the draft.
 VERDICT_REACH = 4
+#: A reply without topic words is a follow-up only with at most this many unknown words.
+MAX_UNKNOWN_IN_REPLY = 1
 #: A new question this strong, on a section the thread has not cited, changes the topic.
 NEW_TOPIC_SCORE = 1.5
 
@@ -111,7 +113,8 @@ _FOLLOW_UP = re.compile(
     re.I | re.X,
 )
 _REFERS = re.compile(
-    r"\b(?:it|that|this|those|these|they|them|there|the\s+same|one|instead|too|either|as\s+well)\b",
+    r"\b(?:it|its|it's|that|this|those|these|they|them|there|she|he|her|his|him|hers|their"
+    r"|she's|he's|they're|the\s+same|one|instead|too|either|as\s+well)\b",
     re.I,
 )
 
@@ -312,24 +315,31 @@ def _offline_turn(
     own = index.scores(q)
     hits = index.rank(own)
     coverage = index.coverage(q)
-    known = sum(t in index.vocab for t in q) / len(q) if q else 1.0
     standalone = bool(hits) and coverage >= MIN_COVERAGE and hits[0][1] >= MIN_SCORE
     own_topics = [t for t in q if t in index.vocab]
 
     follow_up = False
     if context is not None:
-        marked = bool(_FOLLOW_UP.match(message)) or (bool(_REFERS.search(message)) and len(q) <= 3)
+        marked = bool(_FOLLOW_UP.match(message))
+        refers = bool(_REFERS.search(message))
         new_topic = (
             standalone
             and not marked
             and hits[0][1] >= NEW_TOPIC_SCORE
             and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
         )
-        if not new_topic:
-            if not q:
-                follow_up = True  # "why?", "what about it?": all context
-            elif known >= MIN_COVERAGE and (marked or not standalone or len(q) <= 4):
-                follow_up = True
+        unknown = sum(t not in index.vocab for t in q)
+        if new_topic:
+            pass
+        elif not q:
+            follow_up = True  # "why?", "what about it?": all context
+        elif index.on_topic(q):
+            follow_up = marked or refers or not standalone or len(q) <= 4
+        else:
+            # No topic word: a reply that adds to the situation ("her family have said
+            # yes", "it's only for a week") rather than a question about something else
+            # ("who won the match last night?", "who's doing the coffee run?").
+            follow_up = (marked or refers) and unknown <= MAX_UNKNOWN_IN_REPLY
 
     if not follow_up:
         if not standalone:
@@ -364,12 +374,11 @@ def _offline_turn(
     # The top two cover both readings: the thread's topic and what the follow-up adds.
     by_anchor = {s.anchor: s for s in index.sections}
     second: Section | None = None
-    if hits and hits[0][0] not in chosen and coverage > 0:
+    root = by_anchor.get((context.root or "").removeprefix("protocol#"))
+    if root is not None and root not in chosen:
+        second = root
+    elif hits and hits[0][0] not in chosen and coverage > 0:
         second = hits[0][0]
-    elif context.root:
-        prev = by_anchor.get(context.root.removeprefix("protocol#"))
-        if prev is not None and prev not in chosen:
-            second = prev
     if second is None and len(ranked) > 1:
         second = ranked[1][0]
     if second is not None:

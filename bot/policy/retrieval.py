@@ -170,7 +170,19 @@ class PolicyIndex:
         #: Topic words (headings and keywords): a question with none of them is off topic,
         #: however many everyday words ("last", "night") it shares with the text.
         topics = tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
-        self.domain = {t for doc in topics for t in doc} - GENERIC
+        # A one-word keyword ("nicked") makes a question on topic by itself; a phrase
+        # ("night shift") only whole, or "who won the match last night?" would be.
+        keywords = sorted({k for s in sections for k in s.keywords})
+        single: set[str] = set()
+        #: Multi-word keywords, each as the set of its search tokens.
+        self.phrases: list[frozenset[str]] = []
+        for keyword, words in zip(keywords, tokens(keywords), strict=True):
+            if len(keyword.split()) == 1:
+                single.update(words)
+            elif len(set(words)) > 1:  # "night out" is only "night" once "out" is dropped
+                self.phrases.append(frozenset(words))
+        headings = tokens([s.heading for s in sections])
+        self.domain = ({t for doc in headings for t in doc} | single) - GENERIC
         # Networks are on topic everywhere and favour no section: known, not indexed.
         platforms = {t for doc in tokens(_lines("platforms.txt")) for t in doc}
         self.vocab |= platforms
@@ -221,9 +233,16 @@ class PolicyIndex:
 
     def coverage(self, q: list[str]) -> float:
         """Share of the query's words the protocol knows; 0 when none is a topic word."""
-        if not q or self.domain.isdisjoint(q):
+        if not q or not self.on_topic(q):
             return 0.0  # nothing about social media or the protocol's topics
         return sum(t in self.vocab for t in q) / len(q)
+
+    def on_topic(self, q: list[str]) -> bool:
+        """Does the query hold a topic word, or every word of a topic phrase?"""
+        if not self.domain.isdisjoint(q):
+            return True
+        words = set(q)
+        return any(p <= words for p in self.phrases)
 
     def rank(self, scores: np.ndarray) -> list[tuple[Section, float]]:
         """Sections by score, best first, zero scores dropped."""
