@@ -44,15 +44,14 @@ log = logging.getLogger("canipost.server")
 class ServerContext:
     """What installers share: one store, one workflow, one outbox, one metrics registry.
 
-    ``workflow`` records without sending (request paths stay fast);
-    ``delivering`` is the same queue with the fan-out notifier, used by the
-    outbox pump and the tick.
+    ``workflow`` records without sending (``inline=False``: request paths stay
+    fast) and carries the fan-out notifier, which the outbox pump and the tick
+    use to send what it queued.
     """
 
     config: Config
     store: Store
     workflow: Workflow
-    delivering: Workflow
     notifier: FanoutNotifier
     metrics: Metrics
     pump: OutboxPump
@@ -116,16 +115,15 @@ def build_context(config: Config, *, store: Store | None = None) -> ServerContex
     store = store or open_store()
     metrics = Metrics()
     notifier = FanoutNotifier()
-    delivering = Workflow(store, config=config, notifier=notifier)
-    notifier.workflow = delivering
+    workflow = Workflow(store, config=config, notifier=notifier, inline=False)
+    notifier.workflow = workflow
     return ServerContext(
         config=config,
         store=store,
-        workflow=Workflow(store, config=config),
-        delivering=delivering,
+        workflow=workflow,
         notifier=notifier,
         metrics=metrics,
-        pump=OutboxPump(delivering, metrics),
+        pump=OutboxPump(workflow, metrics),
         policy_version=policy.version,
     )
 
@@ -245,4 +243,4 @@ async def _tick_loop(ctx: ServerContext) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(every)
-        await loop.run_in_executor(None, tick_once, ctx.delivering, ctx.metrics)
+        await loop.run_in_executor(None, tick_once, ctx.workflow, ctx.metrics)

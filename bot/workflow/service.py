@@ -129,8 +129,13 @@ class Workflow:
         settings: WorkflowSettings | None = None,
         clock: Callable[[], datetime] | None = None,
         is_approver: Callable[[Actor], bool] | None = None,
+        inline: bool = True,
     ) -> None:
+        """``inline=False``: submit, decide and withdraw only queue their notifications, and
+        :meth:`deliver_pending` (the server's outbox pump) and :meth:`tick` send them — so a
+        chat platform's ack never waits on a chat API, with one workflow per process."""
         self.store = store
+        self.inline = inline
         self.config = config or Config()
         self.settings = settings or WorkflowSettings.from_config(self.config)
         self.notifier = notifier
@@ -608,15 +613,24 @@ class Workflow:
             )
         )
 
-    def _enqueue(self, s: Session, now: datetime, sid: str, kind: str) -> int:
-        """Put a notification in the outbox; claimed at once when we will send it ourselves."""
+    def _enqueue(
+        self, s: Session, now: datetime, sid: str, kind: str, *, send_now: bool | None = None
+    ) -> int:
+        """Put a notification in the outbox; claimed at once when we will send it ourselves.
+
+        Commands send their own notification after commit only when ``inline``; the
+        tick (already off any request path) always does when there is a notifier.
+        """
+        if send_now is None:
+            send_now = self.inline
+        send_now = send_now and self.notifier is not None
         row = m.Notification(submission_id=sid, kind=kind, created_at=now, attempts=0)
-        if self.notifier is not None:
+        if send_now:
             row.claimed_until = now + LEASE
             row.attempts = 1
         s.add(row)
         s.flush()
-        return row.id if self.notifier is not None else -1
+        return row.id if send_now else -1
 
     def _maybe_redact(self, s: Session, now: datetime, row: m.Submission) -> bool:
         if not self.settings.redact_on_decision or not row.text or row.redacted_at:
@@ -880,7 +894,7 @@ class Workflow:
                 nids: dict[str, int] = {}
                 for sid in claimed:
                     self._audit(s, now, action, sid, None, "ok", None, None)
-                    nids[sid] = self._enqueue(s, now, sid, kind)
+                    nids[sid] = self._enqueue(s, now, sid, kind, send_now=True)
                     if action == "expire" and self.settings.redact_on_decision:
                         row = s.get(m.Submission, sid, populate_existing=True)
                         if row is not None:

@@ -148,7 +148,7 @@ def test_fanout_keeps_the_refs_of_platforms_that_worked(store: Store, config: Co
     ctx.notifier.add("ok", ok)
     ctx.notifier.add("down", Failing())  # type: ignore[arg-type]
     sub = ctx.workflow.submit(text="Hello", verdict=Verdict([], "v"), author=ALICE)
-    delivered, failed, _ = ctx.delivering.deliver_pending()
+    delivered, failed, _ = ctx.workflow.deliver_pending()
     assert (delivered, failed) == (0, 1)
     assert ctx.workflow.get(sub.id).message_refs["submitted"] == {"channel": "C1", "ts": "1.1"}
 
@@ -178,10 +178,10 @@ def test_fanout_retry_goes_only_to_the_platform_that_failed(store: Store, config
     ctx.notifier.add("ok", ok)
     ctx.notifier.add("flaky", flaky)  # type: ignore[arg-type]
     sub = ctx.workflow.submit(text="Hello", verdict=Verdict([], "v"), author=ALICE)
-    assert ctx.delivering.deliver_pending()[:2] == (0, 1)
+    assert ctx.workflow.deliver_pending()[:2] == (0, 1)
     later = datetime.now(UTC) + timedelta(minutes=5)
-    ctx.delivering._now = lambda: later  # type: ignore[method-assign]
-    assert ctx.delivering.deliver_pending()[:2] == (1, 0)
+    ctx.workflow._now = lambda: later  # type: ignore[method-assign]
+    assert ctx.workflow.deliver_pending()[:2] == (1, 0)
     assert ok.kinds(sub.id) == ["submitted"]  # not posted twice on the retry
     assert flaky.inner.kinds(sub.id) == ["submitted"]
     refs = ctx.workflow.get(sub.id).message_refs
@@ -198,10 +198,10 @@ def test_tick_runs_reminders_through_the_platforms(store: Store, config: Config)
     memory = MemoryNotifier()
     ctx.notifier.add("memory", memory)
     sub = ctx.workflow.submit(text="Hello", verdict=Verdict([], "v"), author=ALICE)
-    ctx.delivering.deliver_pending()
+    ctx.workflow.deliver_pending()
     later = datetime.now(UTC) + timedelta(minutes=61)
-    ctx.delivering._now = lambda: later  # type: ignore[method-assign]
-    report = tick_once(ctx.delivering, ctx.metrics)
+    ctx.workflow._now = lambda: later  # type: ignore[method-assign]
+    report = tick_once(ctx.workflow, ctx.metrics)
     assert report is not None and report["reminded"] == [sub.id]
     assert memory.kinds(sub.id) == ["submitted", "reminder"]
     assert ctx.metrics.ticks.labels("ok")._value.get() == 1

@@ -359,14 +359,14 @@ def test_reminders_and_escalations_thread_on_the_card_and_expiry_tells_the_autho
     card_ts = slack.ctx.workflow.get(sid).message_refs["slack"]["ts"]
     start = datetime.now(UTC)
     for minutes in (61, 121):
-        report = slack.ctx.delivering.tick(now=start + timedelta(minutes=minutes))
+        report = slack.ctx.workflow.tick(now=start + timedelta(minutes=minutes))
         assert sid in (report.reminded + report.escalated)
     threaded = slack.api.wait_for(
         "chat.postMessage", count=2, where=lambda c: c.args.get("thread_ts") == card_ts
     )
     assert "Reminder" in all_text(threaded[0].args)
     assert "Escalation" in all_text(threaded[1].args) and "<@UBACKUP>" in all_text(threaded[1].args)
-    report = slack.ctx.delivering.tick(now=start + timedelta(minutes=181))
+    report = slack.ctx.workflow.tick(now=start + timedelta(minutes=181))
     assert report.expired == [sid]
     update = slack.api.wait_for("chat.update")[0]
     assert "Expired" in all_text(update.args) and action_ids(update.args) == []

@@ -222,8 +222,8 @@ def test_reminder_and_escalation_are_replies_under_the_card(teams: Teams) -> Non
     sid, card = teams.submit()
     thread = f"{APPROVERS_CHANNEL};messageid={card.returned_id}"
     now = datetime.now(UTC)
-    teams.ctx.delivering.tick(now=now + timedelta(minutes=61))
-    teams.ctx.delivering.tick(now=now + timedelta(minutes=241))
+    teams.ctx.workflow.tick(now=now + timedelta(minutes=61))
+    teams.ctx.workflow.tick(now=now + timedelta(minutes=241))
     replies = [c for c in teams.connector.calls if c.conversation == thread]
     assert any("Reminder" in c.text for c in replies)
     assert any("Escalation" in c.text and "backup.approver@example.org" in c.text for c in replies)
@@ -292,7 +292,8 @@ def test_teams_decision_then_slack_decision_is_refused(teams: Teams) -> None:
 
 def test_slack_decision_then_teams_click_is_refused_and_card_updated(teams: Teams) -> None:
     sid, card = teams.submit()
-    teams.ctx.delivering.decide(sid, "approve", by=Actor("slack", SLACK_APPROVER, "Sue Slack"))
+    teams.ctx.workflow.decide(sid, "approve", by=Actor("slack", SLACK_APPROVER, "Sue Slack"))
+    teams.ctx.pump.kick()  # as the Slack listener does after recording
     (update,) = teams.wait("update", APPROVERS_CHANNEL)
     assert "Approved" in card_text(update.card) and "Sue Slack" in card_text(update.card)
     late = teams.approve_click("canipost.reject", card, APPROVER, note="too late")
