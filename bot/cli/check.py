@@ -96,11 +96,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError('no draft given: canipost check "your draft" (or - to read stdin)')
     text = read_stdin_text() if args.draft == "-" else args.draft
     channel = normalise_channel(args.channel)
+    from bot.llm.usage import metering  # light: no SDK import
     from bot.review import review
 
-    verdict = review(Draft(text=text, channel=channel), config=config, use_llm=use_llm)
+    with metering() as meter:
+        verdict = review(Draft(text=text, channel=channel), config=config, use_llm=use_llm)
     if args.json:
-        print(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        out = verdict.to_dict()
+        if meter.calls:  # the model was asked: what it cost (tokens from the API's usage)
+            out["usage"] = meter.to_dict()
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(
             render_text(

@@ -1,10 +1,16 @@
-"""``canipost eval FILE.jsonl``: the contract's four measures, a per-category table, the misses."""
+"""``canipost eval FILE.jsonl``: the contract's four measures, a per-category table, the misses.
+
+With ``--llm`` also what the model cost (requests, tokens, cost, latency,
+failures) and how often it changed the rules' decision.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.cli.check import add_review_options, config_from_args
 from bot.config import Config
@@ -25,7 +31,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("file", help="labelled JSONL, e.g. ../shared/eval/dev.jsonl")
     add_review_options(p)
     p.add_argument(
-        "--llm", action="store_true", help="include the LLM critique (slow, costs money)"
+        "--llm",
+        action="store_true",
+        help=(
+            "include the LLM critique (slow, costs money) and report its requests, tokens, "
+            "cost (with llm.price_per_million), latency, failures and agreement with the rules"
+        ),
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
@@ -53,7 +64,14 @@ def run(args: argparse.Namespace) -> int:
             use_llm=bool(args.llm) and not args.no_llm,
         )
 
-    report = evaluate(cases, decide)
+    use_llm = bool(args.llm) and not args.no_llm
+    with contextlib.ExitStack() as stack:
+        meter = None
+        if use_llm:
+            from bot.llm.usage import metering
+
+            meter = stack.enter_context(metering())
+        report = evaluate(cases, decide, usage=meter)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -69,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{row['category']:<16}{row['expected']:>9}{row['named']:>7}{row['hits']:>6}{_pct(row['recall']):>8}"
         )
+    llm = report.llm_dict()
+    if llm is not None:
+        print()
+        _print_llm(llm)
     misses = report.misses()
     print()
     print(f"misses: {len(misses)}")
@@ -78,3 +100,44 @@ def run(args: argparse.Namespace) -> int:
             f"got {o.decision.label} {o.categories}: {o.case.text[:100]!r}"
         )
     return 0
+
+
+def _ms(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:,.0f} ms"
+
+
+def _print_llm(llm: dict[str, Any]) -> None:
+    """The model's figures, as the JSON's ``"llm"`` object has them."""
+    print(
+        f"LLM: {llm['calls']} critiques, {llm['requests']} requests, "
+        f"{llm['failed']} failed, {llm['cached']} from cache"
+    )
+    print(
+        f"  tokens         {llm['prompt_tokens']:,} prompt + {llm['completion_tokens']:,} completion"
+    )
+    cost = llm.get("cost")
+    print(
+        "  cost           "
+        + (f"{cost:.4f}" if cost is not None else "n/a (set llm.price_per_million)")
+    )
+    print(f"  latency        p50 {_ms(llm['latency_p50_ms'])}, p95 {_ms(llm['latency_p95_ms'])}")
+    if llm.get("prompt_chars_max"):
+        print(
+            f"  prompt size    median {llm['prompt_chars_p50']:,.0f}, "
+            f"largest {llm['prompt_chars_max']:,} characters"
+        )
+    agreement = llm["agreement"]
+    print(
+        f"  agreement      {_pct(agreement['overall'])} of {agreement['drafts']} drafts "
+        "decided as by the rules alone"
+    )
+    for label, row in agreement["per_decision"].items():
+        if row["drafts"]:
+            raised = ", ".join(f"{n} to {d}" for d, n in row["raised"].items()) or "none raised"
+            print(f"    rules {label:<15}{row['same']:>4}/{row['drafts']:<4} same   ({raised})")
+    rules = llm["rules_only"]
+    print(
+        f"  rules alone    risky recall {_pct(rules['risky_recall'])}, block recall "
+        f"{_pct(rules['block_recall'])}, false alarms {_pct(rules['false_alarms'])}, "
+        f"category hits {_pct(rules['category_hits'])}"
+    )

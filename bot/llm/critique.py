@@ -449,24 +449,32 @@ def critique_verdict(draft: Draft, verdict: Verdict, *, config: Config) -> Verdi
         return critique(draft, verdict, config=config)
     except LLMError as exc:
         log.warning("LLM critique unavailable: %s", exc)
-        _record_failure(exc, started)
+        _record_failure(exc, started, config)
         return fall_back(verdict, describe(exc))
     except Exception as exc:  # a bug or a broken prompt file must not cost the author the verdict
         log.warning("LLM critique failed: %s", type(exc).__name__)
         log.debug("LLM critique failure", exc_info=True)
-        _record_failure(exc, started)
+        _record_failure(exc, started, config)
         return fall_back(verdict, describe(exc))
 
 
-def _record_failure(exc: BaseException, started: float) -> None:
+def _record_failure(exc: BaseException, started: float, config: Config) -> None:
+    """A failed critique still counts: its requests, tokens and time were spent."""
+    prompt_tokens = getattr(exc, "prompt_tokens", 0)
+    completion_tokens = getattr(exc, "completion_tokens", 0)
+    try:
+        cost = settings_from_config(config).cost(prompt_tokens, completion_tokens)
+    except Exception:  # a broken price is reported by the call itself
+        cost = None
     usage.record(
         usage.Call(
             kind="critique",
             requests=getattr(exc, "requests", 0),
-            prompt_tokens=getattr(exc, "prompt_tokens", 0),
-            completion_tokens=getattr(exc, "completion_tokens", 0),
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
             ms=(time.perf_counter() - started) * 1000,
             failed=True,
+            cost=cost,
         )
     )
 

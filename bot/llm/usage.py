@@ -79,7 +79,7 @@ class Meter:
     @property
     def cost(self) -> float | None:
         """Summed cost, or None when any call had no price (no price configured)."""
-        costs = [c.cost for c in self.calls if not c.failed or c.requests]
+        costs = [c.cost for c in self.calls]
         if not costs or any(c is None for c in costs):
             return None
         return round(sum(c for c in costs if c is not None), 6)
