@@ -54,6 +54,7 @@ from bot.ask.core import (
     ask,
     compose_answer,
     index_for,
+    must_not,
 )
 from bot.config import Config
 from bot.errors import InputError
@@ -77,7 +78,7 @@ MAX_TOPICS = 16
 #: A question about "that" verdict must come within this many turns of the draft.
 VERDICT_REACH = 4
 #: A reply without topic words is a follow-up only with at most this many unknown words.
-MAX_UNKNOWN_IN_REPLY = 1
+MAX_UNKNOWN_IN_REPLY = 2
 #: A new question this strong, on a section the thread has not cited, changes the topic.
 NEW_TOPIC_SCORE = 1.5
 
@@ -152,7 +153,7 @@ def _context(history: list[Turn]) -> _Context | None:
         if turn.kind == "off_topic" or not (turn.topics or turn.anchors):
             continue
         last = last or turn
-        if turn.kind in ("question", "draft") and turn.anchors:
+        if turn.kind == "question" and turn.anchors:
             return _Context(list(last.topics), list(last.anchors), turn.anchors[0])
     if last is None:
         return None
@@ -182,23 +183,55 @@ def _scaled(scores: Any) -> Any:
 
 
 def _review_draft(
-    message: str, draft: str, *, config: Config, index: PolicyIndex, use_llm: bool | None
+    message: str,
+    draft: str,
+    context: _Context | None,
+    *,
+    config: Config,
+    index: PolicyIndex,
+    use_llm: bool | None,
 ) -> tuple[Answer, Turn]:
+    """Review a draft pasted into the conversation; cite its findings' sections first.
+
+    The section the conversation is about, and the one the draft itself is
+    about (retrieval over its words), follow: a draft the rules pass can still
+    be one the policy has advice on.
+    """
     from bot.ask.threads import Turn
     from bot.review import review
     from bot.verdict import Draft
 
     verdict = review(Draft(draft), config=config, use_llm=use_llm)
     findings = [f.to_dict() for f in verdict.findings]
-    sections = _finding_sections(index, findings)
+    found = _finding_sections(index, findings)
+    by_anchor = {s.anchor: s for s in index.sections}
+    related: list[Section] = []
+    root = by_anchor.get(((context and context.root) or "").removeprefix("protocol#"))
+    if root is not None:
+        related.append(root)
+    hits, coverage = index.search(draft)
+    if hits and coverage > 0 and hits[0][1] >= MIN_SCORE:
+        related.append(hits[0][0])
+    sections: list[Section] = []
+    for s in found[:1] + related + found[1:]:
+        if s not in sections:
+            sections.append(s)
+    sections = sections[:MAX_CITATIONS]
+    text = _verdict_text(verdict)
+    if not findings and sections:
+        rule = must_not(index, sections[0], draft)
+        if rule:
+            text += (
+                f" The policy's advice on \u201c{sections[0].heading}\u201d still applies: {rule}"
+            )
     answer = Answer(
-        _verdict_text(verdict),
-        [_citation(index, s, _finding_words(findings, s)) for s in sections[:MAX_CITATIONS]],
+        text,
+        [_citation(index, s, _finding_words(findings, s) or draft) for s in sections],
         llm=verdict.llm,
         llm_reason=verdict.llm_reason,
     )
     answer.verdict = verdict.to_dict()
-    topics = index.query(" ".join(f"{f['message']} {f['suggestion']}" for f in findings))
+    topics = index.query(" ".join(f"{f['message']} {f['suggestion']}" for f in findings) or draft)
     turn = Turn(
         "draft",
         message,
@@ -271,13 +304,22 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
     if not findings:
         by_anchor = {s.anchor: s for s in index.sections}
         common = by_anchor.get("common-sense") or index.sections[0]
-        text = (
-            "That draft came back ok: none of the policy's rules matched it. An ok verdict is "
-            "not a guarantee, so read it once more and think about who could see it. "
-            f"If you're not sure, ask {who_to_ask(common)}."
+        about = [s for a in draft_turn.anchors if (s := by_anchor.get(a.removeprefix("protocol#")))]
+        text = "That draft came back ok: none of the policy's rules matched it."
+        words = f"{draft_turn.question} {message}"
+        if about:
+            rule = must_not(index, about[0], words)
+            if rule:
+                text += (
+                    f" But the policy's advice on \u201c{about[0].heading}\u201d applies: {rule}"
+                )
+        text += (
+            " An ok verdict is not a guarantee, so read it once more and think about who could"
+            f" see it. If you're not sure, ask {who_to_ask(about[0] if about else common)}."
         )
-        answer = Answer(text, [_citation(index, common, "ok verdict guarantee")])
-        anchors = [f"protocol#{common.anchor}"]
+        cited = [*about, common][:MAX_CITATIONS]
+        answer = Answer(text, [_citation(index, s, words) for s in cited])
+        anchors = [f"protocol#{s.anchor}" for s in cited]
     else:
         parts: list[str] = []
         for f in findings[:3]:
@@ -290,8 +332,17 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
             parts.append(f"There are {len(findings) - 3} more findings like these.")
         contact = who_to_ask(sections[0]) if sections else "the comms team"
         parts.append(f"If you're not sure, ask {contact}.")
+        # The draft turn's own order: the worst finding's section, then what the
+        # conversation and the draft are about, then the other findings' sections.
+        by_anchor = {s.anchor: s for s in index.sections}
+        ordered = [x for a in draft_turn.anchors if (x := by_anchor.get(a.split("#")[-1]))]
+        sections = [
+            x for i, x in enumerate(ordered + sections) if x not in (ordered + sections)[:i]
+        ]
+        words = f"{draft_turn.question} {message}"
         citations = [
-            _citation(index, s, _finding_words(findings, s)) for s in sections[:MAX_CITATIONS]
+            _citation(index, s, _finding_words(findings, s) or words)
+            for s in sections[:MAX_CITATIONS]
         ]
         answer = Answer(" ".join(parts), citations)
         anchors = [f"protocol#{s.anchor}" for s in sections]
@@ -325,6 +376,7 @@ def _offline_turn(
         new_topic = (
             standalone
             and not marked
+            and not refers
             and hits[0][1] >= NEW_TOPIC_SCORE
             and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
         )
@@ -522,7 +574,9 @@ def respond(
     index = index_for(policy)
     draft = extract_draft(q)
     if draft is not None:
-        return _review_draft(q, draft, config=config, index=index, use_llm=use_llm)
+        return _review_draft(
+            q, draft, _context(history), config=config, index=index, use_llm=use_llm
+        )
     last_draft = _last_draft(history)
     if last_draft is not None and _ABOUT_VERDICT.search(q):
         hits, coverage = index.search(q)
