@@ -10,8 +10,11 @@ off, and reports the difference: redaction, prompt rendering, the SDK,
 JSON-schema validation, merging, and the loopback round trip itself. The
 round trip of the same request body with a bare HTTP client is measured too,
 so the layer's own share can be read off. Also: requests per review once
-the endpoint's format is known, a cache hit, and with ``--faults`` one review
-against each failure mode of the fake (time taken, ``llm`` state, reason).
+the endpoint's format is known, a cache hit, the size of each critique
+request (characters of the messages, median and largest, with the default
+prompt budget and with ``llm.protocol: full``) and the tokens the fake's
+``usage`` reports, and with ``--faults`` one review against each failure
+mode of the fake (time taken, ``llm`` state, reason).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import httpx2 as httpx  # noqa: E402  (the openai SDK's own HTTP client)
 
 from bot.config import Config  # noqa: E402
 from bot.llm import reset  # noqa: E402
+from bot.llm.usage import metering  # noqa: E402
 from bot.review import review  # noqa: E402
 from bot.verdict import Draft  # noqa: E402
 
@@ -107,21 +111,28 @@ def bench_overhead(n: int) -> dict[str, object]:
             review(Draft(text), config=config, use_llm=True)
         before = _completions(url)
         extra: list[float] = []
-        for text in drafts:
-            d = Draft(text)
-            t0 = time.perf_counter()
-            review(d, config=config, use_llm=False)
-            t1 = time.perf_counter()
-            v = review(d, config=config, use_llm=True)
-            t2 = time.perf_counter()
-            assert v.llm == "used", v.llm_reason
-            extra.append(((t2 - t1) - (t1 - t0)) * 1000)
+        with metering() as meter:
+            for text in drafts:
+                d = Draft(text)
+                t0 = time.perf_counter()
+                review(d, config=config, use_llm=False)
+                t1 = time.perf_counter()
+                v = review(d, config=config, use_llm=True)
+                t2 = time.perf_counter()
+                assert v.llm == "used", v.llm_reason
+                extra.append(((t2 - t1) - (t1 - t0)) * 1000)
         requests = _completions(url) - before
+        chars = [c.prompt_chars for c in meter.calls]
+        full_config = Config(llm={"cache_size": 0, "protocol": "full"})
+        with metering() as full_meter:
+            for text in sorted(set(drafts)):
+                review(Draft(text), config=full_config, use_llm=True)
+        full_chars = [c.prompt_chars for c in full_meter.calls]
         # The bare loopback round trip of a typical request body, for comparison.
         body = {
             "model": "gpt-4.1-mini",
             "messages": [
-                {"role": "system", "content": "x" * 32000},
+                {"role": "system", "content": "x" * 7500},
                 {"role": "user", "content": "<draft>\nhi\n</draft>"},
             ],
         }
@@ -148,6 +159,10 @@ def bench_overhead(n: int) -> dict[str, object]:
         "loopback_round_trip_ms_median": round(statistics.median(rtt), 2),
         "layer_ms_without_round_trip": round(statistics.median(extra) - statistics.median(rtt), 2),
         "requests_per_review": round(requests / n, 3),
+        "prompt_chars_median": statistics.median(chars),
+        "prompt_chars_max": max(chars),
+        "prompt_tokens_per_review": round(meter.prompt_tokens / n),
+        "full_protocol_prompt_chars_median": statistics.median(full_chars),
         "cache_hit_extra_ms_median": round(statistics.median(hits), 2),
     }
 

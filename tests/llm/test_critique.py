@@ -506,3 +506,34 @@ def test_default_fake_answers_are_schema_valid() -> None:
 
     body = {"messages": [{"role": "user", "content": "<draft>\nhello there\n</draft>"}]}
     jsonschema.validate(default_responder(body), CRITIQUE_SCHEMA)
+
+
+# ---------------------------------------------------------------------- the watch list at the wire
+
+
+def test_watch_list_terms_never_cross_the_wire(
+    fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import Approvers
+    from bot.llm.redaction import redact
+    from bot.store import open_store
+    from bot.watch.service import WatchList
+    from bot.workflow.types import Actor
+
+    url = f"sqlite:///{tmp_path / 'watch.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    config = Config(llm={"cache_size": 0}, approvers=Approvers(cli=["bob"]))
+    store = open_store(url)
+    WatchList(store, config=config).add(
+        "Project Lighthouse", kind="codename", aliases=["Lighthouse"], by=Actor("cli", "bob")
+    )
+    store.dispose()
+    text = "Thrilled to share Project Lighthouse with you all next week, a lighthouse of hope"
+    v = review(Draft(text), config=config, use_llm=True)
+    assert v.llm == "used" and any(f.rule == "watch.codename" for f in v.findings)
+    assert v.rewrite == f"Rewritten: {text}"  # restored for the author
+    (req,) = fake.completions
+    assert "Lighthouse" not in req.raw and "[CODENAME_1]" in req.raw
+    # A question (ask) has no findings: the list itself is searched.
+    question = redact("Can I mention Lighthouse yet?", org=config.organisation, config=config)
+    assert question.text == "Can I mention [CODENAME_1] yet?"
