@@ -141,6 +141,17 @@ class Conversation:
         log.info(
             "checked draft decision=%s findings=%d", verdict.decision.label, len(verdict.findings)
         )
+        surface = type(self).__module__.removeprefix("bot.").partition(".")[0]  # "slack"
+        if surface in ("slack", "teams"):  # the dashboard's text-free count, in the background
+            from bot.dashboard import record_served
+
+            record_served(
+                self.workflow.store,
+                verdict,
+                platform=surface,
+                workspace=self.config.workspace,
+                key=ref.check or None,
+            )
         return verdict
 
     def full_review(self, ref: DraftRef) -> Verdict:

@@ -49,6 +49,15 @@ def record_verdict(
     return record(store, verdict, platform=platform, workspace=workspace)
 
 
+def record_served(
+    store: Store, verdict: Verdict, *, platform: str, workspace: str = "", key: str | None = None
+) -> None:
+    """Count a chat surface's check in the background, once per check id (never raises)."""
+    from bot.dashboard.stats import record_served as record
+
+    record(store, verdict, platform=platform, workspace=workspace, key=key)
+
+
 def record_check(store: Store, **fields: Any) -> None:
     """Count one check from its fields (see :func:`bot.dashboard.stats.record_check`)."""
     from bot.dashboard.stats import record_check as record

@@ -16,7 +16,10 @@ This module imports SQLAlchemy: import it lazily from anything on the
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -122,3 +125,52 @@ def record_verdict(
     finally:
         if own is not None:
             own.dispose()
+
+
+# ---------------------------------------------------------------------- off the request path
+
+_RECENT_MAX = 10_000
+_recent: OrderedDict[str, None] = OrderedDict()
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canipost-stats")
+        return _pool
+
+
+def record_served(
+    store: Store,
+    verdict: Verdict,
+    *,
+    platform: str,
+    workspace: str = "",
+    key: str | None = None,
+) -> None:
+    """Count a check served by a chat surface, off the request path, once per ``key``.
+
+    A surface may review the same draft again (the LLM follow-up, "send to
+    comms"); ``key`` (the check id the surface gave the draft) makes that one
+    count per process. The write happens on a background thread, so a slow or
+    unreachable database never delays a Slack or Teams acknowledgement.
+    """
+    if key:
+        with _lock:
+            if key in _recent:
+                return
+            _recent[key] = None
+            while len(_recent) > _RECENT_MAX:
+                _recent.popitem(last=False)
+    try:
+        _executor().submit(record_verdict, store, verdict, platform=platform, workspace=workspace)
+    except RuntimeError:  # interpreter shutting down: the count is lost, the check is not
+        log.debug("record_served after shutdown", exc_info=True)
+
+
+def flush(timeout: float = 10.0) -> None:
+    """Wait until every check queued by :func:`record_served` is written (tests, shutdown)."""
+    _executor().submit(lambda: None).result(timeout)
