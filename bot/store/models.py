@@ -415,3 +415,115 @@ class LearnedModelRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(128))
+
+
+# ---------------------------------------------------------------------- issue 16: workspaces
+
+from sqlalchemy import Column, Table  # noqa: E402  (kept with the section that needs it)
+from sqlalchemy import DateTime as NaiveDateTime  # noqa: E402
+
+# Every Slack workspace / Teams tenant has its own queue and trail (0007); "" is the
+# single-organisation install. Added here rather than in the classes above so the
+# feature's schema stays in one place; the workflow writes ``workspace=`` on both.
+Submission.workspace = mapped_column(  # type: ignore[attr-defined]
+    String(64), server_default=sql_text("''"), nullable=False
+)
+AuditEntry.workspace = mapped_column(  # type: ignore[attr-defined]
+    String(64), server_default=sql_text("''"), nullable=False
+)
+Index(
+    "ix_submissions_workspace_state_created_at",
+    Submission.__table__.c.workspace,
+    Submission.__table__.c.state,
+    Submission.__table__.c.created_at,
+)
+Index("ix_audit_log_workspace_at", AuditEntry.__table__.c.workspace, AuditEntry.__table__.c.at)
+
+
+class WorkspaceSettingsRow(Base):
+    """What a workspace's admin set over the config file (0007); one row per workspace.
+
+    ``version`` goes up with every change, so workers notice a change made elsewhere
+    with one indexed read (see ``bot.workspaces.resolve``).
+    """
+
+    __tablename__ = "workspace_settings"
+
+    workspace: Mapped[str] = mapped_column(
+        String(64), primary_key=True, server_default=sql_text("''")
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    version: Mapped[int] = mapped_column(Integer, server_default=sql_text("1"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+# The tables of slack_sdk's SQLAlchemy installation and OAuth state stores, column for
+# column (tests/slack/test_oauth.py compares them with the SDK's own builders), so our
+# migrations create them on both backends and the SDK's stores read and write them.
+slack_installations = Table(
+    "slack_installations",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", NaiveDateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", NaiveDateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("token_type", String(32)),
+    Column("installed_at", NaiveDateTime, nullable=False),
+    Index(
+        "slack_installations_idx",
+        "client_id",
+        "enterprise_id",
+        "team_id",
+        "user_id",
+        "installed_at",
+    ),
+)
+slack_bots = Table(
+    "slack_bots",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", NaiveDateTime),
+    Column("is_enterprise_install", Boolean, nullable=False),
+    Column("installed_at", NaiveDateTime, nullable=False),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", NaiveDateTime, nullable=False),
+)
