@@ -42,6 +42,46 @@ def watch_entries(
 _RANK = "CASE {col} WHEN 'ok' THEN 0 WHEN 'advise' THEN 1 WHEN 'needs_approval' THEN 2 ELSE 3 END"
 
 
+def watch_change(
+    store: Store, config: Config, viewer_id: str, viewer_name: str | None, form: dict[str, str]
+) -> str:
+    """Add (``action=add``) or remove (``action=remove``) a watch entry as a web approver.
+
+    Returns a confirmation line; raises :class:`bot.errors.CanipostError` (input
+    or refusal) with a message for the page. Audited by the watch list as ``web``.
+    """
+    from bot.errors import InputError
+
+    try:
+        service = importlib.import_module("bot.watch.service")
+    except ImportError:
+        raise InputError("The watch list is not part of this build.") from None
+    watch = service.WatchList(store, config=config, is_approver=_web_approver(config))
+    by = Actor("web", viewer_id, viewer_name)
+    if form.get("action") == "remove":
+        entry = watch.remove(form.get("id", ""), by=by)
+        return f"Removed {entry.term!r} ({entry.kind}) from the watch list."
+    aliases = [a.strip() for a in form.get("aliases", "").split(",") if a.strip()]
+    entry = watch.add(
+        form.get("term", ""),
+        kind=form.get("kind", ""),
+        by=by,
+        aliases=aliases,
+        severity=form.get("severity") or None,
+        until=form.get("until") or None,
+        note=form.get("note") or None,
+    )
+    return f"Added {entry.term!r} ({entry.kind}); drafts naming it are flagged from now on."
+
+
+def watch_kinds() -> list[str]:
+    try:
+        kinds = importlib.import_module("bot.watch.kinds")
+    except ImportError:
+        return []
+    return list(kinds.KINDS)
+
+
 def pending_feedback(
     store: Store, config: Config, viewer_id: str, limit: int = 200
 ) -> tuple[list[dict[str, Any]], str | None]:

@@ -159,6 +159,7 @@ def install(
     r.add_get("/policy", _signed_in(policy_page))
     r.add_post("/policy/try", _signed_in(try_draft))
     r.add_get("/watch", _signed_in(watch_page))
+    r.add_post("/watch", _signed_in(watch_change))
     r.add_get("/feedback", _signed_in(feedback_page))
     r.add_static("/static", HERE / "static", follow_symlinks=False)
     sub.on_cleanup.append(_close_http)
@@ -803,6 +804,18 @@ async def try_draft(request: web.Request, signed: Signed) -> web.StreamResponse:
 
 
 async def watch_page(request: web.Request, signed: Signed) -> web.StreamResponse:
+    return await _watch_response(request, signed)
+
+
+async def _watch_response(
+    request: web.Request,
+    signed: Signed,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    done: str | None = None,
+    form: dict[str, str] | None = None,
+) -> web.StreamResponse:
     from bot.dashboard import extras
 
     dash = _dash(request)
@@ -818,8 +831,40 @@ async def watch_page(request: web.Request, signed: Signed) -> web.StreamResponse
         )
     entries, problem = await _db(extras.watch_entries, dash.store, dash.config, signed.user.id)
     return render(
-        request, "watch.html", user=signed.user, csrf=signed.csrf, entries=entries, problem=problem
+        request,
+        "watch.html",
+        status=status,
+        user=signed.user,
+        csrf=signed.csrf,
+        entries=entries,
+        problem=problem,
+        error=error,
+        done=done,
+        form=form or {},
+        kinds=extras.watch_kinds(),
+        severities=queries.REVIEW_DECISIONS[1:],
     )
+
+
+async def watch_change(request: web.Request, signed: Signed) -> web.StreamResponse:
+    """Add or remove a watch entry (approvers only; audited by the watch list as ``web``)."""
+    from bot.dashboard import extras
+    from bot.errors import CanipostError
+
+    dash = _dash(request)
+    if not signed.user.is_approver:
+        return await _watch_response(request, signed)
+    posted = await request.post()
+    form = {k: str(v)[:2000] for k, v in posted.items() if k != "csrf"}
+    try:
+        done = await _db(
+            extras.watch_change, dash.store, dash.config, signed.user.id, signed.user.name, form
+        )
+    except CanipostError as exc:
+        keep = form if form.get("action") != "remove" else None
+        return await _watch_response(request, signed, status=400, error=str(exc), form=keep)
+    log.info("dashboard watch list %s by %s", form.get("action", "add"), signed.user.id)
+    return await _watch_response(request, signed, done=done)
 
 
 async def feedback_page(request: web.Request, signed: Signed) -> web.StreamResponse:

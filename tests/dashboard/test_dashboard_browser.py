@@ -276,7 +276,12 @@ def test_works_without_javascript(browser: Any, site: Any) -> None:
 
 def test_labels_and_contrast(browser: Any, site: Any) -> None:
     page = _page(browser, site)
-    for path in ("/dashboard/queue", "/dashboard/decisions", "/dashboard/policy"):
+    for path in (
+        "/dashboard/queue",
+        "/dashboard/decisions",
+        "/dashboard/policy",
+        "/dashboard/watch",
+    ):
         page.goto(site[0].url + path)
         unlabelled = page.evaluate(
             """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

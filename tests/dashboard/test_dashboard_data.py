@@ -189,3 +189,40 @@ def test_record_verdict_opens_database_url_when_given_no_store(
     with store.read() as s:
         assert [r.platform for r in s.query(m.CheckStat)] == ["cli"]
     store.dispose()
+
+
+def test_watch_list_add_and_remove_from_the_web(
+    client: Client, store: Store, config: Config
+) -> None:
+    from bot.watch.service import WatchList
+
+    page = sign_in(client, store, config, "bob")
+    page = client.get("/dashboard/watch")
+    added = client.post(
+        "/dashboard/watch",
+        {
+            "csrf": page.csrf(),
+            "action": "add",
+            "term": "Project Kestrel",
+            "kind": "codename",
+            "aliases": "Kestrel plan",
+            "note": "merger, embargoed",
+            "until": "2099-01-31",
+        },
+    )
+    assert added.status == 200 and "Added 'Project Kestrel'" in added.text
+    entries = WatchList(store, config=config).entries()
+    assert [(e.term, e.aliases, e.added_by_platform) for e in entries] == [
+        ("Project Kestrel", ("Kestrel plan",), "web")
+    ]
+    dup = client.post(
+        "/dashboard/watch",
+        {"csrf": page.csrf(), "action": "add", "term": "project kestrel", "kind": "codename"},
+    )
+    assert dup.status == 400 and 'value="project kestrel"' in dup.body  # the form keeps input
+    assert client.post("/dashboard/watch", {"action": "remove", "id": entries[0].id}).status == 403
+    gone = client.post(
+        "/dashboard/watch", {"csrf": page.csrf(), "action": "remove", "id": entries[0].id}
+    )
+    assert "Removed 'Project Kestrel'" in gone.text
+    assert WatchList(store, config=config).entries() == []
