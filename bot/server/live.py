@@ -1,16 +1,26 @@
-"""Run an aiohttp application on 127.0.0.1 in a background thread.
+"""Loopback servers for tests and benchmarks: our app, and the platforms it talks to.
 
-Shared by the Slack and Teams test harnesses (and the benchmarks): each adds
-its own request helpers on top of this one lifecycle.
+* :class:`LiveServer` runs an aiohttp application (``canipost serve``'s) on
+  127.0.0.1 in a background thread; the Slack and Teams harnesses add their
+  request helpers on top.
+* :class:`StandIn` is the base of every stand-in for a platform's API (Slack's
+  Web API, Teams' Bot Connector, an OpenAI-compatible endpoint): a threaded,
+  recording HTTP server on a free loopback port.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self, TypeVar
 
 from aiohttp import web
+
+T = TypeVar("T")
 
 
 class LiveServer:
@@ -65,3 +75,83 @@ class LiveServer:
     def run(self, coro: Any, timeout: float = 20) -> Any:
         """Run a coroutine on the server's loop (e.g. wait for background follow-ups)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+class StandIn:
+    """A recording HTTP server on 127.0.0.1 standing in for a platform's API (tests, benchmarks).
+
+    Subclasses implement :meth:`handle` — ``(method, path, headers, body)`` in,
+    ``(status, JSON payload, extra headers)`` out — and record what they were
+    asked under :attr:`cond`, which :meth:`wait_until` waits on. The Slack Web
+    API (:class:`bot.slack.testing.MockSlackAPI`), the Bot Connector
+    (:class:`bot.teams.testing.MockBotConnector`) and the OpenAI stand-in share
+    this one lifecycle: a threaded server on a free port, started and stopped
+    as a context manager.
+    """
+
+    def __init__(self, *, port: int = 0) -> None:
+        self.cond = threading.Condition()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, payload, extra = stand_in.handle(
+                    self.command, self.path, dict(self.headers), raw
+                )
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in extra.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Answer one request: ``(status, JSON-able payload, extra headers)``."""
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_until(
+        self, ready: Callable[[], T | None], timeout: float, failure: Callable[[], str]
+    ) -> T:
+        """Block until ``ready()`` returns something (checked whenever a request is recorded)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = ready()
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(failure())
+                self.cond.wait(left)

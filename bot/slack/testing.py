@@ -19,18 +19,17 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
 from bot.server.live import LiveServer as _LiveServer
+from bot.server.live import StandIn
 
 # ---------------------------------------------------------------------- the Web API stand-in
 
@@ -46,92 +45,56 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class MockSlackAPI:
+class MockSlackAPI(StandIn):
     """A recording Slack Web API on 127.0.0.1 (threaded; safe to share across tests)."""
 
     def __init__(self, *, bot_user_id: str = "UBOT", delay: float = 0.0) -> None:
+        super().__init__()
         self.calls: list[Call] = []
         self.bot_user_id = bot_user_id
         self.delay = delay
-        self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         #: method → number of upcoming calls to answer with 429 (Retry-After: 1).
         self.rate_limit: dict[str, int] = {}
         #: What apps.connections.open hands out (a Socket Mode WebSocket URL).
         self.socket_url = "ws://127.0.0.1:9/link"
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8") if length else ""
-                status, payload, extra = api._handle(self.path, dict(self.headers), raw)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/api/"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> MockSlackAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.url = f"{self.base_url}/api/"
 
     def response_url(self, name: str = "r") -> str:
-        return f"http://127.0.0.1:{self.port}/response/{name}"
+        return f"{self.base_url}/response/{name}"
 
     # ------------------------------------------------------------------ recording
 
-    def _handle(
-        self, path: str, headers: dict[str, str], raw: str
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if self.delay:
             time.sleep(self.delay)
+        text = raw.decode("utf-8")
         ctype = headers.get("Content-Type") or headers.get("content-type") or ""
         args: dict[str, Any]
-        if "json" in ctype and raw:
-            args = json.loads(raw)
+        if "json" in ctype and text:
+            args = json.loads(text)
         else:
-            args = {k: v[0] for k, v in parse_qs(raw).items()}
+            args = {k: v[0] for k, v in parse_qs(text).items()}
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     with contextlib.suppress(ValueError):
                         args[key] = json.loads(args[key])
         if path.startswith("/response/"):
-            method = "response_url"
+            api_method = "response_url"
         else:
-            method = path.split("/api/", 1)[-1].split("?")[0]
-        with self._lock:
-            if self.rate_limit.get(method, 0) > 0:
-                self.rate_limit[method] -= 1
-                self.calls.append(Call(method + " (429)", args, headers, path))
-                self._lock.notify_all()
+            api_method = path.split("/api/", 1)[-1].split("?")[0]
+        with self.cond:
+            if self.rate_limit.get(api_method, 0) > 0:
+                self.rate_limit[api_method] -= 1
+                self.calls.append(Call(api_method + " (429)", args, headers, path))
+                self.cond.notify_all()
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
-            self.calls.append(Call(method, args, headers, path))
-            self._lock.notify_all()
-        return 200, self._answer(method, args), {}
+            self.calls.append(Call(api_method, args, headers, path))
+            self.cond.notify_all()
+        return 200, self._answer(api_method, args), {}
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -161,7 +124,7 @@ class MockSlackAPI:
     # ------------------------------------------------------------------ queries
 
     def of(self, method: str) -> list[Call]:
-        with self._lock:
+        with self.cond:
             return [c for c in self.calls if c.method == method]
 
     def wait_for(
@@ -173,24 +136,19 @@ class MockSlackAPI:
         where: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
         """Block until ``count`` calls of ``method`` (matching ``where``) were made."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while True:
-                found = [
-                    c for c in self.calls if c.method == method and (where is None or where(c))
-                ]
-                if len(found) >= count:
-                    return found
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = ", ".join(c.method for c in self.calls) or "none"
-                    raise AssertionError(
-                        f"expected {count} {method} call(s) within {timeout}s; calls made: {seen}"
-                    )
-                self._lock.wait(left)
+
+        def ready() -> list[Call] | None:
+            found = [c for c in self.calls if c.method == method and (where is None or where(c))]
+            return found if len(found) >= count else None
+
+        def failure() -> str:
+            seen = ", ".join(c.method for c in self.calls) or "none"
+            return f"expected {count} {method} call(s) within {timeout}s; calls made: {seen}"
+
+        return self.wait_until(ready, timeout, failure)
 
     def reset(self) -> None:
-        with self._lock:
+        with self.cond:
             self.calls.clear()
 
 

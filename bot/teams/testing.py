@@ -49,6 +49,7 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.server.live import LiveServer as _LiveServer
+from bot.server.live import StandIn
 
 TENANT = "72f988bf-0000-4000-8000-000000000001"
 BOT_ISSUER = AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER  # https://api.botframework.com
@@ -92,52 +93,22 @@ class ConnectorCall:
         return str(self.body.get("text") or "")
 
 
-class MockBotConnector:
+class MockBotConnector(StandIn):
     """A recording Bot Connector on 127.0.0.1 (threaded; one per test)."""
 
     def __init__(self, *, token: str | None = None) -> None:
+        super().__init__()
         #: When set, calls without ``Authorization: Bearer <token>`` get 401.
         self.token = token
         self.calls: list[ConnectorCall] = []
-        self._cond = threading.Condition()
         self._ids = itertools.count(1)
-        connector = self
+        self.url = f"{self.base_url}/"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, payload = connector._record(
-                    self.command, self.path, self.headers.get("Authorization"), raw
-                )
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_POST = do_PUT = do_GET = do_DELETE = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> MockBotConnector:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        status, payload = self._record(method, path, headers.get("Authorization"), raw)
+        return status, payload, {}
 
     def _record(
         self, method: str, path: str, auth: str | None, raw: bytes
@@ -159,15 +130,15 @@ class MockBotConnector:
         else:
             call.returned_id = f"1700000000{next(self._ids):03d}"
             payload = {"id": call.returned_id}
-        with self._cond:
+        with self.cond:
             self.calls.append(call)
-            self._cond.notify_all()
+            self.cond.notify_all()
         return 200, payload
 
     # ------------------------------------------------------------------ queries
 
     def of(self, kind: str, conversation: str | None = None) -> list[ConnectorCall]:
-        with self._cond:
+        with self.cond:
             return [
                 c
                 for c in self.calls
@@ -178,15 +149,16 @@ class MockBotConnector:
         self, predicate: Callable[[list[ConnectorCall]], bool], timeout: float = 10.0
     ) -> list[ConnectorCall]:
         """Block until ``predicate(calls)`` holds; the calls so far, else AssertionError."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(list(self.calls)):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    kinds = [(c.kind, c.conversation) for c in self.calls]
-                    raise AssertionError(f"timed out waiting; calls so far: {kinds}")
-                self._cond.wait(left)
-            return list(self.calls)
+
+        def ready() -> list[ConnectorCall] | None:
+            calls = list(self.calls)
+            return calls if predicate(calls) else None
+
+        def failure() -> str:
+            kinds = [(c.kind, c.conversation) for c in self.calls]
+            return f"timed out waiting; calls so far: {kinds}"
+
+        return self.wait_until(ready, timeout, failure)
 
 
 # ---------------------------------------------------------------------- tokens
