@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import Callable
 from typing import Protocol
 
 from bot.config import Config
@@ -59,8 +58,8 @@ def local_layers() -> list[LocalLayer]:
                 if exc.name and module_name.startswith(exc.name):
                     continue  # layer not built in this checkout
                 raise
-            layer: Callable[..., Verdict] = getattr(module, attr)
-            found.append(layer)  # type: ignore[arg-type]
+            layer: LocalLayer = getattr(module, attr)
+            found.append(layer)
         _loaded_layers = found
     return _loaded_layers
 
