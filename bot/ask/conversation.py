@@ -567,7 +567,7 @@ def respond(
     Returns the answer and the turn to remember. Raises
     :class:`~bot.errors.InputError` for an empty or oversized message.
     """
-    from bot.llm.client import llm_enabled
+    from bot.llm.critic import llm_enabled
 
     q = _check(question)
     policy = load_policy(config)

@@ -29,10 +29,8 @@ from typing import Any
 from bot.config import Config
 from bot.errors import InputError
 from bot.llm.cache import AnswerCache, cache_key
-from bot.llm.client import get_client, llm_enabled, settings_from_config
+from bot.llm.critic import llm_enabled
 from bot.llm.fallback import LLMError, describe
-from bot.llm.prompts import load_prompt
-from bot.llm.redaction import redact
 from bot.policy import Policy, Section, load_policy
 from bot.policy.retrieval import (
     PolicyIndex,
@@ -277,6 +275,12 @@ def _answer_schema(anchors: list[str]) -> dict[str, Any]:
 
 
 def _llm_answer(question: str, index: PolicyIndex, policy: Policy, config: Config) -> Answer:
+    # The SDK, the prompt and redaction load only when a model is asked: a cold
+    # offline `canipost ask` never imports openai.
+    from bot.llm.client import get_client, settings_from_config
+    from bot.llm.prompts import load_prompt
+    from bot.llm.redaction import redact
+
     settings = settings_from_config(config)
     hits, _ = index.search(question)
     retrieved = [s for s, _ in hits[:LLM_SECTIONS]] or list(index.sections[:LLM_SECTIONS])

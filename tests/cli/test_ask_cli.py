@@ -187,18 +187,23 @@ def test_thread_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_ask_without_a_thread_needs_no_database(tmp_path: object) -> None:
-    """No --thread: no SQLAlchemy import and a dead DATABASE_URL is never touched."""
+    """No --thread and no model: no SQLAlchemy or openai import, a dead DATABASE_URL untouched."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI"))}
     env["DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:9/none"
     code = (
         "import sys, json; from bot.cli.main import main; rc = main(['ask', '--json', "
         "'Can I comment on a court case?']); "
-        "print(json.dumps({'rc': rc, 'sa': 'sqlalchemy' in sys.modules}), file=sys.stderr)"
+        "print(json.dumps({'rc': rc, 'sa': 'sqlalchemy' in sys.modules, "
+        "'openai': 'openai' in sys.modules}), file=sys.stderr)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
-    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"rc": 0, "sa": False}
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {
+        "rc": 0,
+        "sa": False,
+        "openai": False,
+    }
     assert json.loads(proc.stdout)["citations"][0]["anchor"] == "protocol#court-cases"
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--thread", "x", "Can I comment on a court case?"],
