@@ -8,8 +8,10 @@ then runs ``canipost check --json`` and ``canipost ask --json`` end to end.
 A 135M model's advice is poor: this proves the wiring (the SDK against a real
 server, llama.cpp refusing ``json_schema`` with HTTP 500 and taking
 ``json_object`` with a schema, its 8k context window, schema validation), not
-the quality. It takes a minute or two on two CPU cores, so it runs only when
-asked for::
+the quality. With default settings (no config file: the relevant-sections
+prompt budget and the longer default timeout for a loopback endpoint) a
+review and an answer must each arrive within that default timeout. It takes
+a minute or two on two CPU cores, so it runs only when asked for::
 
     pytest -m llm_server            # or CANIPOST_TEST_LLM_SERVER=1 pytest tests/llm
 """
@@ -29,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bot.llm.client import DEFAULT_LOCAL_TIMEOUT
 
 pytestmark = pytest.mark.llm_server
 
@@ -101,24 +105,25 @@ def llama_server(
 
 
 def _canipost(url: str, tmp_path: Path, *args: str) -> dict[str, object]:
-    config = tmp_path / "org.yaml"
-    config.write_text("llm:\n  timeout: 600\n", encoding="utf-8")  # CPU inference is slow
+    """Run the CLI with default settings: no config file, so no timeout override."""
     env = {
-        **os.environ,
-        "OPENAI_API_KEY": "sk-local",
-        "OPENAI_BASE_URL": url,
-        "CANIPOST_MODEL": "smollm2-135m",
-        "CANIPOST_CONFIG": str(config),
+        k: v for k, v in os.environ.items() if not k.startswith(("CANIPOST_", "OPENAI_", "AZURE_"))
     }
+    env.update(OPENAI_API_KEY="sk-local", OPENAI_BASE_URL=url, CANIPOST_MODEL="smollm2-135m")
+    started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "-v", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=DEFAULT_LOCAL_TIMEOUT + 120,  # a guard for the test run, not a setting
     )
+    seconds = time.monotonic() - started
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
     data: dict[str, object] = json.loads(proc.stdout)
+    print(f"\n{args[0]}: {seconds:.1f} s, llm={data.get('llm')}, usage={data.get('usage')}")
+    assert "did not answer within" not in str(data.get("llm_reason")), data
+    assert seconds < DEFAULT_LOCAL_TIMEOUT, f"{args[0]} took {seconds:.0f} s"
     return data
 
 

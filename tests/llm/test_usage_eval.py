@@ -263,3 +263,23 @@ def test_the_llm_is_the_built_in_critic_and_unknown_ones_are_skipped(config: Con
     assert get_critic("no-such-critic") is None
     v = review(Draft("Lovely day"), config=config, critic="no-such-critic", use_llm=True)
     assert v.llm == "off" and v.decision == Severity.OK
+
+
+def test_rules_only_check_never_loads_the_sdk() -> None:
+    """Deciding that no model is configured costs no openai import (check stays fast)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.cli.main import main\n"
+        "main(['check', '--json', 'Lovely day at the park'])\n"
+        "print('openai' in sys.modules, 'bot.llm.client' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False False"
