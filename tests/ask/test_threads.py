@@ -147,3 +147,16 @@ def test_long_keys_and_user_ids_are_cut_not_refused(store: Store) -> None:
         config=Config(), store=store,
     )  # fmt: skip
     assert b.turn == "followup"
+
+
+def test_logs_at_info_carry_no_question_or_draft_text(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    for message in ("what if I wrote: Mrs Kowalczyk in bed 4 is poorly", "why is that a problem?"):
+        ask_in_thread(
+            message, thread_key="log", user="U", platform="cli", config=Config(), store=store
+        )
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "ask: thread turn kind=draft" in text and "kind=verdict" in text
+    assert "Kowalczyk" not in text and "bed 4" not in text and "problem" not in text
