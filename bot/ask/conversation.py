@@ -113,6 +113,12 @@ _FOLLOW_UP = re.compile(
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else)\b""",
     re.I | re.X,
 )
+_NEW_TOPIC = re.compile(
+    r"\b(?:(?:new|different|another|other|separate|unrelated|one\s+more)\s+(?:q|qu|question|topic|thing)"
+    r"|on\s+(?:a|another)\s+(?:different\s+)?(?:note|subject|topic)|chang(?:e|ing)\s+(?:the\s+)?subject"
+    r"|something\s+(?:else|different)|unrelated)\b",
+    re.I,
+)
 _REFERS = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|there|she|he|her|his|him|hers|their"
     r"|she's|he's|they're|the\s+same|one|instead|too|either|as\s+well)\b",
@@ -373,7 +379,7 @@ def _offline_turn(
     if context is not None:
         marked = bool(_FOLLOW_UP.match(message))
         refers = bool(_REFERS.search(message))
-        new_topic = (
+        new_topic = bool(_NEW_TOPIC.search(message)) or (
             standalone
             and not marked
             and not refers

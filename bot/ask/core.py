@@ -67,7 +67,7 @@ RELATIVE = 0.7
 #: Sections given to the model.
 LLM_SECTIONS = 4
 #: Off-topic heuristic (no model): share of question words found in the protocol, best BM25 score.
-MIN_COVERAGE = 0.6
+MIN_COVERAGE = 0.5
 MIN_SCORE = 0.9
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8

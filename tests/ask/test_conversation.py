@@ -179,3 +179,14 @@ def test_when_condensing_fails_the_offline_resolution_answers(fake: FakeOpenAI) 
     a, t = respond("what about on my personal account?", talk_history, config=Config())
     assert a.llm == "failed" and a.llm_reason and t.kind == "followup"
     assert "court-cases" in top2(a)
+
+
+def test_saying_it_is_a_new_question_changes_the_topic() -> None:
+    (_, q1), (a, t), (f, ft) = talk(
+        "can i tweet abt the trial of the bloke who attacked our nurse",
+        "ok new q, can i put pics of the kids from sports day on insta",
+        "and what if the parents agree?",
+    )
+    assert t.kind == "question" and top2(a) == ["safeguarding"]
+    assert ft.kind == "followup" and top2(f)[0] == "safeguarding"
+    assert "court-cases" not in top2(f)
