@@ -182,7 +182,7 @@ def test_when_condensing_fails_the_offline_resolution_answers(fake: FakeOpenAI) 
 
 
 def test_saying_it_is_a_new_question_changes_the_topic() -> None:
-    (_, q1), (a, t), (f, ft) = talk(
+    _, (a, t), (f, ft) = talk(
         "can i tweet abt the trial of the bloke who attacked our nurse",
         "ok new q, can i put pics of the kids from sports day on insta",
         "and what if the parents agree?",
