@@ -33,6 +33,7 @@ log = logging.getLogger("canipost.conversation")
 
 Reviewer = _adapters.Reviewer
 Asker = _adapters.Asker
+CheckObserver = Callable[[Verdict, DraftRef, str], None]
 
 
 def new_reference() -> str:
@@ -94,6 +95,11 @@ class Conversation:
     #: database work, so the platform's ack is never held up by its API calls) and call
     #: this; the server's outbox pump does the sending.
     deliver: Callable[[], None] = lambda: None
+    #: Which surface this is (``slack``, ``teams``): what observers and audit see.
+    platform: str = ""
+    #: Called with (verdict, draft ref, platform) after every check; must return at once
+    #: (the host wires the dashboard's counter here; nothing below the surfaces knows it).
+    check_observers: list[CheckObserver] = field(default_factory=list)
 
     @staticmethod
     def parts(
@@ -141,17 +147,8 @@ class Conversation:
         log.info(
             "checked draft decision=%s findings=%d", verdict.decision.label, len(verdict.findings)
         )
-        surface = type(self).__module__.removeprefix("bot.").partition(".")[0]  # "slack"
-        if surface in ("slack", "teams"):  # the dashboard's text-free count, in the background
-            from bot.dashboard import record_served
-
-            record_served(
-                self.workflow.store,
-                verdict,
-                platform=surface,
-                workspace=self.config.workspace,
-                key=ref.check or None,
-            )
+        for observer in self.check_observers:  # e.g. the dashboard's text-free count
+            observer(verdict, ref, self.platform)
         return verdict
 
     def full_review(self, ref: DraftRef) -> Verdict:

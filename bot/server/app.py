@@ -30,11 +30,14 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.config import Config, load_config
+from bot.conversation.refs import DraftRef
+from bot.conversation.steps import CheckObserver
 from bot.errors import ConfigError
 from bot.policy import load_policy
 from bot.server.background import FanoutNotifier, OutboxPump, tick_once
 from bot.server.metrics import Metrics
 from bot.store import Store, open_store
+from bot.verdict import Verdict
 from bot.workflow import Workflow, WorkflowSettings
 
 log = logging.getLogger("canipost.server")
@@ -57,6 +60,8 @@ class ServerContext:
     pump: OutboxPump
     policy_version: str
     platforms: list[str] = field(default_factory=list)
+    #: Called after every chat check (verdict, draft ref, platform); surfaces share this list.
+    check_observers: list[CheckObserver] = field(default_factory=list)
 
 
 class RouteInstaller(Protocol):
@@ -153,6 +158,7 @@ def build_app(
     from bot.dashboard import setup as setup_dashboard  # the comms team's web dashboard
 
     setup_dashboard(web_app, ctx, **dict((options or {}).get("dashboard", {})))
+    ctx.check_observers.append(_count_for_dashboard(ctx))
     chosen = list(configured_platforms() if platforms is None else platforms)
     for name in chosen:
         installer_for(name)(web_app, ctx, **dict((options or {}).get(name, {})))
@@ -160,6 +166,23 @@ def build_app(
     web_app.cleanup_ctx.append(_background(ctx, tick=tick))
     log.info("server ready for: %s", ", ".join(ctx.platforms) or "no chat platform")
     return web_app
+
+
+def _count_for_dashboard(ctx: ServerContext) -> CheckObserver:
+    """The dashboard's text-free count of every check a chat surface served."""
+
+    def observe(verdict: Verdict, ref: DraftRef, platform: str) -> None:
+        from bot.dashboard import record_served
+
+        record_served(
+            ctx.store,
+            verdict,
+            platform=platform,
+            workspace=ctx.config.workspace,
+            key=ref.check or None,
+        )
+
+    return observe
 
 
 def context_of(web_app: web.Application) -> ServerContext:

@@ -154,6 +154,7 @@ def install_routes(
         deliver=ctx.pump.kick,
     )
     services.observe = ctx.metrics.observe_stage
+    services.check_observers = ctx.check_observers
     prestart(services.io, IO_WORKERS)
     prestart(services.background, SLOW_WORKERS)
     ctx.notifier.add(

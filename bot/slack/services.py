@@ -84,6 +84,7 @@ def warm_up(rules: Reviewer, config: Config) -> None:
 class Services(Conversation):
     """The conversation's steps plus Slack's settings and pools; one per process."""
 
+    platform: str = "slack"
     settings: SlackSettings
     background: Executor
     io: Executor = field(

@@ -83,6 +83,7 @@ def install_routes(
         deliver=ctx.pump.kick,
     )
     services.observe = ctx.metrics.observe_stage
+    services.check_observers = ctx.check_observers
     adapter = build_adapter(connections, validator=service_hosts or host_validator(settings))
     messenger = Messenger(adapter, app_id=settings.client_id, anonymous=settings.anonymous)
     steps = Steps(services, messenger, Background())

@@ -32,6 +32,7 @@ POOL_WORKERS = 32
 class TeamsServices(Conversation):
     """The conversation's steps plus a pool to run them off the event loop; one per process."""
 
+    platform: str = "teams"
     pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(
             max_workers=POOL_WORKERS, thread_name_prefix="canipost-teams"
