@@ -125,3 +125,99 @@ def test_postcodes_and_addresses() -> None:
 )
 def test_credentials(text: str, hit: bool) -> None:
     assert bool(find_credentials(text, ORG)) is hit
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+def test_every_builtin_is_a_module_of_its_own_behind_the_registry() -> None:
+    import importlib
+
+    from bot import detectors
+
+    assert set(detectors.names()) >= {
+        "email", "phone", "nhs_number", "nino", "payment_card", "bank_account", "iban",
+        "date_of_birth", "postcode", "street_address", "address", "credential",
+    }  # fmt: skip
+    for name in detectors.names():
+        spec = detectors.get(name)
+        module, _, attr = spec.target.partition(":")
+        assert module == f"bot.detectors.{name}", name
+        assert callable(getattr(importlib.import_module(module), attr))
+        assert detectors.DETECTORS[name] is spec.function()
+
+
+def test_the_policy_code_never_names_a_detector() -> None:
+    """Issue 17: detectors are data to the rule engine, found through the registry."""
+    import re
+    from pathlib import Path
+
+    from bot import detectors
+
+    root = Path(__file__).resolve().parents[1] / "bot" / "policy"
+    names = "|".join(map(re.escape, detectors.names()))
+    quoted = re.compile(rf"""["']({names})["']""")
+    for path in root.rglob("*.py"):
+        hits = quoted.findall(path.read_text(encoding="utf-8"))
+        assert not hits, f"{path} names detectors {hits}"
+
+
+def test_an_outside_detector_registers_like_a_builtin(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A rule can use a detector from outside the package once it is registered."""
+    import shutil
+    import sys
+
+    from bot import Draft, detectors, load_config
+    from bot.policy import clear_cache, default_policy_dir, load_policy
+    from bot.review import review_rules
+
+    pkg = tmp_path / "outside_detectors.py"
+    pkg.write_text(
+        "import re\n"
+        "from bot.detectors import Detection\n"
+        "_UTR = re.compile(r'\\bUTR\\s*:?\\s*(\\d{10})\\b')\n"
+        "def find_utr(text, org):\n"
+        "    return [Detection(m.start(), m.end(), 'utr') for m in _UTR.finditer(text)]\n",
+        encoding="utf-8",
+    )
+    policy_dir = tmp_path / "policy"
+    shutil.copytree(default_policy_dir(), policy_dir)
+    (policy_dir / "packs" / "confidentiality" / "tax_reference.yaml").write_text(
+        "kind: detector\n"
+        "detector: tax_reference\n"
+        "category: confidentiality\n"
+        "severity: do_not_post\n"
+        "message: A tax reference identifies a person.\n"
+        "suggestion: Remove it.\n"
+        "policy_ref: protocol#confidential-information\n"
+        "examples:\n"
+        "  flag: ['My UTR: 1234567890']\n"
+        "  pass: ['Tax returns are due in January']\n",
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        detectors.register(
+            "tax_reference", "outside_detectors:find_utr", min_digits=10, words={"utr"}
+        )
+        clear_cache()
+        cfg = load_config(None)
+        policy = load_policy(cfg, directory=policy_dir)
+        v = review_rules(Draft("My UTR: 1234567890"), config=cfg, policy=policy, layers=False)
+        assert "confidentiality.tax_reference" in {f.rule for f in v.findings}
+        v = review_rules(Draft("Call 1234567890 today"), config=cfg, policy=policy, layers=False)
+        assert "confidentiality.tax_reference" not in {f.rule for f in v.findings}
+    finally:
+        sys.path.remove(str(tmp_path))
+        detectors._REGISTRY.pop("tax_reference", None)
+        clear_cache()
+
+
+def test_unknown_detector_is_a_policy_error_naming_the_registered_ones() -> None:
+    from bot.errors import PolicyError
+    from bot.policy.model import build_matcher
+
+    with pytest.raises(
+        PolicyError, match="unknown detector 'nope'; allowed: address, bank_account"
+    ):
+        build_matcher({"detector": "nope"}, {}, lambda key: "rule.yaml:3")

@@ -11,7 +11,6 @@ runtime features cannot drift apart. See ``data/OFFENSIVE_MODEL.md`` for the mod
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import math
@@ -68,6 +67,12 @@ class Tokenizer:
         self.lexicon: frozenset[str] = frozenset(lexicon)
         self._cache: dict[str, tuple[str, ...]] = {}  # whitespace chunk -> tokens
         self._raw: dict[str, str] = {}  # raw regex match -> token ("idiot" in "idiot," "idiot!")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lexicon": self.lexicon}  # the memos are rebuilt per process
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["lexicon"])  # type: ignore[misc]
 
     def normalize(self, raw: str) -> str:
         """Return the feature token for one raw regex match, or "" to skip it."""
@@ -192,6 +197,11 @@ class OffensiveModel:
                 self.unigrams[a] = float(w)
         self._memo: dict[str, _Entry] = {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the weights, not the per-draft memo (the compiled-policy cache uses this)."""
+        state = {k: v for k, v in self.__dict__.items() if k != "_memo"}
+        return (_revive, (state, self is _shipped))
+
     def _entry(self, chunk: str) -> _Entry:
         """Pre-sum a chunk's inner weights so the hot loop only adds cross-chunk bigrams."""
         tok = self.tokenizer
@@ -309,7 +319,29 @@ def load_path(path: str | Path) -> OffensiveModel:
     return OffensiveModel.from_dict(json.loads(raw))
 
 
-@functools.lru_cache(maxsize=1)
+_shipped: OffensiveModel | None = None
+
+
 def load_model() -> OffensiveModel:
-    """Load the shipped weights once per process (cached; callers share one instance)."""
-    return load_path(MODEL_PATH)
+    """Load the shipped weights once per process (cached; callers share one instance).
+
+    A policy revived from the compiled-policy cache brings the shipped model with it
+    (:func:`_revive`), which then becomes this instance: the JSON is parsed only once.
+    """
+    global _shipped
+    if _shipped is None:
+        _shipped = load_path(MODEL_PATH)
+    return _shipped
+
+
+def _revive(state: dict[str, Any], shipped: bool) -> OffensiveModel:
+    """Unpickle a model (see ``OffensiveModel.__reduce__``); the shipped one stays shared."""
+    global _shipped
+    if shipped and _shipped is not None:
+        return _shipped
+    model = OffensiveModel.__new__(OffensiveModel)
+    model.__dict__.update(state)
+    model._memo = {}
+    if shipped:
+        _shipped = model
+    return model

@@ -26,11 +26,11 @@ from typing import Any
 import ahocorasick
 import yaml
 
+from bot import detectors
 from bot.config import PROFILES, Config
-from bot.detectors import PRECONDITIONS
 from bot.errors import PolicyError
 from bot.policy.kinds import KINDS
-from bot.policy.model import CharGate, Context, Rule, build_matcher
+from bot.policy.model import LONG_TEXT, CharGate, Context, Rule, build_matcher
 from bot.resources import data_dir
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
@@ -98,10 +98,12 @@ class Policy:
     _always: list[int] = field(default_factory=list)
     _by_detector: list[tuple[int, str]] = field(default_factory=list)
     _word_keys: frozenset[str] = frozenset()
-    _det_gates: list[tuple[int, int, frozenset[str] | None, bool]] = field(default_factory=list)
+    _det_gates: list[tuple[int, int, frozenset[str] | None, str]] = field(default_factory=list)
     _char_gates: list[tuple[int, CharGate]] = field(default_factory=list)
     _automaton: Any = None
     _sub_token: object = None
+    #: Every group anchor of every matcher, for long texts (built on the first one).
+    _anchor_automaton: Any = None
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -142,11 +144,11 @@ class Policy:
         if subs:
             automaton.make_automaton()
         self._automaton, self._sub_token = (automaton if subs else None), token
-        # Detector preconditions inlined (see bot.detectors.PRECONDITIONS): no call per rule.
-        self._det_gates = [
-            (i, *PRECONDITIONS.get(name, (0, None)), name == "email")
-            for i, name in self._by_detector
-        ]
+        # Detector preconditions inlined (see bot.detectors.register): no call per rule.
+        self._det_gates = []
+        for i, name in self._by_detector:
+            spec = detectors.get(name)
+            self._det_gates.append((i, spec.min_digits, spec.words, spec.chars))
 
     def compile_all(self) -> None:
         """Compile every rule's regexes now (lint, and servers before taking traffic)."""
@@ -163,9 +165,9 @@ class Policy:
         if self._det_gates:
             digits = ctx.digits
             words = ctx.words
-            has_at = "@" in ctx.text and "." in ctx.text
-            for i, min_digits, need_words, need_at in self._det_gates:
-                if digits < min_digits or (need_at and not has_at):
+            text = ctx.text
+            for i, min_digits, need_words, chars in self._det_gates:
+                if digits < min_digits or (chars and not all(c in text for c in chars)):
                     continue
                 if need_words is None or not need_words.isdisjoint(words):
                     picked.add(i)
@@ -173,6 +175,8 @@ class Policy:
         # Set intersection in C first: a draft has ~30 words, few of them anchors.
         for w in ctx.words & self._word_keys:
             picked.update(by_word[w])
+        if len(ctx.text) > LONG_TEXT and len(ctx.lower) == len(ctx.text):
+            ctx.positions = self._anchor_positions(ctx.lower)
         if self._automaton is not None:
             ctx.subs = subs = frozenset([sub for _, sub in self._automaton.iter(ctx.lower)])
             ctx.sub_token = self._sub_token
@@ -182,6 +186,31 @@ class Policy:
                 if idx:
                     picked.update(idx)
         return [self.rules[i] for i in sorted(picked)]
+
+    def _anchor_positions(self, lower: str) -> dict[str, list[int]]:
+        """Where each group anchor occurs in a long text: one automaton pass for every term."""
+        if self._anchor_automaton is None:
+            keys: set[str] = set()
+            for rule in self.rules:
+                for matcher in rule.matchers():
+                    keys.update(matcher.word_groups or ())
+                    keys.update(matcher.sub_groups or ())
+            automaton = ahocorasick.Automaton()
+            for key in keys:
+                automaton.add_word(key, (len(key) - 1, key))
+            if keys:
+                automaton.make_automaton()
+            self._anchor_automaton = automaton if keys else False
+        if not self._anchor_automaton:
+            return {}
+        positions: dict[str, list[int]] = {}
+        for end, (back, key) in self._anchor_automaton.iter(lower):
+            found = positions.get(key)
+            if found is None:
+                positions[key] = [end - back]
+            else:
+                found.append(end - back)
+        return positions
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -445,11 +474,26 @@ _CACHE: dict[str, Policy] = {}
 def _load_cached(key: str, directory: Path, config: Config) -> Policy:
     hit = _CACHE.get(key)
     if hit is None:
-        hit = _load(directory, config)
+        hit = _load_compiled(key, directory, config)
         if len(_CACHE) > 32:
             _CACHE.clear()
         _CACHE[key] = hit
     return hit
+
+
+def _load_compiled(key: str, directory: Path, config: Config) -> Policy:
+    """From the on-disk compiled-policy cache (see :mod:`bot.policy.cache`), else built."""
+    from bot.policy import cache
+
+    if not directory.is_dir():
+        raise PolicyError(f"policy folder not found: {directory}")
+    disk_key = cache.key_for(directory, key)
+    policy = cache.load(disk_key)
+    if isinstance(policy, Policy):
+        return policy
+    policy = _load(directory, config)
+    cache.store(disk_key, policy)
+    return policy
 
 
 def clear_cache() -> None:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bot import detectors
 from bot.config import Organisation
-from bot.detectors import DETECTORS, PRECONDITIONS
 from bot.errors import PolicyError
+from bot.policy.programs import compile_regex
 from bot.text import Prepared
-
-_NO_PRECONDITION: tuple[int, frozenset[str] | None] = (0, None)
 
 #: Common function words: poor anchors, because almost every draft contains them.
 #: Data, not code (``bot/policy/data/stopwords.txt``): policy questions use the same list.
@@ -31,6 +30,12 @@ STOPWORDS = frozenset(
     if (w := line.split("#", 1)[0].strip())
 )
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+#: What separates a term's words (``term_atoms``): runs of spaces and hyphens.
+_SEPARATORS = re.compile(r"[ \-]+")
+_SEGMENT_BREAKS = re.compile(r"[\s\-]+")
+#: Texts longer than this scan each anchor's group only near the anchor (blog posts).
+LONG_TEXT = 2000
+_SUB = "\x00"
 _ESCAPE = re.compile(r"\\.")
 
 
@@ -89,11 +94,14 @@ class Context:
     _words: set[str] | None = None
     _word_starts: list[int] | None = None
     _digits: int | None = None
+    _segments: tuple[list[int], list[int]] | None = None
     detections: dict[str, Any] = field(default_factory=dict)
     #: The policy's substrings present in ``lower`` (one Aho-Corasick pass, see
     #: ``Policy.candidates``), valid for matchers carrying the same ``sub_token``.
     subs: frozenset[str] = frozenset()
     sub_token: object = None
+    #: Long texts only: where each group anchor occurs (``Policy._anchor_positions``).
+    positions: dict[str, list[int]] | None = None
     scores: dict[str, float] = field(default_factory=dict)
     #: The normalised text (a plain attribute: rules read it constantly).
     text: str = ""
@@ -127,6 +135,17 @@ class Context:
         for w in [w for w in words if "'" in w]:
             words.add(w.split("'", 1)[0])
         self._words = words
+
+    def segments(self) -> tuple[list[int], list[int]]:
+        """Starts and ends of the text's runs between whitespace/hyphens (long texts only)."""
+        if self._segments is None:
+            starts, ends = [0], []
+            for m in _SEGMENT_BREAKS.finditer(self.lower):
+                ends.append(m.start())
+                starts.append(m.end())
+            ends.append(len(self.lower))
+            self._segments = (starts, ends)
+        return self._segments
 
     def word_index(self, pos: int) -> int:
         """Index of the word at or before character ``pos``."""
@@ -287,32 +306,113 @@ class Matcher:
     @property
     def regex(self) -> re.Pattern[str] | None:
         if self._regex is None and (self.terms or self.patterns):
-            self._regex = re.compile(self.source or "", self.flags)
+            self._regex = compile_regex(self.source or "", self.flags)
         return self._regex
 
     def compile(self) -> None:
-        """Compile now (``policy lint`` and servers warming up)."""
-        _ = self.regex
-        for key, terms in {**(self.word_groups or {}), **(self.sub_groups or {})}.items():
-            self._group(key, terms)
+        """Compile now (``policy lint`` and servers warming up), lower-case twins included."""
+        if self.terms or self.patterns:
+            self._program("", self.source or "", True)
+            self._program("", self.source or "", False)
+        for key, terms in self._groups():
+            source = terms_regex(terms)
+            self._program(key, source, True)
+            self._program(key, source, False)
 
-    def _group(self, key: str, terms: tuple[str, ...]) -> re.Pattern[str]:
-        rx = self._group_regex.get(key)
-        if rx is None:
-            rx = self._group_regex[key] = re.compile(terms_regex(terms), self.flags)
+    def _groups(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Every anchor group with its cache key (sub-string anchors are prefixed with NUL,
+        so a word and a sub-string anchor spelled alike keep their own regexes)."""
+        yield from (self.word_groups or {}).items()
+        for sub, terms in (self.sub_groups or {}).items():
+            yield _SUB + sub, terms
+
+    def _program(self, key: str, source: str, lower: bool) -> re.Pattern[str] | None:
+        """The regex for ``key``: its case-sensitive twin to run on the lower-cased text
+        (``lower=True``; None when not eligible), else the regex as written."""
+        cache = self._twins if lower else self._group_regex
+        if key in cache:
+            return cache[key]
+        if key == "" and not lower:
+            return self.regex
+        rx: re.Pattern[str] | None
+        if lower:
+            eligible = self.flags & re.IGNORECASE and lowercase_safe(source)
+            rx = compile_regex(source, self.flags & ~re.IGNORECASE) if eligible else None
+        else:
+            rx = compile_regex(source, self.flags)
+        cache[key] = rx  # type: ignore[assignment]
         return rx
 
-    def _spans(self, ctx: Context, key: str, rx: re.Pattern[str]) -> list[tuple[int, int]]:
-        """Matches of ``rx`` on the text, via its lower-case twin when offsets agree."""
+    def _spans(
+        self, ctx: Context, key: str, terms: tuple[str, ...] | None = None
+    ) -> list[tuple[int, int]]:
+        """Matches of a group's regex (``key`` "" = the whole regex) on the text, via its
+        lower-case twin when offsets agree; near the anchor only, in a long text."""
+        source: str | None = None
         if key not in self._twins:
-            eligible = self.flags & re.IGNORECASE and lowercase_safe(rx.pattern)
-            self._twins[key] = (
-                re.compile(rx.pattern, self.flags & ~re.IGNORECASE) if eligible else None
-            )
-        twin = self._twins[key]
-        if twin is not None and len(ctx.lower) == len(ctx.text):
-            return [m.span() for m in twin.finditer(ctx.lower)]
-        return [m.span() for m in rx.finditer(ctx.text)]
+            source = terms_regex(terms) if terms is not None else (self.source or "")
+        twin = self._program(key, source or "", True)
+        same_length = len(ctx.lower) == len(ctx.text)
+        if twin is not None and same_length:
+            hay, prog = ctx.lower, twin
+        else:
+            if key not in self._group_regex and source is None:
+                source = terms_regex(terms) if terms is not None else (self.source or "")
+            prog = self._program(key, source or "", False)  # type: ignore[assignment]
+            hay = ctx.text
+        assert prog is not None
+        if key and terms is not None and same_length and len(hay) > LONG_TEXT:
+            return self._spans_near(ctx, key.lstrip(_SUB), terms, hay, prog)
+        return [m.span() for m in prog.finditer(hay)]
+
+    def _spans_near(
+        self, ctx: Context, key: str, terms: tuple[str, ...], hay: str, prog: re.Pattern[str]
+    ) -> list[tuple[int, int]]:
+        r"""A group's matches in a long text, scanning only around its anchor's occurrences.
+
+        Every match of a group's terms contains the group's anchor literally, and a
+        term of N words spans N whitespace-separated segments; so the matches are
+        those found in windows of N+1 segments either side of each occurrence.
+        The windows end on whitespace, where the terms' ``(?!\w)`` sees what it
+        would see in the whole text. Scanning from a window's start can find a match
+        that the whole-text scan skips because it lies inside an earlier match;
+        keeping the earliest of overlapping matches removes those. The cost is
+        linear in the text instead of (anchors x text).
+        """
+        lower = ctx.lower
+        known = (
+            ctx.positions
+            if self.sub_token is not None and ctx.sub_token is self.sub_token
+            else None
+        )
+        if known is not None:
+            occurrences: Iterable[int] = known.get(key, ())
+        else:
+            occurrences = _occurrences(lower, key)
+        reach = 1 + max((len(_SEPARATORS.findall(t.strip())) + 1 for t in terms), default=8)
+        starts, ends = ctx.segments()
+        last = len(starts) - 1
+        regions: list[list[int]] = []
+        for i in occurrences:
+            seg = bisect_right(starts, i) - 1
+            lo = starts[max(0, seg - reach)]
+            hi = ends[min(last, max(seg, 0) + reach)]
+            if regions and lo <= regions[-1][1]:
+                regions[-1][1] = max(regions[-1][1], hi)
+            else:
+                regions.append([lo, hi])
+        found: list[tuple[int, int]] = []
+        for lo, hi in regions:
+            found.extend(m.span() for m in prog.finditer(hay, lo, hi))
+        if len(regions) < 2:
+            return found
+        found.sort(key=lambda x: (x[0], -x[1]))
+        out: list[tuple[int, int]] = []
+        for s, e in found:
+            if out and s < out[-1][1]:
+                continue
+            out.append((s, e))
+        return out
 
     def find(self, ctx: Context) -> list[tuple[int, int]]:
         if self.word_groups is not None and self.detector is None:
@@ -324,9 +424,8 @@ class Matcher:
             detector_ok = False
         else:
             detector_ok = True
-        regex = self.regex
-        if regex is not None:
-            spans.extend(self._spans(ctx, "", regex))
+        if self.regex is not None:
+            spans.extend(self._spans(ctx, ""))
         if self.detector is not None and detector_ok:
             for d in run_detector(ctx, self.detector):
                 if self.labels is None or d.label in self.labels:
@@ -340,10 +439,10 @@ class Matcher:
         groups = self.word_groups
         for word in ctx.words & self.group_keys:  # set & frozenset: iterates the smaller
             terms = groups[word]
-            if terms == (word,) or (len(terms) == 1 and terms[0] in self.plain_words):
+            if self._is_plain(word, terms):
                 found.update(self._find_word(ctx, terms[0]))
             else:
-                found.update(self._spans(ctx, word, self._group(word, terms)))
+                found.update(self._spans(ctx, word, terms))
         sub_groups = self.sub_groups
         if sub_groups:
             if self.sub_token is not None and ctx.sub_token is self.sub_token:
@@ -352,7 +451,13 @@ class Matcher:
                 lower = ctx.lower
                 present = [sub for sub in sub_groups if sub in lower]
             for sub in present:
-                found.update(self._spans(ctx, sub, self._group(sub, sub_groups[sub])))
+                same = groups.get(sub)
+                if same is not None and not self._is_plain(sub, same):
+                    # A word group spelled like this sub-string runs instead, as the rule
+                    # examples were tuned under (see the report on issue 15).
+                    found.update(self._spans(ctx, sub, same))
+                else:
+                    found.update(self._spans(ctx, _SUB + sub, sub_groups[sub]))
         if len(found) < 2:
             return list(found)
         # Keep the longest of overlapping matches, as one alternation would have.
@@ -363,12 +468,16 @@ class Matcher:
             out.append((s, e))
         return out
 
+    def _is_plain(self, word: str, terms: tuple[str, ...]) -> bool:
+        """One plain word: found by ``str.find``, no regex."""
+        return terms == (word,) or (len(terms) == 1 and terms[0] in self.plain_words)
+
     def _find_word(self, ctx: Context, word: str) -> list[tuple[int, int]]:
         """Whole-word occurrences of one plain word, by str.find: no regex engine needed."""
         case_sensitive = not (self.flags & re.IGNORECASE)
         hay = ctx.text if case_sensitive else ctx.lower
         if not case_sensitive and len(hay) != len(ctx.text):
-            return [m.span() for m in self._group(word, (word,)).finditer(ctx.text)]
+            return self._spans(ctx, word, (word,))
         needle = word if case_sensitive else word.lower()
         n = len(needle)
         out = []
@@ -397,27 +506,32 @@ class Matcher:
         return {*self.substring_list, *(self.sub_groups or ())}
 
 
+def _occurrences(text: str, key: str) -> Iterator[int]:
+    """Start of every occurrence of ``key`` in ``text``, overlapping ones included."""
+    i = text.find(key)
+    while i != -1:
+        yield i
+        i = text.find(key, i + 1)
+
+
 def detector_may_match(ctx: Context, name: str) -> bool:
-    """Check a detector's cheap preconditions (digits, '@', trigger words)."""
-    min_digits, words = PRECONDITIONS.get(name, _NO_PRECONDITION)
-    if min_digits and ctx.digits < min_digits:
-        return False
-    if name == "email" and ("@" not in ctx.text or "." not in ctx.text):
-        return False
-    return words is None or not words.isdisjoint(ctx.words)
+    """Check a detector's cheap preconditions (digits, characters, trigger words)."""
+    return detectors.get(name).admits(ctx.digits, ctx.words, ctx.text)
 
 
 def run_detector(ctx: Context, name: str) -> list[Any]:
-    """Run a detector once per draft and cache its detections on the context."""
+    """Run a detector once per draft and cache its detections on the context.
+
+    A detector registered as the union of others merges their (cached) detections.
+    """
     cached = ctx.detections.get(name)
     if cached is None:
-        if name == "address":  # the union of two cached detectors
-            cached = sorted(
-                run_detector(ctx, "street_address") + run_detector(ctx, "postcode"),
-                key=lambda d: d.start,
-            )
+        spec = detectors.get(name)
+        if spec.union:
+            found = [d for part in spec.union for d in run_detector(ctx, part)]
+            cached = sorted(found, key=lambda d: d.start)
         else:
-            cached = DETECTORS[name](ctx.text, ctx.org)
+            cached = spec.function()(ctx.text, ctx.org)
         ctx.detections[name] = cached
     return cached
 
@@ -464,9 +578,9 @@ def build_matcher(
     detector = spec.get("detector")
     labels = spec.get("labels")
     if detector is not None:
-        if detector not in DETECTORS:
+        if not isinstance(detector, str) or not detectors.is_registered(detector):
             raise PolicyError(
-                f"{where('detector')}: unknown detector {detector!r}; allowed: {', '.join(sorted(DETECTORS))}"
+                f"{where('detector')}: unknown detector {detector!r}; allowed: {', '.join(detectors.names())}"
             )
         anchors = None
     if not terms and not patterns and detector is None:

@@ -1,0 +1,26 @@
+"""International bank account numbers with a valid checksum (``iban``)."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import iban as _iban
+
+from bot.config import Organisation
+from bot.detectors.base import Detection
+from bot.detectors.base import count_digits as _digits
+
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]{4}){2,7}(?:\s?[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
+)
+
+
+def find_ibans(text: str, org: Organisation) -> list[Detection]:
+    """International bank account numbers with a valid checksum."""
+    if _digits(text) < 8:
+        return []
+    out = []
+    for m in _IBAN.finditer(text):
+        if _iban.is_valid(m.group(0).upper()):
+            out.append(Detection(m.start(), m.end(), "iban"))
+    return out

@@ -1,0 +1,101 @@
+"""Long posts: each anchor group is scanned only near its anchor, with the same matches.
+
+``Matcher._spans_near`` replaces one whole-text scan per anchor group (which made a
+5,000-word post cost anchors x length) by scans of windows around the anchor's
+occurrences. It must return exactly what the whole-text scan returns, for every group
+of every rule, on long texts made of real drafts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import Draft, load_config
+from bot.config import PROFILES
+from bot.policy import load_policy
+from bot.policy.model import _SUB, LONG_TEXT, Context, Matcher, terms_regex
+from bot.review import review_rules
+from bot.text import prepare
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _drafts() -> list[str]:
+    out: list[str] = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                text = json.loads(line).get("text")
+                if isinstance(text, str):
+                    out.append(text)
+    return out
+
+
+def _long_posts() -> list[str]:
+    drafts = _drafts()
+    policy = load_policy(load_config(None))
+    examples = [t for r in policy.rules for t, _ in r.examples_flag + r.examples_pass]
+    return [
+        " ".join(drafts[:400]),  # one paragraph of many drafts
+        "\n\n".join(drafts[400:800]),  # paragraphs
+        " - ".join(examples),  # every rule's own examples, hyphen-separated
+    ]
+
+
+def _groups(m: Matcher) -> list[tuple[str, str, tuple[str, ...]]]:
+    out = [(k, k, t) for k, t in (m.word_groups or {}).items()]
+    out += [(_SUB + k, k, t) for k, t in (m.sub_groups or {}).items()]
+    return out
+
+
+@pytest.mark.parametrize("post", range(3))
+def test_windowed_scan_equals_whole_text_scan(post: int) -> None:
+    text = _long_posts()[post]
+    assert len(text) > LONG_TEXT
+    cfg = load_config(None)
+    checked = 0
+    for profile in PROFILES:
+        policy = load_policy(cfg.with_profile(profile))
+        ctx = Context(prepared=prepare(text), channel="any", org=cfg.organisation, vocab={})
+        policy.candidates(ctx)  # fills ctx.positions from the anchor automaton
+        assert ctx.positions
+        for rule in policy.rules:
+            for matcher in rule.matchers():
+                for key, anchor, terms in _groups(matcher):
+                    if anchor not in ctx.lower:
+                        continue
+                    twin = matcher._program(key, terms_regex(terms), True)
+                    prog = twin or matcher._program(key, terms_regex(terms), False)
+                    assert prog is not None
+                    hay = ctx.lower if twin is not None else ctx.text
+                    whole = [m.span() for m in prog.finditer(hay)]
+                    near = matcher._spans_near(ctx, anchor, terms, hay, prog)
+                    assert near == whole, (rule.id, anchor)
+                    checked += 1
+    assert checked > 500
+
+
+def test_long_post_cost_is_about_linear_in_length() -> None:
+    """Twice the text should cost about twice the time, not anchors x length."""
+    cfg = load_config(None)
+    policy = load_policy(cfg)
+    policy.compile_all()
+    drafts = _drafts()
+    half = " ".join(drafts[:300])
+    full = " ".join(drafts[:600])
+
+    def cost(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t = time.process_time()
+            review_rules(Draft(text, "linkedin"), config=cfg, policy=policy, layers=False)
+            best = min(best, time.process_time() - t)
+        return best
+
+    cost(half)
+    ratio = cost(full) / max(cost(half), 1e-6)
+    assert ratio < 3.0, ratio
