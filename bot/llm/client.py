@@ -65,8 +65,8 @@ DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_TIMEOUT = 30.0
 #: Default deadline for an endpoint on loopback or a private network (a local model on a CPU).
 DEFAULT_LOCAL_TIMEOUT = 180.0
-#: Default size of a critique request's prompt (characters, system + user messages).
-DEFAULT_PROMPT_CHARS = 7500
+#: Default size of a critique request (characters: system + user messages + the response_format schema).
+DEFAULT_PROMPT_CHARS = 7200
 #: No critique request is built longer than this, whatever ``llm.prompt_chars`` says
 #: (except a draft that is itself longer: it is never cut).
 MAX_PROMPT_CHARS = 12000

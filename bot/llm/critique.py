@@ -13,7 +13,7 @@ The prompt has a budget (:func:`build_messages`). By default it carries only
 the protocol sections that matter: those the rules' findings cite, then those
 BM25 finds most relevant to the draft (:mod:`bot.policy.retrieval`), plus two
 or three of the matching rules' own flag and pass examples as calibration,
-filling ``llm.prompt_chars`` (default 7,500 characters, never more than
+filling ``llm.prompt_chars`` (default 7,200 characters with the response_format schema, never more than
 12,000). A small local model answers in seconds instead of timing out on
 35,000 characters; ``llm.protocol: full`` sends the whole protocol instead,
 for hosted models with prompt caching. An endpoint that still refuses the
@@ -34,7 +34,13 @@ from typing import Any
 from bot.config import Config
 from bot.llm import usage
 from bot.llm.cache import AnswerCache, cache_key
-from bot.llm.client import MAX_PROMPT_CHARS, LLMSettings, get_client, settings_from_config
+from bot.llm.client import (
+    MAX_PROMPT_CHARS,
+    LLMSettings,
+    get_client,
+    known_format,
+    settings_from_config,
+)
 from bot.llm.fallback import LLMContextTooLong, LLMError, describe, fall_back
 from bot.llm.merge import MAX_LLM_FINDINGS, llm_findings, merge, to_clean
 from bot.llm.prompts import load_prompt
@@ -105,6 +111,8 @@ _protocols: dict[str, str] = {}
 #: Endpoints whose context window refused a prompt: the share of the budget they get now.
 _shrunk: dict[str, float] = {}
 _SCHEMA_JSON = json.dumps(CRITIQUE_SCHEMA, ensure_ascii=False, separators=(",", ":"))
+#: What the prompt says in place of the schema when the request carries it as response_format.
+SCHEMA_IN_FORMAT = "(the JSON schema given as this request's response_format)"
 #: Calibration examples per prompt, and the longest one kept.
 MAX_EXAMPLES = 3
 MAX_EXAMPLE_CHARS = 200
@@ -236,7 +244,7 @@ def build_messages(
     budget: int | None = None,
     examples: bool = True,
 ) -> PromptPlan:
-    """The critique messages within ``budget`` characters (system + user content).
+    """The critique messages within ``budget`` characters, the response_format schema included.
 
     Fixed parts first (instructions, schema, rule findings, the draft); then
     calibration examples, then protocol sections in :func:`relevant_sections`
@@ -249,6 +257,11 @@ def build_messages(
     rewrite_prompt = load_prompt("rewrite")
     full = settings.protocol == "full" and budget is None
     limit = min(budget or settings.prompt_chars, MAX_PROMPT_CHARS)
+    # The schema travels as response_format unless the endpoint only takes plain requests; once
+    # the endpoint is known to take it there, the prompt need not repeat it. Either way it counts.
+    fmt = known_format(settings.endpoint_key)
+    schema_text = _SCHEMA_JSON if fmt in (None, "plain") else SCHEMA_IN_FORMAT
+    limit -= 0 if fmt == "plain" else len(_SCHEMA_JSON)
 
     def render(protocol: str, calibration: str) -> list[dict[str, str]]:
         return prompt.messages(
@@ -261,7 +274,7 @@ def build_messages(
             rewrite_instructions=rewrite_prompt.text(
                 channel=channel, max_chars=MAX_CHARS.get(channel, 2200)
             ),
-            schema=_SCHEMA_JSON,
+            schema=schema_text,
             draft=fence(red.text),
         )
 

@@ -142,7 +142,9 @@ def test_every_request_stays_within_the_budget(fake: FakeOpenAI, config: Config,
     review(Draft(text), config=config, use_llm=True)
     (req,) = fake.completions
     chars = sum(len(m["content"]) for m in req.body["messages"])
-    assert 5000 < chars <= 7500  # the default llm.prompt_chars; never above 12,000
+    schema = len(json.dumps(req.body["response_format"]["json_schema"]["schema"]))
+    assert 5000 < chars + schema <= 7300  # the default llm.prompt_chars, 7,200, in all
+    assert len(req.raw) <= 8000  # the whole HTTP body, JSON escapes and all
 
 
 def test_the_budget_is_configurable_and_capped(fake: FakeOpenAI) -> None:
