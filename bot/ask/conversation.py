@@ -119,6 +119,24 @@ _NEW_TOPIC = re.compile(
     r"|something\s+(?:else|different)|unrelated)\b",
     re.I,
 )
+#: A question to the room rather than about the post: "anyone know when payday is?".
+_ASIDE = re.compile(
+    r"^\s*(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
+    r"(?:who|when|where|whos|who's|anyone|any\s*one|does\s+anyone|do\s+you\s+know|what\s+time"
+    r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
+    re.I,
+)
+#: "who do I tell?" is about the post; "who won last night?" is not.
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|we're|us|our)\b", re.I)
+#: Thanks and goodbyes: acknowledged, never answered with a section.
+_THANKS = re.compile(
+    r"^\s*(?:(?:ok|okay|great|brill|brilliant|perfect|lovely|cool|right|ah|oh|nice)[,!.\s]+)*"
+    r"(?:thanks?|thank\s+you|thx|ta|cheers|got\s+it|makes\s+sense|understood|noted|bye|nice\s+one)"
+    r"(?:\s+(?:so\s+much|a\s+lot|loads|very\s+much|mate|for\s+(?:that|the\s+help|your\s+help)))*"
+    r"[\s!.:)x]*$",
+    re.I,
+)
+THANKS = "You're welcome. Ask again any time, or paste a draft and I'll check it."
 _REFERS = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|there|she|he|her|his|him|hers|their"
     r"|she's|he's|they're|the\s+same|one|instead|too|either|as\s+well)\b",
@@ -368,6 +386,9 @@ def _offline_turn(
     """Resolve a question against the conversation without a model."""
     from bot.ask.threads import Turn
 
+    if _THANKS.match(message):
+        answer = Answer(THANKS, off_topic=True)
+        return answer, Turn("off_topic", message, answer=THANKS)
     q = index.query(message)
     own = index.scores(q)
     hits = index.rank(own)
@@ -397,7 +418,10 @@ def _offline_turn(
             # No topic word: a reply that adds to the situation ("her family have said
             # yes", "it's only for a week") rather than a question about something else
             # ("who won the match last night?", "who's doing the coffee run?").
-            follow_up = (marked or refers) and unknown <= MAX_UNKNOWN_IN_REPLY
+            mine = bool(_FIRST_PERSON.search(message))
+            reply = marked or refers or mine or "?" not in message
+            aside = bool(_ASIDE.match(message)) and not mine
+            follow_up = reply and unknown <= MAX_UNKNOWN_IN_REPLY and not aside
 
     if not follow_up:
         if not standalone:

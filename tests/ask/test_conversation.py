@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.ask import OFF_TOPIC
 from bot.ask.conversation import extract_draft, respond
 from bot.ask.threads import Turn
 from bot.config import Config
@@ -190,3 +191,15 @@ def test_saying_it_is_a_new_question_changes_the_topic() -> None:
     assert t.kind == "question" and top2(a) == ["safeguarding"]
     assert ft.kind == "followup" and top2(f)[0] == "safeguarding"
     assert "court-cases" not in top2(f)
+
+
+def test_asides_and_thanks_mid_conversation() -> None:
+    *_, (aside, a), (thanks, t), (who, w) = talk(
+        "can I post a photo of the kids at sports day?",
+        "also anyone know when payday is this month?",
+        "thanks!",
+        "who do I ask if I'm not sure?",
+    )
+    assert a.kind == "off_topic" and aside.answer == OFF_TOPIC
+    assert t.kind == "off_topic" and thanks.citations == [] and "welcome" in thanks.answer
+    assert w.kind == "followup" and "safeguarding" in top2(who)
