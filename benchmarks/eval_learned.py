@@ -71,7 +71,7 @@ def main() -> int:
     args = ap.parse_args()
     base = load_config()
     data = ROOT / "tests/data"
-    sets = sorted(data.glob("*_heldout.jsonl"))
+    sets = sorted(data.glob("blind*_heldout.jsonl"))
     sets += [p for p in sorted(data.glob("blind[5-9]_tune.jsonl"))]
     dev = args.shared / "eval/dev.jsonl"
     if dev.is_file():

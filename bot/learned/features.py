@@ -36,7 +36,8 @@ FEATURE_VERSION = 1
 _MASK = (1 << BITS) - 1
 #: Signal features live in a second block of the space so they are never normalised.
 SIGNAL = 1 << BITS
-_CHAR_N = (3, 4, 5)
+_CHAR_N: tuple[int, ...] = ()
+_PREFIX = 0  # length of a "p:" word-prefix feature (0: none)
 
 # A word: letters/digits, with inner apostrophes or hyphens ("don't", "co-op"), or a £/$/%
 # amount glued to digits. Run on the lower-cased normalised text.
@@ -64,6 +65,8 @@ def _word_hashes(word: str) -> tuple[int, ...]:
         return got
     w = _shape(word)
     feats = ["w:" + w]
+    if _PREFIX and len(w) > _PREFIX + 1:
+        feats.append("p:" + w[:_PREFIX])
     marked = "<" + w + ">"
     n_chars = len(marked)
     for n in _CHAR_N:

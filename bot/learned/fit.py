@@ -14,12 +14,22 @@ from typing import Any
 from bot.learned.dataset import Example, labels_for
 from bot.learned.model import CATEGORY_HEADS, HEADS_FIXED, SEVERITY_RANK, LinearModel, judge
 
-__all__ = ["HEADS", "calibrate", "combined", "fit_model", "measure", "predict"]
+__all__ = [
+    "HEADS",
+    "calibrate",
+    "combined",
+    "fit_model",
+    "heldout_measures",
+    "measure",
+    "measure_alone",
+    "predict",
+]
 
 HEADS: tuple[str, ...] = HEADS_FIXED + CATEGORY_HEADS
 
 #: Calibration targets on the calibration split (never a reported set).
 FALSE_ALARM_TARGET = 0.03  # share of ok drafts sent for approval, rules + model
+SOURCE_FALSE_ALARM_TARGET = 0.05  # ... and in each labelled set (look-alikes are hardest)
 BLOCK_SLIP_TARGET = 0.04  # share of not-do_not_post drafts the model raises to do_not_post
 CATEGORY_PRECISION = 0.85  # an extra category is named only above this precision
 
@@ -158,11 +168,33 @@ def measure(
     }
 
 
+def measure_alone(
+    probs: Sequence[dict[str, float]], examples: Sequence[Example], thresholds: dict[str, Any]
+) -> dict[str, float | int | None]:
+    """The four measures of the model on its own (as if no rule had fired)."""
+    from dataclasses import replace
+
+    blind = [replace(e, rules_decision="ok", rules_categories=[]) for e in examples]
+    return measure(probs, blind, thresholds)
+
+
+def heldout_measures(
+    model: LinearModel, held: Sequence[Example], thresholds: dict[str, Any]
+) -> dict[str, dict[str, float | int | None]]:
+    """Rules + model and model-alone measures on the held-out split."""
+    probs = predict(model, held)
+    return {
+        "rules_model": measure(probs, held, thresholds),
+        "model_alone": measure_alone(probs, held, thresholds),
+    }
+
+
 def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict[str, Any]:
     """Thresholds from the calibration split: the most recall within the false-alarm budget.
 
-    ``risky``: the lowest threshold whose combined false alarms stay within
-    :data:`FALSE_ALARM_TARGET`; ``block``: the lowest whose share of non-blocking drafts
+    ``risky``: the lowest threshold at which the false alarms the model adds (ok drafts
+    the rules let through) stay within :data:`FALSE_ALARM_TARGET` overall and :data:`SOURCE_FALSE_ALARM_TARGET` in every
+    labelled set (so the innocent look-alikes are not drowned out by easy drafts); ``block``: the lowest whose share of non-blocking drafts
     raised to ``do_not_post`` stays within :data:`BLOCK_SLIP_TARGET`; per category: the
     lowest at which naming it as an extra category is right :data:`CATEGORY_PRECISION`
     of the time (else never).
@@ -170,10 +202,22 @@ def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict
     grid = [round(0.30 + 0.01 * i, 2) for i in range(70)]
     ok_idx = [i for i, e in enumerate(cal) if e.decision == "ok"]
     rules_alarm = {i for i in ok_idx if SEVERITY_RANK[cal[i].rules_decision] >= 2}
+    by_source: dict[str, list[int]] = {}
+    for i in ok_idx:
+        by_source.setdefault(cal[i].source, []).append(i)
+    groups = [g for g in by_source.values() if len(g) >= 30]
+
+    def alarm_rate(idx: list[int], t: float) -> float:
+        # the model's own cost: ok drafts it sends for approval that the rules did not
+        return sum(1 for i in idx if i not in rules_alarm and probs[i]["risky"] >= t) / len(idx)
+
     t_risky = 0.99
     for t in grid:
-        alarms = sum(1 for i in ok_idx if i in rules_alarm or probs[i]["risky"] >= t)
-        if ok_idx and alarms / len(ok_idx) <= FALSE_ALARM_TARGET:
+        if (
+            ok_idx
+            and alarm_rate(ok_idx, t) <= FALSE_ALARM_TARGET
+            and all(alarm_rate(g, t) <= SOURCE_FALSE_ALARM_TARGET for g in groups)
+        ):
             t_risky = t
             break
     not_block = [

@@ -116,6 +116,8 @@ class LinearModel:
             n = int(header["n"])
             heads = header["heads"]
             off = 8 + hlen
+            if len(blob) != off + 4 * n + 2 * n * len(heads):
+                raise ModelFormatError("model file is truncated or has trailing data")
             keys = array("I")
             keys.frombytes(blob[off : off + 4 * n])
             off += 4 * n

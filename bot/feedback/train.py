@@ -1,0 +1,186 @@
+"""``canipost model train``: refit the organisation's model on the shipped vectors + feedback.
+
+Works from a normal install: the shipped training set travels in the wheel as hashed
+vectors (no text), and confirmed feedback is vectorised with the same feature function.
+Protocol, so the before/after figures are comparable:
+
+1. *before*: a model fitted on the shipped vectors' training split alone;
+2. *after*: the same fit plus the feedback (each report weighted :data:`FEEDBACK_WEIGHT`,
+   so four reports about film shoots outweigh a few hundred generic drafts that mention
+   shooting);
+3. both are measured on the shipped held-out split with the shipped thresholds; if *after*
+   is worse (recall or block recall down, or false alarms up, by more than
+   :data:`TOLERANCE`) the model is refused and nothing is stored;
+4. otherwise the final model is fitted on all shipped vectors plus the feedback and stored
+   in the database as the workspace's active model (so every worker and the CLI use it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Config
+from bot.errors import CanipostError
+from bot.learned.dataset import Example, load_examples
+from bot.learned.features import draft_features
+from bot.learned.live import VECTORS_PATH, invalidate, shipped_model
+from bot.learned.model import FORMAT, LinearModel
+from bot.store import Store
+
+from .service import FeedbackItem, save_model, training_feedback
+
+log = logging.getLogger("canipost.feedback")
+
+#: Weight of one confirmed report against one shipped example.
+FEEDBACK_WEIGHT = 30.0
+#: How much worse than the shipped model a new one may be on the held-out split.
+TOLERANCE = 0.02
+#: Below this risky probability an org model may ease a rule's supported false alarm.
+CLEAR_THRESHOLD = 0.35
+#: Confirmed false alarms of one rule needed before the model may ease that rule.
+MIN_SUPPORT = 2
+
+
+class ModelRefused(CanipostError):
+    """The retrained model is worse than the shipped one on the held-out split (exit 1)."""
+
+    exit_code = 1
+
+
+@dataclass(slots=True)
+class TrainResult:
+    """What ``model train`` did, with the held-out measures before and after."""
+
+    stored: bool
+    message: str
+    feedback: int
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stored": self.stored,
+            "message": self.message,
+            "feedback": self.feedback,
+            "heldout_before": self.before,
+            "heldout_after": self.after,
+            "version": self.version,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _vectorise(items: list[FeedbackItem]) -> list[Example]:
+    out = []
+    for it in items:
+        text, signals = draft_features(it.text, [(r, "", "") for r in it.rules_fired], "ok")
+        out.append(
+            Example(
+                text,
+                sorted(signals),
+                it.expected,
+                list(it.categories),
+                "train",
+                FEEDBACK_WEIGHT,
+                "feedback",
+                it.rules_decision,
+                [],
+            )
+        )
+    return out
+
+
+def _worse(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    why = []
+    for key, label in (("risky_recall", "risky recall"), ("block_recall", "block recall")):
+        b, a = before.get(key), after.get(key)
+        if b is not None and a is not None and a < b - TOLERANCE:
+            why.append(f"{label} {b:.2f} -> {a:.2f}")
+    b, a = before.get("false_alarms"), after.get("false_alarms")
+    if b is not None and a is not None and a > b + TOLERANCE:
+        why.append(f"false alarms {b:.1%} -> {a:.1%}")
+    return why
+
+
+def train_org_model(store: Store, config: Config, *, by: str | None = None) -> TrainResult:
+    """Retrain from shipped vectors + confirmed feedback; store it unless it is worse."""
+    from bot.learned.fit import fit_model, heldout_measures
+
+    started = time.perf_counter()
+    items = training_feedback(store, config)
+    shipped = shipped_model()
+    examples, _meta = load_examples(VECTORS_PATH)
+    held = [e for e in examples if e.split == "cal"]
+    train = [e for e in examples if e.split == "train"]
+    th = dict(shipped.thresholds)
+    c = float(shipped.header.get("c", 8.0))
+    if not items:
+        m = shipped.header.get("heldout_reference") or heldout_measures(shipped, held, th)
+        return TrainResult(
+            stored=False,
+            message="no confirmed feedback yet: keeping the model in use (shipped unless one "
+            "was trained before)",
+            feedback=0,
+            before=m,
+            after=m,
+            seconds=time.perf_counter() - started,
+        )
+    fb = _vectorise(items)
+    before = shipped.header.get("heldout_reference") or heldout_measures(
+        LinearModel.from_bytes(fit_model(train, c=c)), held, th
+    )
+    after_model = LinearModel.from_bytes(fit_model(train + fb, c=c))
+    after = heldout_measures(after_model, held, th)
+    why = _worse(before["rules_model"], after["rules_model"]) + [
+        f"model alone: {w}" for w in _worse(before["model_alone"], after["model_alone"])
+    ]
+    if why:
+        raise ModelRefused(
+            "refused: the retrained model is worse than the shipped one on the held-out split ("
+            + "; ".join(why)
+            + "); the shipped model stays in use. Check the feedback for reports that contradict "
+            "each other (canipost feedback list)."
+        )
+    support: dict[str, int] = {}
+    for it in items:
+        if it.kind == "false_alarm":
+            for rule in it.rules_fired:
+                support[rule] = support.get(rule, 0) + 1
+    thresholds = {**th, "clear": CLEAR_THRESHOLD}
+    blob = fit_model(
+        examples + fb,
+        c=c,
+        header={
+            "name": "organisation",
+            "workspace": config.workspace,
+            "thresholds": thresholds,
+            "false_alarm_rules": {r: n for r, n in support.items() if n >= MIN_SUPPORT},
+            "feedback": len(items),
+            "based_on": shipped.version,
+            "c": c,
+        },
+    )
+    model = LinearModel.from_bytes(blob)
+    summary = {
+        "feedback": len(items),
+        "heldout_before": before,
+        "heldout_after": after,
+        "based_on": shipped.version,
+    }
+    save_model(store, config, blob, version=model.version, fmt=FORMAT, summary=summary, by=by)
+    invalidate()
+    log.info("organisation model %s stored (%d feedback reports)", model.version, len(items))
+    return TrainResult(
+        stored=True,
+        message=f"organisation model {model.version} trained on {len(items)} confirmed "
+        "reports and stored; every worker uses it within a few seconds",
+        feedback=len(items),
+        before=before,
+        after=after,
+        version=model.version,
+        seconds=time.perf_counter() - started,
+    )

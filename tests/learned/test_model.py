@@ -1,0 +1,82 @@
+"""The shipped model file: format, refusal of corrupt or old files, parity with training."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+
+from bot.learned import live
+from bot.learned.dataset import load_examples
+from bot.learned.features import draft_features, text_hashes
+from bot.learned.model import FORMAT, LinearModel, ModelFormatError, judge
+
+
+def _shipped_bytes() -> bytes:
+    return live.SHIPPED_PATH.read_bytes()
+
+
+def test_shipped_model_loads_and_names_its_heads() -> None:
+    m = live.shipped_model()
+    assert m.heads[:2] == ("risky", "block")
+    assert "conflict" in m.heads and len(m.heads) == 12
+    assert 0 < m.thresholds["risky"] < 1
+    assert m.version and len(m.version) == 12
+
+
+def test_build_and_parse_round_trip_scores_the_same() -> None:
+    keys = sorted(set(text_hashes("torch the place")))
+    blob = LinearModel.build(
+        {"heads": ["risky", "block"], "thresholds": {"risky": 0.5}},
+        keys,
+        [[1.0] * len(keys), [-0.5] * len(keys)],
+        [-1.0, 0.0],
+    )
+    m = LinearModel.from_bytes(blob)
+    text, _ = draft_features("torch the place", [], "ok")
+    by_text = m.score("torch the place", []).probs
+    by_hash = m.probs_hashes(text, [])
+    assert by_text == pytest.approx(by_hash)
+    assert by_text["risky"] > 0.5 > m.score("hello there", []).probs["risky"]
+
+
+@pytest.mark.parametrize(
+    "mangle, why",
+    [
+        (lambda b: b"XXXX" + b[4:], "bad magic"),
+        (lambda b: b[:-7], "truncated"),
+        (lambda b: b[:8] + b"{not json" + b[17:], "corrupt"),
+    ],
+)
+def test_corrupt_files_are_refused(mangle: object, why: str) -> None:
+    with pytest.raises(ModelFormatError, match=why):
+        LinearModel.from_bytes(mangle(_shipped_bytes()))  # type: ignore[operator]
+
+
+def test_an_old_format_is_refused_by_name() -> None:
+    blob = _shipped_bytes()
+    (hlen,) = struct.unpack_from("<I", blob, 4)
+    header = json.loads(blob[8 : 8 + hlen])
+    header["format"] = FORMAT - 1
+    hb = json.dumps(header).encode()
+    with pytest.raises(ModelFormatError, match="model format 0"):
+        LinearModel.from_bytes(blob[:4] + struct.pack("<I", len(hb)) + hb + blob[8 + hlen :])
+
+
+def test_training_vectors_carry_no_text_and_match_the_model() -> None:
+    examples, meta = load_examples(live.VECTORS_PATH)
+    assert len(examples) > 2000 and {"train", "cal"} == {e.split for e in examples}
+    raw = live.VECTORS_PATH.read_bytes()
+    assert b"torch" not in raw and b"patient" not in raw  # hashed, and compressed
+    assert meta["counts"]["drafts"] == len(examples)  # type: ignore[index]
+
+
+def test_judge_raises_but_needs_confidence() -> None:
+    th = {"risky": 0.7, "block": 0.9, "category": {}}
+    probs = {"risky": 0.95, "block": 0.2, "conflict": 0.8, "legal": 0.1}
+    assert judge(probs, th, "ok", []) == [("conflict", "needs_approval", 0.95)]
+    assert judge({**probs, "block": 0.95}, th, "ok", [])[0][1] == "do_not_post"
+    assert judge({**probs, "risky": 0.5}, th, "ok", []) == []
+    # the rules already asked for approval in this category: nothing to add
+    assert judge(probs, th, "needs_approval", ["conflict"]) == []
