@@ -6,7 +6,18 @@ One question::
     answer = ask("Can I comment on a court case?", config=config)   # -> Answer
     answer.to_dict()   # {"answer", "citations": [{"section", "anchor", "quote"}], "llm"}
 
-See :mod:`bot.ask.core` for retrieval, the offline answer and the model's.
+A conversation (Slack threads, Teams conversations, ``canipost ask --thread``)::
+
+    from bot.ask import ask_in_thread
+    answer = ask_in_thread("what about on my personal account?", thread_key="C1:1733.1",
+                           user="U042", platform="slack", config=config, store=store)
+    answer.to_dict()   # ... + "thread", "turn" (question|followup|draft|verdict|off_topic)
+
+Modules: :mod:`bot.ask.core` (one question: retrieval, the offline answer, the
+model's), :mod:`bot.ask.conversation` (follow-ups, drafts, "why?"; the thread
+API), :mod:`bot.ask.threads` (turns in the store, retention),
+:mod:`bot.ask.evaluate` (scoring conversation sets). The section index itself
+is :mod:`bot.policy.retrieval`, shared with the LLM critique.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from bot.ask.core import (
     offline_answer,
     split_units,
 )
+from bot.ask.conversation import ask_in_thread, respond
 
 __all__ = [
     "OFF_TOPIC",
@@ -29,8 +41,10 @@ __all__ = [
     "Citation",
     "PolicyIndex",
     "ask",
+    "ask_in_thread",
     "clear_cache",
     "index_for",
     "offline_answer",
+    "respond",
     "split_units",
 ]
