@@ -22,6 +22,7 @@ is :mod:`bot.policy.retrieval`, shared with the LLM critique.
 
 from __future__ import annotations
 
+from bot.ask.conversation import ask_in_thread, respond
 from bot.ask.core import (
     OFF_TOPIC,
     Answer,
@@ -33,7 +34,6 @@ from bot.ask.core import (
     offline_answer,
     split_units,
 )
-from bot.ask.conversation import ask_in_thread, respond
 
 __all__ = [
     "OFF_TOPIC",
