@@ -21,10 +21,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
-import yaml
 
 from bot import detectors
 from bot.config import PROFILES, Config
@@ -33,7 +32,9 @@ from bot.policy.kinds import KINDS
 from bot.policy.model import LONG_TEXT, CharGate, Context, Rule, build_matcher
 from bot.resources import data_dir
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
-from bot.yamlutil import KeyLines, line_of, load_yaml_with_lines
+
+if TYPE_CHECKING:
+    from bot.yamlutil import KeyLines
 
 COMMON_FIELDS = (
     "id",
@@ -287,6 +288,10 @@ def _iter_rule_files(directory: Path, packs: list[str]) -> Iterator[tuple[str, P
 
 
 def _load_profile(directory: Path, profile: str) -> tuple[list[str], dict[str, str], str]:
+    import yaml  # parsing happens only when the compiled-policy cache misses
+
+    from bot.yamlutil import line_of, load_yaml_with_lines
+
     path = directory / "profiles" / f"{profile}.yaml"
     if not path.is_file():
         raise PolicyError(
@@ -340,6 +345,8 @@ def build_rule(
     anchors: set[str],
 ) -> Rule:
     """Validate one rule file's data and build its rule object."""
+
+    from bot.yamlutil import line_of
 
     def where(key: str) -> str:
         ln = line_of(lines, data, key)
@@ -503,6 +510,10 @@ def clear_cache() -> None:
 
 
 def _load(directory: Path, config: Config) -> Policy:
+    import yaml
+
+    from bot.yamlutil import load_yaml_with_lines
+
     if not directory.is_dir():
         raise PolicyError(f"policy folder not found: {directory}")
     packs, profile_overrides, profile_src = _load_profile(directory, config.profile)
