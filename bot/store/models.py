@@ -123,6 +123,8 @@ class Submission(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Added by 0007 (issue 16): the Slack workspace / Teams tenant; "" for a single org.
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
 
 
 class Decision(Base):
@@ -166,6 +168,8 @@ class AuditEntry(Base):
     actor_id: Mapped[str | None] = mapped_column(String(128))
     actor_name: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Added by 0007 (issue 16): the workspace whose trail this is.
+    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
 
 
 class IdempotencyKey(Base):
@@ -422,15 +426,8 @@ class LearnedModelRow(Base):
 from sqlalchemy import Column, Table  # noqa: E402  (kept with the section that needs it)
 from sqlalchemy import DateTime as NaiveDateTime  # noqa: E402
 
-# Every Slack workspace / Teams tenant has its own queue and trail (0007); "" is the
-# single-organisation install. Added here rather than in the classes above so the
-# feature's schema stays in one place; the workflow writes ``workspace=`` on both.
-Submission.workspace = mapped_column(  # type: ignore[attr-defined]
-    String(64), server_default=sql_text("''"), nullable=False
-)
-AuditEntry.workspace = mapped_column(  # type: ignore[attr-defined]
-    String(64), server_default=sql_text("''"), nullable=False
-)
+# Every Slack workspace / Teams tenant has its own queue and trail (0007): reads filter
+# by ``workspace`` first.
 Index(
     "ix_submissions_workspace_state_created_at",
     Submission.__table__.c.workspace,

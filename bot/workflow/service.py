@@ -149,6 +149,10 @@ class Workflow:
         approvers = self.config.approvers
         return actor.id in approvers.ids_for(actor.platform) or actor.id in approvers.backup
 
+    def _own(self, row: m.Submission | None) -> m.Submission | None:
+        """``row`` when it belongs to this workflow's workspace; another's is unknown here."""
+        return row if row is not None and row.workspace == self.config.workspace else None
+
     def _approvals_needed(self, verdict: Verdict) -> int:
         return rules.approvals_needed(verdict, self.config.approvers.two_step_categories)
 
@@ -163,7 +167,7 @@ class Workflow:
         """
         sid = normalise_id(submission_id)
         with self.store.read() as s:
-            row = s.get(m.Submission, sid)
+            row = self._own(s.get(m.Submission, sid))
             if row is None:
                 return UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
             return rules.decide_refusal(row, by, is_approver=self._is_approver(by))
@@ -250,7 +254,7 @@ class Workflow:
         """Merge platform message references (card ids) into the submission."""
         sid = normalise_id(submission_id)
         with self.store.write() as s:
-            row = s.get(m.Submission, sid, with_for_update=True)
+            row = self._own(s.get(m.Submission, sid, with_for_update=True))
             if row is None:
                 raise UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
             row.message_refs = {**(row.message_refs or {}), **refs}
@@ -261,7 +265,7 @@ class Workflow:
         """The submission with its decisions; :class:`UnknownSubmission` if there is none."""
         sid = normalise_id(submission_id)
         with self.store.read() as s:
-            row = s.get(m.Submission, sid)
+            row = self._own(s.get(m.Submission, sid))
             if row is None:
                 raise UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
             return self._views(s, [row])[0]
@@ -272,7 +276,11 @@ class Workflow:
         """Submissions, newest first, optionally only one state or one author's."""
         if state is not None and state not in m.STATES:
             raise InputError(f"unknown state {state!r}; allowed: {', '.join(m.STATES)}")
-        q = select(m.Submission).order_by(m.Submission.created_at.desc(), m.Submission.id)
+        q = (
+            select(m.Submission)
+            .where(m.Submission.workspace == self.config.workspace)
+            .order_by(m.Submission.created_at.desc(), m.Submission.id)
+        )
         if state:
             q = q.where(m.Submission.state == state)
         if author:
@@ -287,6 +295,7 @@ class Workflow:
             rows = s.scalars(
                 select(m.AuditEntry)
                 .where(m.AuditEntry.submission_id == sid)
+                .where(m.AuditEntry.workspace == self.config.workspace)
                 .order_by(m.AuditEntry.id)
             )
             return [audit_record(r) for r in rows]
@@ -379,7 +388,7 @@ class Workflow:
             self._audit(s, now, "submit", err.submission_id, author, "refused", err.reason, detail)
             return _Outcome(refusal=err)
 
-        prev = s.get(m.Submission, pred) if pred is not None else None
+        prev = self._own(s.get(m.Submission, pred)) if pred is not None else None
         refusal = rules.submit_refusal(verdict, note, author, prev)
         if refusal is None and pred is not None and prev is None:
             refusal = UnknownSubmission(f"unknown submission {pred!r}", submission_id=pred)
@@ -405,6 +414,7 @@ class Workflow:
             created_at=now,
             updated_at=now,
             message_refs=dict(message_refs or {}),
+            workspace=self.config.workspace,
         )
         s.add(row)
         s.flush()  # a (vanishingly rare) id collision raises here and _run retries
@@ -432,7 +442,7 @@ class Workflow:
             log.info("decide %s by %s:%s refused: %s", sid, by.platform, by.id, err.reason)
             return _Outcome(refusal=err)
 
-        row = s.get(m.Submission, sid)
+        row = self._own(s.get(m.Submission, sid))
         if row is None:
             return refuse(UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid))
         refusal = rules.decide_refusal(
@@ -536,7 +546,7 @@ class Workflow:
             self._audit(s, now, "withdraw", sid, by, "refused", err.reason, None)
             return _Outcome(refusal=err)
 
-        row = s.get(m.Submission, sid)
+        row = self._own(s.get(m.Submission, sid))
         if row is None:
             return refuse(UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid))
         for _ in range(2):
@@ -610,6 +620,7 @@ class Workflow:
                 actor_id=actor.id if actor else None,
                 actor_name=actor.name if actor else None,
                 detail=dict(detail) if detail else None,
+                workspace=self.config.workspace,
             )
         )
 
