@@ -156,6 +156,9 @@ class Policy:
         for rule in self.rules:
             for matcher in rule.matchers():
                 matcher.compile()
+        from bot.policy import programs
+
+        programs.flush()  # later processes start with every program compiled
 
     def candidates(self, ctx: Context) -> list[Rule]:
         """The rules that can possibly fire on this draft, in policy order."""

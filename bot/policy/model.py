@@ -312,12 +312,12 @@ class Matcher:
     def compile(self) -> None:
         """Compile now (``policy lint`` and servers warming up), lower-case twins included."""
         if self.terms or self.patterns:
-            self._program("", self.source or "", True)
-            self._program("", self.source or "", False)
+            if self._program("", self.source or "", True) is None:
+                _ = self.regex
         for key, terms in self._groups():
             source = terms_regex(terms)
-            self._program(key, source, True)
-            self._program(key, source, False)
+            if self._program(key, source, True) is None:
+                self._program(key, source, False)
 
     def _groups(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Every anchor group with its cache key (sub-string anchors are prefixed with NUL,

@@ -1,0 +1,76 @@
+"""Regex programs kept across processes: revived patterns behave exactly like re.compile."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.policy import programs
+from bot.policy.model import terms_regex
+
+SOURCES = [
+    (terms_regex(["mental health", "health visitor*", "a&e", "you're"]), re.IGNORECASE),
+    (r"(?P<code>\b[A-Z]{3}\d{2,4}\b)|(\d+)", 0),
+    (r"(?<![\w'])bed[\s\-]+\d+(?!\w)", 0),
+]
+TEXTS = [
+    "Mental-health support at A&E today; youre welcome, health visitors too",
+    "Order ABC123 and 42 more, bed 4 and bed-12",
+]
+
+
+@pytest.fixture()
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CANIPOST_CACHE_DIR", str(tmp_path))
+    programs.reset()
+    yield tmp_path
+    programs.reset()
+
+
+def _spans(rx: re.Pattern[str]) -> list[list[tuple[tuple[int, int], tuple[str | None, ...]]]]:
+    return [[(m.span(), m.groups()) for m in rx.finditer(t)] for t in TEXTS]
+
+
+def test_revived_programs_match_like_re_compile(folder: Path) -> None:
+    first = [programs.compile_regex(src, flags) for src, flags in SOURCES]
+    programs.flush()
+    (db,) = folder.glob("regex-*.sqlite3")
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM programs").fetchone()[0] == 3
+    programs.reset()
+    again = [programs.compile_regex(src, flags) for src, flags in SOURCES]
+    for (src, flags), a, b in zip(SOURCES, first, again, strict=True):
+        plain = re.compile(src, flags)
+        assert b.pattern == plain.pattern and b.flags == plain.flags
+        assert b.groupindex == plain.groupindex and b.groups == plain.groups
+        assert _spans(a) == _spans(b) == _spans(plain)
+
+
+def test_a_damaged_program_falls_back_to_re_compile(folder: Path) -> None:
+    src, flags = SOURCES[0]
+    programs.compile_regex(src, flags)
+    programs.flush()
+    programs.reset()
+    (db,) = folder.glob("regex-*.sqlite3")
+    con = sqlite3.connect(db)
+    con.execute("UPDATE programs SET code = ?", (b"\x07\x00\x00\x00" * 5,))
+    con.commit()
+    con.close()
+    rx = programs.compile_regex(src, flags)
+    assert _spans(rx) == _spans(re.compile(src, flags))
+
+
+def test_bad_patterns_still_raise_re_error(folder: Path) -> None:
+    with pytest.raises(re.error):
+        programs.compile_regex("(unclosed", 0)
+
+
+def test_no_cache_folder_means_plain_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CANIPOST_CACHE_DIR", "off")
+    programs.reset()
+    rx = programs.compile_regex(r"\bbed \d+", 0)
+    assert rx.search("in bed 4") is not None
+    programs.flush()
+    programs.reset()
