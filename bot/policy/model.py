@@ -310,10 +310,9 @@ class Matcher:
         return self._regex
 
     def compile(self) -> None:
-        """Compile now (``policy lint`` and servers warming up), lower-case twins included."""
-        if self.terms or self.patterns:
-            if self._program("", self.source or "", True) is None:
-                _ = self.regex
+        """Compile now (``policy lint``, servers warming up): the lower-case twin when eligible."""
+        if (self.terms or self.patterns) and self._program("", self.source or "", True) is None:
+            _ = self.regex
         for key, terms in self._groups():
             source = terms_regex(terms)
             if self._program(key, source, True) is None:
