@@ -19,7 +19,9 @@ from typing import Any
 
 from bot.adapters import clip
 from bot.conversation import actions as A
+from bot.conversation import screens
 from bot.conversation.actions import named
+from bot.conversation.screens import Part, verdict_parts
 from bot.conversation.texts import (
     DECISION_TITLES,
     STATE_TITLES,
@@ -209,12 +211,12 @@ def _draft_blocks(text: str, limit: int) -> list[Block]:
     return blocks
 
 
-def _critique_blocks(verdict: Verdict) -> list[Block]:
+def _critique_blocks(critique: str, rewrite: str) -> list[Block]:
     blocks: list[Block] = []
-    if verdict.critique:
-        blocks.append(section("*AI review*\n" + escape(clip(verdict.critique, 2800))))
-    if verdict.rewrite:
-        quoted, _ = fit_quote(verdict.rewrite, 2800)
+    if critique:
+        blocks.append(section("*AI review*\n" + escape(clip(critique, 2800))))
+    if rewrite:
+        quoted, _ = fit_quote(rewrite, 2800)
         blocks.append(section("*Suggested rewrite*\n" + quoted))
     return blocks
 
@@ -238,38 +240,47 @@ def verdict_blocks(
     offers it only through a justification form. Once ``submitted``, the
     buttons give way to the submission's id, state and a Withdraw button.
     """
-    label = verdict.decision.label
-    where = network_name(draft.channel)
-    if draft.on_behalf is not None:
-        where += " · for the organisation" if draft.on_behalf else " · personal account"
-    blocks: list[Block] = [
-        section(f"*{DECISION_TITLES[label]}*\n{where}"),
-        *_draft_blocks(draft.text, DRAFT_ON_VERDICT),
-    ]
-    if verdict.findings:
-        blocks.append(divider())
-        blocks.extend(findings_blocks(verdict.findings, titles))
-    elif label == "ok":
-        blocks.append(context("No policy concerns found. Use your judgement: it's still on you."))
-    blocks.extend(_critique_blocks(verdict))
-    if llm_pending:
-        blocks.append(context(":hourglass_flowing_sand: The AI review is on its way…"))
-    elif verdict.llm == "failed":
-        blocks.append(context("The AI review wasn't available; the rules verdict above stands."))
-    if notice:
-        blocks.append(context(escape(clip(notice, 1500))))
-    if submitted is not None:
-        blocks.append(submission_status_block(submitted))
-        if submitted.is_open:
-            blocks.append(
-                actions(button("Withdraw", ACTION_WITHDRAW, submitted.id, confirm=_withdraw_ask()))
+    value = pack_draft(draft)
+    parts = verdict_parts(
+        verdict,
+        draft,
+        llm_pending=llm_pending,
+        submitted=submitted,
+        sending=sending,
+        notice=notice,
+        can_carry=value is not None,
+    )
+    return [block for part in parts for block in _part_blocks(part, titles, value)]
+
+
+def _part_blocks(part: Part, titles: Mapping[str, str], value: str | None) -> list[Block]:
+    """One screen part as Block Kit (``value``: the draft packed for a button)."""
+    kind = part.kind
+    if kind == "title":
+        return [section(f"*{part.text}*\n{part.detail}")]
+    if kind == "draft":
+        return _draft_blocks(part.text, DRAFT_ON_VERDICT)
+    if kind == "findings":
+        return [divider(), *findings_blocks(part.findings, titles)]
+    if kind == "aside":
+        return [context(escape(part.text))]
+    if kind == "notice":
+        return [context(escape(clip(part.text, 1500)))]
+    if kind == "critique":
+        return _critique_blocks(part.text, part.detail)
+    if kind == "status" and part.submission is not None:
+        sub = part.submission
+        out = [submission_status_block(sub)]
+        if part.withdrawable:
+            out.append(
+                actions(button(screens.WITHDRAW, ACTION_WITHDRAW, sub.id, confirm=_withdraw_ask()))
             )
-    elif sending:
-        blocks.append(context(":outbox_tray: Sending to comms for approval…"))
-    else:
-        blocks.extend(route_blocks(verdict, draft))
-    blocks.append(context(f"Policy version `{verdict.policy_version or 'unknown'}`"))
-    return blocks
+        return out
+    if kind == "route":
+        return _route(part, value)
+    if kind == "footer":
+        return [context(f"Policy version `{part.text}`")]
+    return []
 
 
 def route_blocks(verdict: Verdict, draft: DraftRef) -> list[Block]:
@@ -277,26 +288,18 @@ def route_blocks(verdict: Verdict, draft: DraftRef) -> list[Block]:
     if verdict.decision < Severity.NEEDS_APPROVAL:
         return []
     value = pack_draft(draft)
-    if value is None:
-        return [
-            context(
-                "This draft is too long to send from here. Shorten it, or send it to comms "
-                "with `canipost queue submit`."
-            )
-        ]
-    if verdict.decision >= Severity.DO_NOT_POST:
-        return [
-            actions(
-                button("Send to comms with a justification…", ACTION_SUBMIT_JUSTIFY, value),
-                block_id="route",
-            )
-        ]
-    return [
-        actions(
-            button("Send to comms for approval", ACTION_SUBMIT, value, style="primary"),
-            block_id="route",
-        )
-    ]
+    text = "" if value is not None else screens.TOO_LONG_TO_SEND
+    return _route(Part("route", text, label=verdict.decision.label), value)
+
+
+def _route(part: Part, value: str | None) -> list[Block]:
+    if value is None or part.text:
+        return [context(part.text or screens.TOO_LONG_TO_SEND)]
+    if part.label == "do_not_post":
+        button_ = button(screens.SEND_WITH_REASONS, ACTION_SUBMIT_JUSTIFY, value)
+    else:
+        button_ = button(screens.SEND, ACTION_SUBMIT, value, style="primary")
+    return [actions(button_, block_id="route")]
 
 
 def verdict_message(
@@ -412,7 +415,7 @@ def card_blocks(
     if sub.verdict.findings:
         blocks.append(divider())
         blocks.extend(findings_blocks(sub.verdict.findings, titles))
-    blocks.extend(_critique_blocks(sub.verdict))
+    blocks.extend(_critique_blocks(sub.verdict.critique or "", sub.verdict.rewrite or ""))
     blocks.append(divider())
     blocks.extend(card_outcome_blocks(sub))
     return blocks

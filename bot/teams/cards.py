@@ -25,8 +25,10 @@ from typing import Any
 
 from bot.adapters import clip
 from bot.conversation import actions as A
+from bot.conversation import screens
 from bot.conversation.actions import named
 from bot.conversation.refs import DraftRef
+from bot.conversation.screens import Part, verdict_parts
 from bot.conversation.texts import (
     DECISION_TITLES,
     STATE_TITLES,
@@ -211,14 +213,14 @@ def draft_elements(text: str, limit: int) -> list[Element]:
     return out
 
 
-def critique_elements(verdict: Verdict) -> list[Element]:
+def critique_elements(critique: str, rewrite: str) -> list[Element]:
     out: list[Element] = []
-    if verdict.critique:
+    if critique:
         out.append(text_block("**AI review**", separator=True))
-        out.append(plain_text(clip(verdict.critique, 2800)))
-    if verdict.rewrite:
+        out.append(plain_text(clip(critique, 2800)))
+    if rewrite:
         out.append(text_block("**Suggested rewrite**"))
-        out.append(container([plain_text(clip(verdict.rewrite, 2800))], style="emphasis"))
+        out.append(container([plain_text(clip(rewrite, 2800))], style="emphasis"))
     return out
 
 
@@ -242,50 +244,56 @@ def verdict_card(
     ``submitted``, the buttons give way to the submission's id and state and
     a Withdraw button.
     """
-    label = verdict.decision.label
-    where = network_name(draft.channel)
-    if draft.on_behalf is not None:
-        where += " · for the organisation" if draft.on_behalf else " · personal account"
-    body: list[Element] = [
-        container(
-            [
-                text_block(DECISION_TITLES[label], weight="Bolder", size="Medium"),
-                text_block(where, isSubtle=True, spacing="None"),
-            ],
-            style=DECISION_STYLES[label],
-            bleed=True,
-        ),
-        *draft_elements(draft.text, DRAFT_ON_VERDICT),
-    ]
-    if verdict.findings:
-        body.extend(findings_elements(verdict.findings, titles))
-    elif label == "ok":
-        body.append(text_block("No policy concerns found. Use your judgement: it's still on you."))
-    body.extend(critique_elements(verdict))
-    if llm_pending:
-        body.append(text_block("⏳ The AI review is on its way…", isSubtle=True))
-    elif verdict.llm == "failed":
-        body.append(
-            text_block(
-                "The AI review wasn't available; the rules verdict above stands.", isSubtle=True
-            )
-        )
-    if notice:
-        body.append(plain_text(clip(notice, 1500), weight="Bolder"))
-    actions: list[Element] = []
-    if submitted is not None:
-        body.append(submission_status(submitted))
-        if submitted.is_open and not dialog:
-            actions.append(execute("Withdraw", VERB_WITHDRAW, {"sid": submitted.id}))
-    else:
-        route_body, actions = route_elements(verdict, draft, dialog=dialog)
-        body.extend(route_body)
-    body.append(
-        text_block(
-            f"Policy version {verdict.policy_version or 'unknown'}", isSubtle=True, size="Small"
-        )
+    data = draft.to_data()
+    parts = verdict_parts(
+        verdict,
+        draft,
+        llm_pending=llm_pending,
+        submitted=submitted,
+        notice=notice,
+        can_carry=data is not None,
     )
+    body: list[Element] = []
+    actions: list[Element] = []
+    for part in parts:
+        elements, buttons = _part_elements(part, titles, data, dialog=dialog)
+        body.extend(elements)
+        actions.extend(buttons)
     return adaptive_card(body, actions)
+
+
+def _part_elements(
+    part: Part, titles: Mapping[str, str], data: dict[str, Any] | None, *, dialog: bool
+) -> tuple[list[Element], list[Element]]:
+    """One screen part as card elements and buttons (``data``: the draft for a button)."""
+    kind = part.kind
+    if kind == "title":
+        head = [
+            text_block(part.text, weight="Bolder", size="Medium"),
+            text_block(part.detail, isSubtle=True, spacing="None"),
+        ]
+        return [container(head, style=DECISION_STYLES[part.label], bleed=True)], []
+    if kind == "draft":
+        return draft_elements(part.text, DRAFT_ON_VERDICT), []
+    if kind == "findings":
+        return findings_elements(part.findings, titles), []
+    if kind == "aside":
+        return [text_block(part.text, isSubtle=True)], []
+    if kind == "notice":
+        return [plain_text(clip(part.text, 1500), weight="Bolder")], []
+    if kind == "critique":
+        return critique_elements(part.text, part.detail), []
+    if kind == "status" and part.submission is not None:
+        sub = part.submission
+        buttons = []
+        if part.withdrawable and not dialog:
+            buttons.append(execute(screens.WITHDRAW, VERB_WITHDRAW, {"sid": sub.id}))
+        return [submission_status(sub)], buttons
+    if kind == "route":
+        return _route(part, data, dialog=dialog)
+    if kind == "footer":
+        return [text_block(f"Policy version {part.text}", isSubtle=True, size="Small")], []
+    return [], []
 
 
 def route_elements(
@@ -295,16 +303,17 @@ def route_elements(
     if verdict.decision < Severity.NEEDS_APPROVAL:
         return [], []
     data = draft.to_data()
-    if data is None:
-        return [
-            text_block(
-                "This draft is too long to send from here. Shorten it, or send it to comms "
-                "with `canipost queue submit`.",
-                isSubtle=True,
-            )
-        ], []
+    text = "" if data is not None else screens.TOO_LONG_TO_SEND
+    return _route(Part("route", text, label=verdict.decision.label), data, dialog=dialog)
+
+
+def _route(
+    part: Part, data: dict[str, Any] | None, *, dialog: bool
+) -> tuple[list[Element], list[Element]]:
+    if data is None or part.text:
+        return [text_block(part.text or screens.TOO_LONG_TO_SEND, isSubtle=True)], []
     button = submit if dialog else execute
-    if verdict.decision >= Severity.DO_NOT_POST:
+    if part.label == "do_not_post":
         return [
             note_input(
                 INPUT_JUSTIFICATION,
@@ -313,7 +322,7 @@ def route_elements(
                 placeholder="Why this should go out as it is",
             )
         ], [button("Send to comms with this justification", VERB_SUBMIT, data)]
-    return [], [button("Send to comms for approval", VERB_SUBMIT, data, style="positive")]
+    return [], [button(screens.SEND, VERB_SUBMIT, data, style="positive")]
 
 
 def submission_status(sub: Submission) -> Element:
@@ -363,7 +372,7 @@ def approval_card(
         body.append(plain_text(clip(sub.note, MAX_NOTE)))
     if sub.verdict.findings:
         body.extend(findings_elements(sub.verdict.findings, titles))
-    body.extend(critique_elements(sub.verdict))
+    body.extend(critique_elements(sub.verdict.critique or "", sub.verdict.rewrite or ""))
     actions: list[Element] = []
     if sub.state == "pending":
         if sub.approvals_needed > 1:
