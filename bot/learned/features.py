@@ -7,8 +7,10 @@ memoised, so a tweet costs a regex pass and a few dozen dict look-ups.
 
 A draft's feature vector has two parts:
 
-- text features (binary presence, L2-normalised over the distinct hashes): ``w:`` word,
-  ``b:`` adjacent word pair, ``c:`` character 3–5-grams of each word with ``<``/``>`` marks;
+- text features (counts over distinct words, divided by the square root of their number):
+  ``w:`` word, ``p:`` its first five letters (a cheap stem: shoot/shooting, leak/leaked),
+  ``b:`` adjacent word pair. Character n-grams (``_CHAR_N``) were measured and lost: 0.66–0.72
+  out-of-fold recall of the model alone at 3% false alarms, against 0.71–0.81 without;
 - signal features (value 1): ``r:`` each rule that fired, ``s:`` category + severity of each
   finding, ``d:`` the rules' decision.
 """
@@ -32,12 +34,12 @@ __all__ = [
 #: Size of the hash space (2**BITS buckets). Changing it, the n-gram sizes or the token
 #: pattern changes every feature: bump FEATURE_VERSION so stored models are refused.
 BITS = 20
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 _MASK = (1 << BITS) - 1
 #: Signal features live in a second block of the space so they are never normalised.
 SIGNAL = 1 << BITS
 _CHAR_N: tuple[int, ...] = ()
-_PREFIX = 0  # length of a "p:" word-prefix feature (0: none)
+_PREFIX = 5  # length of a "p:" word-prefix feature (0: none)
 
 # A word: letters/digits, with inner apostrophes or hyphens ("don't", "co-op"), or a £/$/%
 # amount glued to digits. Run on the lower-cased normalised text.

@@ -68,6 +68,7 @@ _SUGGEST: dict[str, str] = {
 #: Categories the layer never cancels (personal data and identifiers).
 _NEVER_CANCEL = frozenset({"confidentiality"})
 _QUOTE_WORDS = 4  # longest run of words quoted around the strongest one
+_broken: str | None = None  # why the shipped model could not be read (warned once)
 
 
 def apply(
@@ -76,10 +77,14 @@ def apply(
     """Return the verdict with the model's findings added (and, rarely, a false alarm eased)."""
     if live.disabled():
         return verdict
+    global _broken
+    if _broken is not None:
+        return verdict
     try:
         in_use = live.current(config.workspace)
     except (OSError, ValueError) as exc:  # shipped model missing from a broken install
-        log.warning("learned layer off: %s", exc)
+        _broken = str(exc)
+        log.warning("learned layer off for this process: %s", exc)
         return verdict
     model = in_use.model
     signals: list[int] = []
