@@ -68,7 +68,7 @@ RELATIVE = 0.7
 LLM_SECTIONS = 4
 #: Off-topic heuristic (no model): share of question words found in the protocol, best BM25 score.
 MIN_COVERAGE = 0.5
-MIN_SCORE = 0.9
+MIN_SCORE = 0.7
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8
 STRONG_SCORE = 2.0
