@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, func, or_, select, text
 
 from bot.store import Store
 from bot.store import models as m
@@ -440,15 +440,3 @@ def charts(
             }
         )
     return out
-
-
-def pending_count(store: Store) -> int:
-    with store.read() as db:
-        return (
-            db.scalar(
-                select(func.count())
-                .select_from(m.Submission)
-                .where(and_(m.Submission.state == "pending"))
-            )
-            or 0
-        )
