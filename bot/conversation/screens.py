@@ -11,7 +11,7 @@ order and in which words is decided here once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from bot.conversation.refs import DraftRef
 from bot.conversation.texts import DECISION_TITLES, network_name
@@ -56,6 +56,15 @@ class Part:
     withdrawable: bool = False
 
 
+class ScreenOptions(TypedDict, total=False):
+    """How a verdict screen stands: the AI review still coming, its submission, a notice."""
+
+    llm_pending: bool
+    submitted: Submission | None
+    sending: bool
+    notice: str | None
+
+
 def where(ref: DraftRef) -> str:
     """``X (Twitter) · for the organisation``: the network, and for whom when known."""
     out = network_name(ref.channel)
@@ -68,11 +77,8 @@ def verdict_parts(
     verdict: Verdict,
     ref: DraftRef,
     *,
-    llm_pending: bool = False,
-    submitted: Submission | None = None,
-    sending: bool = False,
-    notice: str | None = None,
     can_carry: bool = True,
+    **options: Unpack[ScreenOptions],
 ) -> list[Part]:
     """The answer to "can I post this?" for the author, with what they can do next.
 
@@ -81,6 +87,7 @@ def verdict_parts(
     gives way to the submission's state (and Withdraw while it is open).
     ``can_carry`` is False when the surface cannot carry this draft on a button.
     """
+    submitted, notice = options.get("submitted"), options.get("notice")
     label = verdict.decision.label
     parts = [
         Part("title", DECISION_TITLES[label], where(ref), label=label),
@@ -92,7 +99,7 @@ def verdict_parts(
         parts.append(Part("aside", ALL_CLEAR))
     if verdict.critique or verdict.rewrite:
         parts.append(Part("critique", verdict.critique or "", verdict.rewrite or ""))
-    if llm_pending:
+    if options.get("llm_pending"):
         parts.append(Part("aside", AI_PENDING))
     elif verdict.llm == "failed":
         parts.append(Part("aside", AI_FAILED))
@@ -100,7 +107,7 @@ def verdict_parts(
         parts.append(Part("notice", notice))
     if submitted is not None:
         parts.append(Part("status", submission=submitted, withdrawable=submitted.is_open))
-    elif sending:
+    elif options.get("sending"):
         parts.append(Part("aside", SENDING))
     elif verdict.decision >= Severity.NEEDS_APPROVAL:
         parts.append(Part("route", "" if can_carry else TOO_LONG_TO_SEND, label=label))

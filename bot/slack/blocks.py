@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from bot.adapters import clip
 from bot.conversation import actions as A
 from bot.conversation import screens
 from bot.conversation.actions import named
-from bot.conversation.screens import Part, verdict_parts
+from bot.conversation.screens import Part, ScreenOptions, verdict_parts
 from bot.conversation.texts import (
     DECISION_TITLES,
     STATE_TITLES,
@@ -229,10 +229,7 @@ def verdict_blocks(
     *,
     draft: DraftRef,
     titles: Mapping[str, str],
-    llm_pending: bool = False,
-    submitted: Submission | None = None,
-    sending: bool = False,
-    notice: str | None = None,
+    **screen: Unpack[ScreenOptions],
 ) -> list[Block]:
     """The answer to "can I post this?" for the author, with what they can do next.
 
@@ -241,15 +238,7 @@ def verdict_blocks(
     buttons give way to the submission's id, state and a Withdraw button.
     """
     value = pack_draft(draft)
-    parts = verdict_parts(
-        verdict,
-        draft,
-        llm_pending=llm_pending,
-        submitted=submitted,
-        sending=sending,
-        notice=notice,
-        can_carry=value is not None,
-    )
+    parts = verdict_parts(verdict, draft, can_carry=value is not None, **screen)
     return [block for part in parts for block in _part_blocks(part, titles, value)]
 
 
@@ -307,23 +296,12 @@ def verdict_message(
     *,
     draft: DraftRef,
     titles: Mapping[str, str],
-    llm_pending: bool = False,
-    submitted: Submission | None = None,
-    sending: bool = False,
-    notice: str | None = None,
+    **screen: Unpack[ScreenOptions],
 ) -> Message:
     """:func:`verdict_blocks` as a message with its notification text."""
     return {
         "text": f"canipost: {DECISION_TITLES[verdict.decision.label].split(' ', 1)[1]}",
-        "blocks": verdict_blocks(
-            verdict,
-            draft=draft,
-            titles=titles,
-            llm_pending=llm_pending,
-            submitted=submitted,
-            sending=sending,
-            notice=notice,
-        ),
+        "blocks": verdict_blocks(verdict, draft=draft, titles=titles, **screen),
     }
 
 
@@ -332,10 +310,7 @@ def verdict_view(
     *,
     draft: DraftRef,
     titles: Mapping[str, str],
-    llm_pending: bool = False,
-    submitted: Submission | None = None,
-    sending: bool = False,
-    notice: str | None = None,
+    **screen: Unpack[ScreenOptions],
 ) -> View:
     """The verdict inside a modal (after the form, or from the message shortcut).
 
@@ -349,15 +324,7 @@ def verdict_view(
         "title": plain("canipost"),
         "close": plain("Done"),
         "private_metadata": dump_metadata({"d": packed}) if packed else "",
-        "blocks": verdict_blocks(
-            verdict,
-            draft=draft,
-            titles=titles,
-            llm_pending=llm_pending,
-            submitted=submitted,
-            sending=sending,
-            notice=notice,
-        ),
+        "blocks": verdict_blocks(verdict, draft=draft, titles=titles, **screen),
     }
 
 

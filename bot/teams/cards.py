@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from bot.adapters import clip
 from bot.conversation import actions as A
 from bot.conversation import screens
 from bot.conversation.actions import named
 from bot.conversation.refs import DraftRef
-from bot.conversation.screens import Part, verdict_parts
+from bot.conversation.screens import Part, ScreenOptions, verdict_parts
 from bot.conversation.texts import (
     DECISION_TITLES,
     STATE_TITLES,
@@ -232,10 +232,8 @@ def verdict_card(
     *,
     draft: DraftRef,
     titles: Mapping[str, str],
-    llm_pending: bool = False,
-    submitted: Submission | None = None,
-    notice: str | None = None,
     dialog: bool = False,
+    **screen: Unpack[ScreenOptions],
 ) -> Card:
     """The answer to "can I post this?" for the author, with what they can do next.
 
@@ -245,14 +243,7 @@ def verdict_card(
     a Withdraw button.
     """
     data = draft.to_data()
-    parts = verdict_parts(
-        verdict,
-        draft,
-        llm_pending=llm_pending,
-        submitted=submitted,
-        notice=notice,
-        can_carry=data is not None,
-    )
+    parts = verdict_parts(verdict, draft, can_carry=data is not None, **screen)
     body: list[Element] = []
     actions: list[Element] = []
     for part in parts:
