@@ -325,8 +325,8 @@ def test_blind_questions_find_their_sections() -> None:
         top1 += bool(got) and got[0] in r["anchors"]
         cited += bool(set(got) & set(r["anchors"]))
     assert on == 80 and off == 10
-    assert top1 / on >= 0.78, top1
-    assert cited / on >= 0.90, cited
+    assert top1 / on >= 0.83, top1  # 0.85 with chat spellings and typo repair
+    assert cited / on >= 0.91, cited  # 0.925
     assert refused >= 9, refused
 
 
