@@ -41,6 +41,8 @@ class QueueFilters:
     author: str = ""
     sla: str = ""
     page: int = 1
+    #: The Slack workspace / Teams tenant whose queue this is ("" for one organisation).
+    workspace: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def sla_state(age: timedelta, settings: WorkflowSettings) -> str:
 
 def _queue_where(f: QueueFilters, settings: WorkflowSettings, now: datetime) -> list[Any]:
     s = m.Submission
-    where: list[Any] = [s.state == "pending"]
+    where: list[Any] = [s.workspace == f.workspace, s.state == "pending"]
     if f.channel:
         where.append(s.channel == f.channel)
     if f.review in REVIEW_DECISIONS:
@@ -149,12 +151,13 @@ def queue(
     return Page(rows=out, total=total, page=page, pages=pages)
 
 
-def queue_channels(store: Store) -> list[str]:
+def queue_channels(store: Store, workspace: str = "") -> list[str]:
     """Channels that have pending drafts (for the filter's choices)."""
+    s = m.Submission
     with store.read() as db:
         return sorted(
             db.scalars(
-                select(m.Submission.channel).where(m.Submission.state == "pending").distinct()
+                select(s.channel).where(s.workspace == workspace, s.state == "pending").distinct()
             )
         )
 
@@ -167,6 +170,7 @@ class HistoryFilters:
     q: str = ""
     state: str = ""
     page: int = 1
+    workspace: str = ""
 
 
 HISTORY_COLUMNS: tuple[str, ...] = (
@@ -188,7 +192,11 @@ HISTORY_COLUMNS: tuple[str, ...] = (
 def _history_where(f: HistoryFilters) -> list[ColumnElement[bool]]:
     s = m.Submission
     states = (f.state,) if f.state in m.TERMINAL_STATES else m.TERMINAL_STATES
-    where: list[ColumnElement[bool]] = [s.state.in_(states), s.decided_at.is_not(None)]
+    where: list[ColumnElement[bool]] = [
+        s.workspace == f.workspace,
+        s.state.in_(states),
+        s.decided_at.is_not(None),
+    ]
     q = f.q.strip()
     if q:
         where.append(
@@ -408,7 +416,10 @@ def charts(
             if pg
             else "(julianday(decided_at) - julianday(created_at)) * 24.0"
         )
-        decided = "state IN ('approved', 'changes_requested', 'rejected') AND decided_at >= :since"
+        decided = (
+            "workspace = :ws AND state IN ('approved', 'changes_requested', 'rejected') "
+            "AND decided_at >= :since"
+        )
         if pg:
             sql = (
                 f"SELECT {_week_sql(dialect, decided_at)} AS week, COUNT(*) AS n, "
@@ -427,7 +438,7 @@ def charts(
             )
         by_week: dict[str, tuple[int, float | None, float | None]] = {
             _as_date(week).isoformat(): (int(n), float(med), float(p90))
-            for week, n, med, p90 in db.execute(text(sql), {"since": since_ts})
+            for week, n, med, p90 in db.execute(text(sql), {"since": since_ts, "ws": workspace})
         }
     for w in out.weeks:
         n, med, p90 = by_week.get(w) or (0, None, None)

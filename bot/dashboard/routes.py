@@ -512,9 +512,10 @@ async def queue_page(request: web.Request, signed: Signed) -> web.StreamResponse
         author=q.get("author", "").strip()[:128],
         sla=q.get("sla", "") if q.get("sla") in queries.SLA_STATES else "",
         page=_int(q.get("page")),
+        workspace=dash.config.workspace,
     )
     page = await _db(queries.queue, dash.store, f, dash.settings)
-    channels = await _db(queries.queue_channels, dash.store)
+    channels = await _db(queries.queue_channels, dash.store, dash.config.workspace)
     params = {
         k: v
         for k, v in (
@@ -676,11 +677,13 @@ async def decide(request: web.Request, signed: Signed) -> web.StreamResponse:
 
 def _history_filters(request: web.Request) -> queries.HistoryFilters:
     q = request.query
+    workspace = _dash(request).config.workspace
     state = q.get("state", "")
     return queries.HistoryFilters(
         q=q.get("q", "").strip()[:200],
         state=state if state in queries.m.TERMINAL_STATES else "",
         page=_int(q.get("page")),
+        workspace=workspace,
     )
 
 

@@ -226,3 +226,35 @@ def test_watch_list_add_and_remove_from_the_web(
     )
     assert "Removed 'Project Kestrel'" in gone.text
     assert WatchList(store, config=config).entries() == []
+
+
+def test_each_workspace_sees_only_its_own_queue_history_and_charts(
+    client: Client, store: Store, config: Config
+) -> None:
+    from dataclasses import replace
+
+    other = replace(config, workspace="T-OTHER")
+    theirs = Workflow(store, config=other)
+    pending = theirs.submit(
+        text="Their pending draft", verdict=Verdict([], "p"), author=Actor("cli", "alice")
+    )
+    closed = theirs.submit(
+        text="Their closed draft", verdict=Verdict([], "p"), author=Actor("cli", "alice")
+    )
+    theirs.decide(closed.id, "approve", by=Actor("cli", "bob"))
+    ours = Workflow(store, config=config).submit(
+        text="Our draft", verdict=Verdict([], "p"), author=Actor("cli", "alice")
+    )
+    f = queries.QueueFilters(workspace="T-OTHER")
+    from bot.workflow import WorkflowSettings
+
+    assert [r.id for r in queries.queue(store, f, WorkflowSettings()).rows] == [pending.id]
+    sign_in(client, store, config, "bob")
+    queue = client.get("/dashboard/queue").text
+    assert ours.id in queue and pending.id not in queue
+    assert closed.id not in client.get("/dashboard/decisions").text
+    assert closed.id not in client.get("/dashboard/decisions.csv").body
+    assert sum(w["decisions"] for w in queries.charts(store).decision_weeks) == 0
+    assert (
+        sum(w["decisions"] for w in queries.charts(store, workspace="T-OTHER").decision_weeks) == 1
+    )
