@@ -133,6 +133,8 @@ _THANKS = re.compile(
     r"^\s*(?:(?:ok|okay|great|brill|brilliant|perfect|lovely|cool|right|ah|oh|nice)[,!.\s]+)*"
     r"(?:thanks?|thank\s+you|thx|ta|cheers|got\s+it|makes\s+sense|understood|noted|bye|nice\s+one)"
     r"(?:\s+(?:so\s+much|a\s+lot|loads|very\s+much|mate|for\s+(?:that|the\s+help|your\s+help)))*"
+    r"(?:[,!.\s]+(?:that\s+helps|that'?s\s+(?:helpful|great|clear|useful|brill)|will\s+do"
+    r"|i'?ll\s+(?:do\s+that|leave\s+it|hold\s+off|ask\s+them)))?"
     r"[\s!.:)x]*$",
     re.I,
 )
@@ -386,9 +388,6 @@ def _offline_turn(
     """Resolve a question against the conversation without a model."""
     from bot.ask.threads import Turn
 
-    if _THANKS.match(message):
-        answer = Answer(THANKS, off_topic=True)
-        return answer, Turn("off_topic", message, answer=THANKS)
     q = index.query(message)
     own = index.scores(q)
     hits = index.rank(own)
@@ -602,6 +601,10 @@ def respond(
     q = _check(question)
     policy = load_policy(config)
     index = index_for(policy)
+    if _THANKS.match(q):
+        from bot.ask.threads import Turn
+
+        return Answer(THANKS, off_topic=True), Turn("off_topic", q, answer=THANKS)
     draft = extract_draft(q)
     if draft is not None:
         return _review_draft(

@@ -203,3 +203,17 @@ def test_asides_and_thanks_mid_conversation() -> None:
     assert a.kind == "off_topic" and aside.answer == OFF_TOPIC
     assert t.kind == "off_topic" and thanks.citations == [] and "welcome" in thanks.answer
     assert w.kind == "followup" and "safeguarding" in top2(who)
+
+
+def test_with_a_model_drafts_are_reviewed_with_the_critique_and_thanks_cost_nothing(
+    fake: FakeOpenAI,
+) -> None:
+    (draft, d), (thanks, t) = talk(
+        "what if I wrote: Our new library opens on Saturday with free activities.",
+        "thanks, that helps",
+        use_llm=None,
+    )
+    assert d.kind == "draft" and draft.llm == "used"
+    assert draft.verdict is not None and draft.verdict["llm"] == "used"
+    assert t.kind == "off_topic" and "welcome" in thanks.answer
+    assert not any("canipost_condensed" in c.raw for c in fake.completions)
