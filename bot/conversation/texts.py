@@ -121,6 +121,15 @@ def refused_with_reference(exc: Exception, reference: str) -> str:
 # ---------------------------------------------------------------------- the queue's news
 
 
+def utc_time(at: datetime | None) -> str:
+    """``2026-12-03 09:40 UTC`` (naive times are taken as UTC), or "an unknown time"."""
+    if at is None:
+        return "an unknown time"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def age(sub: Submission, now: datetime | None = None) -> str:
     """How long a draft has waited: ``45 min`` or ``3 h``."""
     minutes = int(((now or datetime.now(UTC)) - sub.created_at).total_seconds() // 60)

@@ -70,11 +70,13 @@ class RouteInstaller(Protocol):
 
 #: Platform name → installer, or "module:function" imported only when that platform is used.
 _INSTALLERS: dict[str, RouteInstaller | str] = {
-    "slack": "bot.slack.http:install_routes",
+    "slack": "bot.slack.oauth:install_routes",  # one bot token, or OAuth for many (issue 16)
     "teams": "bot.teams.server:install_routes",
 }
 
 CONTEXT_KEY = web.AppKey("canipost", ServerContext)
+#: No chat platform sends a bigger request body; a bigger one is not theirs (413).
+MAX_BODY = 1024 * 1024
 
 
 def register_platform(name: str, installer: RouteInstaller | str) -> None:
@@ -100,7 +102,7 @@ def configured_platforms(env: Mapping[str, str] | None = None) -> list[str]:
     """The platforms whose credentials are in the environment."""
     env = os.environ if env is None else env
     found = []
-    if env.get("SLACK_BOT_TOKEN"):
+    if env.get("SLACK_BOT_TOKEN") or env.get("SLACK_CLIENT_ID"):
         found.append("slack")
     anonymous = env.get("CANIPOST_TEAMS_ANONYMOUS", "").strip().lower() in (
         "1",

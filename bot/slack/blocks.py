@@ -29,6 +29,7 @@ from bot.conversation.texts import (
     finding_labels,
     network_name,
     section_title,
+    utc_time,
 )
 from bot.slack.text import escape, fit_quote
 from bot.slack.values import DraftRef, dump_metadata, pack_draft
@@ -159,12 +160,11 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
 
 def _ts(at: datetime | None) -> str:
     """A date Slack renders in each reader's own time zone, with a UTC fallback."""
+    fallback = utc_time(at)
     if at is None:
-        return "an unknown time"
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    fallback = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+        return fallback
+    stamp = int((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp())
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def _who(platform: str, user_id: str, name: str | None = None) -> str:

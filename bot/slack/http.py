@@ -22,7 +22,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
 from bot.errors import ConfigError
-from bot.server.app import ServerContext
+from bot.server.app import MAX_BODY, ServerContext
 from bot.slack.app import build_slack_app
 from bot.slack.client import make_web_client
 from bot.slack.edges import malformed, signature_ok
@@ -45,8 +45,6 @@ SLACK_APP_KEY = web.AppKey("slack_app", App)
 
 #: Concurrent Slack requests being dispatched; each waits only for its ack.
 DISPATCH_WORKERS = 8
-#: Slack never sends more than this; bigger bodies are not Slack's.
-MAX_BODY = 1024 * 1024
 
 Observer = Callable[[str, int, float], None]
 

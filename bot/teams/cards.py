@@ -20,24 +20,15 @@ only takes ``Action.Submit``, so :func:`verdict_card` switches with ``dialog``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Unpack
 
 from bot.adapters import clip
 from bot.conversation import actions as A
-from bot.conversation import screens
+from bot.conversation import screens, texts
 from bot.conversation.actions import named
 from bot.conversation.refs import DraftRef
 from bot.conversation.screens import Part, ScreenOptions, verdict_parts
-from bot.conversation.texts import (
-    DECISION_TITLES,
-    STATE_TITLES,
-    author_news,
-    error_report,
-    finding_labels,
-    network_name,
-    section_title,
-)
 from bot.teams.text import md_escape
 from bot.verdict import Finding, Severity, Verdict
 from bot.workflow.types import Actor, Submission
@@ -151,11 +142,7 @@ def adaptive_card(
 
 def when(at: datetime | None) -> str:
     """A UTC time for a card (Teams cannot localise a FactSet value)."""
-    if at is None:
-        return "an unknown time"
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return texts.utc_time(at)
 
 
 def who(actor: Actor | None) -> str:
@@ -170,7 +157,7 @@ def who(actor: Actor | None) -> str:
 
 def finding_items(finding: Finding, titles: Mapping[str, str]) -> list[Element]:
     """One finding: what, the quoted words, why, what to do, which protocol section."""
-    category, severity, source = finding_labels(finding)
+    category, severity, source = texts.finding_labels(finding)
     head = f"**{category}** · {severity}" + (f" · _{source}_" if source else "")
     items: list[Element] = [text_block(head)]
     if finding.quote:
@@ -180,7 +167,9 @@ def finding_items(finding: Finding, titles: Mapping[str, str]) -> list[Element]:
         items.append(plain_text(f"Suggestion: {clip(finding.suggestion, 900)}", isSubtle=True))
     if finding.policy_ref:
         items.append(
-            text_block(f"📖 {md_escape(section_title(finding.policy_ref, titles))}", isSubtle=True)
+            text_block(
+                f"📖 {md_escape(texts.section_title(finding.policy_ref, titles))}", isSubtle=True
+            )
         )
     return items
 
@@ -317,7 +306,7 @@ def _route(
 
 
 def submission_status(sub: Submission) -> Element:
-    state = STATE_TITLES.get(sub.state, sub.state)
+    state = texts.STATE_TITLES.get(sub.state, sub.state)
     line = f"**{state}** · {sub.id}"
     if sub.state == "pending":
         line += " · sent to comms for approval"
@@ -344,8 +333,8 @@ def approval_card(
     """
     facts = [
         ("From", who(sub.author)),
-        ("Network", network_name(sub.channel)),
-        ("Review", DECISION_TITLES[sub.review_decision]),
+        ("Network", texts.network_name(sub.channel)),
+        ("Review", texts.DECISION_TITLES[sub.review_decision]),
         ("Submitted", when(sub.created_at)),
     ]
     if on_behalf is not None:
@@ -395,7 +384,7 @@ def approval_card(
 
 
 def outcome(sub: Submission) -> Element:
-    state = STATE_TITLES.get(sub.state, sub.state)
+    state = texts.STATE_TITLES.get(sub.state, sub.state)
     if sub.state == "expired":
         line = f"**{state}** {when(sub.decided_at)} without a decision"
     elif sub.decided_by is not None:
@@ -410,7 +399,7 @@ def outcome(sub: Submission) -> Element:
 
 def author_card(sub: Submission) -> Card:
     """Tell the author what happened to their draft (and what to do next)."""
-    state = STATE_TITLES.get(sub.state, sub.state)
+    state = texts.STATE_TITLES.get(sub.state, sub.state)
     body: list[Element] = [text_block(f"**{state}**", size="Medium"), text_block(author_line(sub))]
     if sub.decision_note:
         body.append(text_block("**Note**"))
@@ -426,7 +415,7 @@ def author_card(sub: Submission) -> Card:
 
 def author_line(sub: Submission) -> str:
     """One sentence on the outcome, also the notification text."""
-    return author_news(sub, who)
+    return texts.author_news(sub, who)
 
 
 # ---------------------------------------------------------------------- answers and help
@@ -475,7 +464,7 @@ def help_card() -> Card:
 
 def error_text(reference: str) -> str:
     """What a person sees when something failed on our side: never the details."""
-    return error_report(reference)
+    return texts.error_report(reference)
 
 
 def card_summary(card: Card) -> str:

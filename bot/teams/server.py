@@ -27,7 +27,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from bot.server.app import ServerContext
+from bot.server.app import MAX_BODY, ServerContext
 from bot.teams.agent import (
     auth_configuration,
     build_adapter,
@@ -46,8 +46,6 @@ log = logging.getLogger("canipost.teams")
 
 #: Where the server keeps the Teams pieces (tests and benchmarks reach them here).
 TEAMS_KEY = web.AppKey("teams", Steps)
-#: Teams never sends more than this; bigger bodies are not Teams'.
-MAX_BODY = 1024 * 1024
 #: The app key the SDK's JWT decorator reads its configuration from (the SDK's own name).
 SDK_AUTH_KEY = "agent_configuration"
 
