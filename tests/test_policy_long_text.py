@@ -17,7 +17,7 @@ import pytest
 from bot import Draft, load_config
 from bot.config import PROFILES
 from bot.policy import load_policy
-from bot.policy.model import _SUB, LONG_TEXT, Context, Matcher, terms_regex
+from bot.policy.model import _SUB, LONG_TEXT, Context, Matcher
 from bot.review import review_rules
 from bot.text import prepare
 
@@ -68,8 +68,8 @@ def test_windowed_scan_equals_whole_text_scan(post: int) -> None:
                 for key, anchor, terms in _groups(matcher):
                     if anchor not in ctx.lower:
                         continue
-                    twin = matcher._program(key, terms_regex(terms), True)
-                    prog = twin or matcher._program(key, terms_regex(terms), False)
+                    twin = matcher._program(key, terms, True)
+                    prog = twin or matcher._program(key, terms, False)
                     assert prog is not None
                     hay = ctx.lower if twin is not None else ctx.text
                     whole = [m.span() for m in prog.finditer(hay)]

@@ -74,3 +74,24 @@ def test_no_cache_folder_means_plain_compile(monkeypatch: pytest.MonkeyPatch) ->
     assert rx.search("in bed 4") is not None
     programs.flush()
     programs.reset()
+
+
+def test_twin_eligibility_read_off_the_terms_agrees_with_the_source() -> None:
+    """Matchers decide lower-case twins from their terms (no source built); same answer."""
+    from bot import load_config
+    from bot.config import PROFILES
+    from bot.policy import load_policy
+    from bot.policy.model import lowercase_safe
+
+    checked = 0
+    for profile in PROFILES:
+        for rule in load_policy(load_config(None).with_profile(profile)).rules:
+            for m in rule.matchers():
+                for _, terms in m._groups():
+                    expected = bool(m.flags & re.IGNORECASE) and lowercase_safe(terms_regex(terms))
+                    assert m._lowercase_safe(terms) == expected, terms
+                    checked += 1
+                if m.terms or m.patterns:
+                    expected = bool(m.flags & re.IGNORECASE) and lowercase_safe(m.source or "")
+                    assert m._lowercase_safe(None) == expected
+    assert checked > 1000

@@ -311,12 +311,11 @@ class Matcher:
 
     def compile(self) -> None:
         """Compile now (``policy lint``, servers warming up): the lower-case twin when eligible."""
-        if (self.terms or self.patterns) and self._program("", self.source or "", True) is None:
+        if (self.terms or self.patterns) and self._program("", None, True) is None:
             _ = self.regex
         for key, terms in self._groups():
-            source = terms_regex(terms)
-            if self._program(key, source, True) is None:
-                self._program(key, source, False)
+            if self._program(key, terms, True) is None:
+                self._program(key, terms, False)
 
     def _groups(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Every anchor group with its cache key (sub-string anchors are prefixed with NUL,
@@ -325,39 +324,55 @@ class Matcher:
         for sub, terms in (self.sub_groups or {}).items():
             yield _SUB + sub, terms
 
-    def _program(self, key: str, source: str, lower: bool) -> re.Pattern[str] | None:
-        """The regex for ``key``: its case-sensitive twin to run on the lower-cased text
-        (``lower=True``; None when not eligible), else the regex as written."""
+    def _program(
+        self, key: str, terms: tuple[str, ...] | None, lower: bool
+    ) -> re.Pattern[str] | None:
+        """The regex of group ``key`` (terms None: the whole regex): its case-sensitive
+        twin to run on the lower-cased text (``lower=True``; None when not eligible), else
+        the regex as written. The program cache is keyed by the terms, so a revived
+        program costs neither building the trie's source nor compiling it."""
         cache = self._twins if lower else self._group_regex
         if key in cache:
             return cache[key]
-        if key == "" and not lower:
+        if terms is None and not lower:
             return self.regex
-        rx: re.Pattern[str] | None
-        if lower:
-            eligible = self.flags & re.IGNORECASE and lowercase_safe(source)
-            rx = compile_regex(source, self.flags & ~re.IGNORECASE) if eligible else None
+        if lower and not self._lowercase_safe(terms):
+            cache[key] = None  # type: ignore[assignment]
+            return None
+        if terms is None:
+            ident = "whole\x1e" + "\x1f".join(self.terms) + "\x1e" + "\x1f".join(self.patterns)
+            source: Callable[[], str] = lambda: self.source or ""  # noqa: E731
         else:
-            rx = compile_regex(source, self.flags)
-        cache[key] = rx  # type: ignore[assignment]
+            ident = "terms\x1e" + "\x1f".join(terms)
+            source = lambda: terms_regex(terms)  # noqa: E731
+        flags = self.flags & ~re.IGNORECASE if lower else self.flags
+        rx = compile_regex(source, flags, key=ident)
+        cache[key] = rx
         return rx
+
+    def _lowercase_safe(self, terms: tuple[str, ...] | None) -> bool:
+        """:func:`lowercase_safe` of the group's regex, read off its terms (no source built):
+        term atoms add no capitals of their own, and escaping adds a backslash only
+        before punctuation."""
+        if not self.flags & re.IGNORECASE:
+            return False
+        if terms is None:
+            return not any(ch.isupper() for t in self.terms for ch in t) and all(
+                lowercase_safe(f"(?:{p})") for p in self.patterns
+            )
+        return not any(ch.isupper() for t in terms for ch in t)
 
     def _spans(
         self, ctx: Context, key: str, terms: tuple[str, ...] | None = None
     ) -> list[tuple[int, int]]:
         """Matches of a group's regex (``key`` "" = the whole regex) on the text, via its
         lower-case twin when offsets agree; near the anchor only, in a long text."""
-        source: str | None = None
-        if key not in self._twins:
-            source = terms_regex(terms) if terms is not None else (self.source or "")
-        twin = self._program(key, source or "", True)
+        twin = self._program(key, terms, True)
         same_length = len(ctx.lower) == len(ctx.text)
         if twin is not None and same_length:
             hay, prog = ctx.lower, twin
         else:
-            if key not in self._group_regex and source is None:
-                source = terms_regex(terms) if terms is not None else (self.source or "")
-            prog = self._program(key, source or "", False)  # type: ignore[assignment]
+            prog = self._program(key, terms, False)  # type: ignore[assignment]
             hay = ctx.text
         assert prog is not None
         if key and terms is not None and same_length and len(hay) > LONG_TEXT:

@@ -27,6 +27,7 @@ import re
 import sys
 import threading
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("canipost.policy")
@@ -41,7 +42,7 @@ except (ImportError, AttributeError):  # pragma: no cover - other interpreters
 
 _lock = threading.Lock()
 _db: Any = None  # sqlite3 connection, False when unusable
-_pending: list[tuple[str, int, bytes, int, int, str, str]] = []
+_pending: list[tuple[str, int, str, bytes, int, int, str, str]] = []
 _flush_registered = False
 #: Keep the file bounded: past this many programs it is cleared and refilled.
 MAX_PROGRAMS = 100_000
@@ -60,7 +61,7 @@ def _connect() -> Any:
             import sqlite3
 
             folder.mkdir(parents=True, exist_ok=True)
-            tag = f"{sys.implementation.cache_tag}-{_MAGIC}-{array('I').itemsize}"
+            tag = f"{sys.implementation.cache_tag}-{_MAGIC}-{array('I').itemsize}-v2"
             db = sqlite3.connect(
                 str(folder / f"regex-{tag}.sqlite3"),
                 timeout=1.0,
@@ -68,10 +69,10 @@ def _connect() -> Any:
                 check_same_thread=False,
             )
             db.execute(
-                "CREATE TABLE IF NOT EXISTS programs (source TEXT NOT NULL, flags INTEGER NOT NULL,"
-                " code BLOB NOT NULL, final_flags INTEGER NOT NULL, groups INTEGER NOT NULL,"
-                " groupindex TEXT NOT NULL, indexgroup TEXT NOT NULL,"
-                " PRIMARY KEY (source, flags))"
+                "CREATE TABLE IF NOT EXISTS programs (key TEXT NOT NULL, flags INTEGER NOT NULL,"
+                " source TEXT NOT NULL, code BLOB NOT NULL, final_flags INTEGER NOT NULL,"
+                " groups INTEGER NOT NULL, groupindex TEXT NOT NULL, indexgroup TEXT NOT NULL,"
+                " PRIMARY KEY (key, flags))"
             )
             _db = db
         except Exception as exc:
@@ -79,37 +80,46 @@ def _connect() -> Any:
     return _db
 
 
-def compile_regex(source: str, flags: int = 0) -> re.Pattern[str]:
-    """``re.compile(source, flags)``, reusing a program compiled by an earlier process."""
+def compile_regex(
+    source: str | Callable[[], str], flags: int = 0, *, key: str | None = None
+) -> re.Pattern[str]:
+    """``re.compile(source, flags)``, reusing a program compiled by an earlier process.
+
+    ``source`` may be a function building it, called only when no program is kept
+    under ``key`` (default: the source itself), so a hit costs no source building.
+    """
+    if key is None:
+        source = source() if callable(source) else source
+        key = source
     if _MAGIC is None:
-        return re.compile(source, flags)
+        return re.compile(source() if callable(source) else source, flags)
     with _lock:
         db = _connect()
         row = None
         if db:
             try:
                 row = db.execute(
-                    "SELECT code, final_flags, groups, groupindex, indexgroup FROM programs"
-                    " WHERE source = ? AND flags = ?",
-                    (source, flags),
+                    "SELECT source, code, final_flags, groups, groupindex, indexgroup"
+                    " FROM programs WHERE key = ? AND flags = ?",
+                    (key, flags),
                 ).fetchone()
             except Exception:
                 row = None
     if row is not None:
         try:
             code = array("I")
-            code.frombytes(row[0])
-            indexgroup = tuple(json.loads(row[4]))
+            code.frombytes(row[1])
+            indexgroup = tuple(json.loads(row[5]))
             pattern: re.Pattern[str] = _sre.compile(
-                source, row[1], code.tolist(), row[2], json.loads(row[3]), indexgroup
+                row[0], row[2], code.tolist(), row[3], json.loads(row[4]), indexgroup
             )
             return pattern
         except Exception:  # damaged or foreign entry: compile it the ordinary way
             pass
-    return _compile_and_keep(source, flags)
+    return _compile_and_keep(source() if callable(source) else source, flags, key)
 
 
-def _compile_and_keep(source: str, flags: int) -> re.Pattern[str]:
+def _compile_and_keep(source: str, flags: int, key: str) -> re.Pattern[str]:
     global _flush_registered
     try:
         parsed = _parser.parse(source, flags)
@@ -130,8 +140,9 @@ def _compile_and_keep(source: str, flags: int) -> re.Pattern[str]:
         if _connect():
             _pending.append(
                 (
-                    source,
+                    key,
                     flags,
+                    source,
                     blob,
                     final_flags,
                     groups,
@@ -158,7 +169,7 @@ def flush() -> None:
             db.execute("BEGIN IMMEDIATE")
             if count + len(rows) > MAX_PROGRAMS:
                 db.execute("DELETE FROM programs")
-            db.executemany("INSERT OR IGNORE INTO programs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT OR IGNORE INTO programs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
             db.execute("COMMIT")
         except Exception as exc:  # busy or read-only: the programs are compiled again next time
             log.info("regex programs not saved (%s)", type(exc).__name__)
