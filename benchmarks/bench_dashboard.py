@@ -197,7 +197,8 @@ def main() -> int:
             for label, sql in (
                 (
                     "queue",
-                    "SELECT id FROM submissions WHERE state = 'pending' ORDER BY created_at, id LIMIT 50",
+                    "SELECT id FROM submissions WHERE workspace = '' AND state = 'pending' "
+                    "ORDER BY created_at, id LIMIT 50",
                 ),
                 (
                     "checks/day",
@@ -206,7 +207,7 @@ def main() -> int:
                 ),
                 (
                     "time to decision",
-                    "SELECT count(*) FROM submissions WHERE state IN "
+                    "SELECT count(*) FROM submissions WHERE workspace = '' AND state IN "
                     "('approved','changes_requested','rejected') AND decided_at >= now() - interval '84 days'",
                 ),
             ):

@@ -30,6 +30,8 @@ PAGE = 50
 DECIDED_STATES: tuple[str, ...] = ("approved", "changes_requested", "rejected")
 REVIEW_DECISIONS: tuple[str, ...] = ("ok", "advise", "needs_approval", "do_not_post")
 SLA_STATES: tuple[str, ...] = ("on_time", "reminded", "overdue")
+#: The decisions history counts exactly up to here (see :func:`history`).
+HISTORY_COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,13 @@ class Page:
     total: int
     page: int
     pages: int
+
+    @property
+    def total_label(self) -> str:
+        """The count as shown: exact, or "10,000+" past the history's cap."""
+        if self.total > HISTORY_COUNT_CAP:
+            return f"{HISTORY_COUNT_CAP:,}+"
+        return f"{self.total:,}"
 
 
 def sla_state(age: timedelta, settings: WorkflowSettings) -> str:
@@ -236,8 +245,11 @@ def history(store: Store, f: HistoryFilters) -> Page:
     s = m.Submission
     where = _history_where(f)
     with store.read() as db:
-        total = db.scalar(select(func.count()).select_from(s).where(*where)) or 0
-        pages = max(1, -(-total // PAGE))
+        # Counting a long history exactly costs a scan of all of it; past the cap the
+        # page says "10,000+" and CSV export still has everything.
+        capped = select(s.id).where(*where).limit(HISTORY_COUNT_CAP + 1).subquery()
+        total = db.scalar(select(func.count()).select_from(capped)) or 0
+        pages = max(1, -(-min(total, HISTORY_COUNT_CAP) // PAGE))
         page = min(max(1, f.page), pages)
         rows = db.execute(
             _history_select()

@@ -258,3 +258,9 @@ def test_each_workspace_sees_only_its_own_queue_history_and_charts(
     assert (
         sum(w["decisions"] for w in queries.charts(store, workspace="T-OTHER").decision_weeks) == 1
     )
+
+
+def test_history_count_label_is_exact_up_to_the_cap() -> None:
+    assert queries.Page(rows=[], total=1234, page=1, pages=25).total_label == "1,234"
+    over = queries.Page(rows=[], total=queries.HISTORY_COUNT_CAP + 1, page=1, pages=200)
+    assert over.total_label == "10,000+"
