@@ -88,7 +88,8 @@ def fit_model(
     head_weights = []
     biases = []
     flagged = np.array([SEVERITY_RANK[e.decision] >= 1 for e in examples])
-    for head in HEADS:
+    heads = list(HEADS)
+    for head in heads:
         # risky/block: every draft, classes balanced. A category head is P(category | the
         # draft needs care): fitted on flagged drafts only, unbalanced, so its argmax is
         # the likeliest category rather than the rarest.
@@ -109,7 +110,7 @@ def fit_model(
         biases.append(float(clf.intercept_[0]))
     keep = [j for j in range(len(vocab)) if any(abs(w[j]) > 1e-4 for w in head_weights)]
     return LinearModel.build(
-        {"heads": list(HEADS), "signals": signals, **(header or {})},
+        {"heads": heads, "signals": signals, **(header or {})},
         [vocab[j] for j in keep],
         [[float(w[j]) for j in keep] for w in head_weights],
         biases,

@@ -120,9 +120,15 @@ def apply(
 def _ease(findings: list[Finding], probs: dict[str, float], model: LinearModel) -> list[Finding]:
     """Turn supported false alarms into advice: confident model AND confirmed feedback."""
     support: dict[str, int] = model.header.get("false_alarm_rules", {})
+    seen: dict[str, list[str]] = model.header.get("false_alarm_quotes", {})
     t_clear = float(model.thresholds.get("clear", -1.0))
     if not support or probs.get("risky", 1.0) >= t_clear:
         return findings
+    # A rule is eased only if every word it matched here is one it matched in a confirmed
+    # false alarm: "shooting" in a film post, not "fatal" or "died" beside it.
+    matched: dict[str, set[str]] = {}
+    for f in findings:
+        matched.setdefault(f.rule, set()).add((f.quote or "").lower())
     out = []
     eased = False
     for f in findings:
@@ -132,6 +138,7 @@ def _ease(findings: list[Finding], probs: dict[str, float], model: LinearModel) 
             and f.category not in _NEVER_CANCEL
             and not f.rule.startswith("watch.")
             and support.get(f.rule, 0) >= 2
+            and matched[f.rule] <= set(seen.get(f.rule, ()))
         ):
             f = replace(
                 f,

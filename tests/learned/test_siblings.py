@@ -1,0 +1,124 @@
+"""Feedback generalises to sibling drafts (issue 10), through the real review pipeline.
+
+Each scenario records four approver reports in a fresh SQLite database, runs
+``canipost model train``'s function, and reviews drafts the team never reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import Draft, load_config
+from bot.config import Config
+from bot.feedback import add_feedback
+from bot.feedback.train import train_org_model
+from bot.learned import live
+from bot.review import review_rules
+from bot.store import open_store
+from bot.verdict import Severity
+
+pytestmark = pytest.mark.slow
+
+FILM_REPORTS = [
+    "Great day on set! Shooting wrapped for our new recruitment film at the town hall - thanks to the crew",
+    "Photo shoot today with our apprentices for the new brochure - the shooting went brilliantly",
+    "Shooting starts Monday on the high street for the BBC drama, expect trucks and lights near the market",
+    "Our apprentices spent the day shooting a short film about recycling - premiere next month!",
+]
+FILM_SIBLINGS = [
+    "We're shooting new drone footage of the seafront for the visitor guide this morning",
+    "Filming today: our crew is shooting interviews with library volunteers for a short video",
+    "Shooting our Christmas advert at the market this morning - come and say hi to the camera crew",
+]
+REAL_SHOOTINGS = [
+    "Two people were injured in a shooting on Elm Road last night, police are at the scene",
+    "Our thoughts are with the families after the fatal shooting in the town centre yesterday",
+    "A man has died after a shooting outside the leisure centre, the area is cordoned off",
+]
+TENDER_REPORTS = [
+    "Evaluation panel done: Apex Build scored 87, Morgan Sindall 81, so Apex get the school tender",
+    "The scores are in for the bridge contract - Colas came top and Balfour were a distant second",
+    "Tender results for the waste contract: Veolia won it, Biffa lost out on price by 40k",
+    "Bid evaluation finished today, Hargreaves beat Wates on quality for the leisure centre job",
+]
+TENDER_SIBLINGS = [
+    "Scoring for the catering tender finished: Dawsons came top, Brakes were second on price",
+    "Evaluation's done on the highways tender, Tarmac beat Kier by 6 points",
+    "The housing repairs bids are scored - Mears won it, Wates lost out on quality",
+]
+PUBLIC_NOTICES = [
+    "We're inviting tenders for the leisure centre refurbishment. Full details on our procurement portal, closing date 30 March",
+    "Meet the buyer event for local suppliers interested in our highways tenders, 4 May at the civic centre",
+]
+#: A public notice the organisation model still gets wrong: four reports that say "tender"
+#: and "contract" lift those words (risky 0.57 with the shipped model, 0.79 after).
+HARD_NOTICE = "Tender notice: grounds maintenance contract 2027-2030. Suppliers can register on Contracts Finder"
+
+
+@pytest.fixture
+def trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Config]:
+    url = f"sqlite:///{tmp_path / 'org.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    live.invalidate()
+    config = load_config()
+    config.approvers.cli = ["boss"]
+    store = open_store(url)
+    reports, expected, cats = request.param
+    for text in reports:
+        add_feedback(store, config, text=text, expected=expected, categories=cats, by="boss")
+    result = train_org_model(store, config, by="boss")
+    assert result.stored, result.message
+    store.dispose()
+    yield config
+    live.invalidate()
+
+
+def _decision(text: str, config: Config) -> Severity:
+    return review_rules(Draft(text), config=config).decision
+
+
+@pytest.mark.parametrize("trained", [(FILM_REPORTS, "ok", [])], indirect=True)
+def test_film_shoot_false_alarms_generalise(trained: Config) -> None:
+    before = {
+        t: review_rules(Draft(t), config=trained, layers=False).decision for t in FILM_SIBLINGS
+    }
+    assert any(d >= Severity.NEEDS_APPROVAL for d in before.values())  # the rules flag them
+    for text in FILM_SIBLINGS:
+        assert _decision(text, trained) < Severity.NEEDS_APPROVAL, text
+    for text in REAL_SHOOTINGS:
+        assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
+    assert live.status(trained.workspace)["model"] == "organisation"
+
+
+@pytest.mark.parametrize(
+    "trained", [(TENDER_REPORTS, "do_not_post", ["confidentiality"])], indirect=True
+)
+def test_leaked_tender_misses_generalise(trained: Config) -> None:
+    for text in TENDER_SIBLINGS:
+        assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
+    for text in PUBLIC_NOTICES:
+        assert _decision(text, trained) < Severity.NEEDS_APPROVAL, text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a bag-of-words model learns 'tender'/'contract' from four reports; "
+    "a formal tender notice is then sent for approval (see MODEL_CARD.md)",
+)
+@pytest.mark.parametrize(
+    "trained", [(TENDER_REPORTS, "do_not_post", ["confidentiality"])], indirect=True
+)
+def test_a_formal_tender_notice_still_passes(trained: Config) -> None:
+    assert _decision(HARD_NOTICE, trained) < Severity.NEEDS_APPROVAL
+
+
+@pytest.mark.parametrize("trained", [(FILM_REPORTS, "ok", [])], indirect=True)
+def test_an_org_model_changes_the_policy_version(trained: Config) -> None:
+    text = FILM_SIBLINGS[0]
+    rules = review_rules(Draft(text), config=trained, layers=False)
+    assert review_rules(Draft(text), config=trained).policy_version != rules.policy_version
