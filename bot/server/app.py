@@ -203,10 +203,14 @@ async def readyz(request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     db_ok = await loop.run_in_executor(None, ctx.store.ping)
     policy_ok = bool(ctx.policy_version)
+    from bot.learned.live import status as learned_status  # which model, and any fallback
+
+    learned = await loop.run_in_executor(None, learned_status, ctx.config.workspace)
     body = {
         "database": "ok" if db_ok else "unreachable",
         "policy": ctx.policy_version if policy_ok else "not loaded",
         "platforms": ctx.platforms,
+        "learned": learned,
     }
     return web.json_response(body, status=200 if db_ok and policy_ok else 503)
 

@@ -58,6 +58,7 @@ def build_slack_app(
     *,
     client: WebClient | None = None,
     listener_workers: int = LISTENER_WORKERS,
+    oauth_settings: Any = None,
 ) -> App:
     """A Bolt app wired to ``services``; verifies signatures when a signing secret is set.
 
@@ -80,6 +81,7 @@ def build_slack_app(
         # (Bolt's other mode polls every 10 ms per request for the ack: costly under a burst.)
         process_before_response=True,
         raise_error_for_unhandled_request=False,
+        oauth_settings=oauth_settings,  # many workspaces: bot.slack.oauth (issue 16)
         listener_executor=ThreadPoolExecutor(
             max_workers=listener_workers, thread_name_prefix="canipost-listener"
         ),

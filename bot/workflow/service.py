@@ -254,7 +254,7 @@ class Workflow:
         """Merge platform message references (card ids) into the submission."""
         sid = normalise_id(submission_id)
         with self.store.write() as s:
-            row = self._own(s.get(m.Submission, sid, with_for_update=True))
+            row = s.get(m.Submission, sid, with_for_update=True)
             if row is None:
                 raise UnknownSubmission(f"unknown submission {sid!r}", submission_id=sid)
             row.message_refs = {**(row.message_refs or {}), **refs}
