@@ -89,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     socket_mode = bool(args.socket_mode or (os.environ.get("SLACK_APP_TOKEN") and not args.http))
     platforms = configured_platforms()
+    from bot.workspaces.deploy import check_production  # CANIPOST_ENV=production (issue 16)
+
+    check_production(socket_mode=socket_mode)
     if socket_mode and "slack" not in platforms:
         raise ConfigError("Socket Mode needs SLACK_BOT_TOKEN (the xoxb- bot token) as well")
     if not platforms:
