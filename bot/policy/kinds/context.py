@@ -10,6 +10,7 @@ The finding quotes the span from the first to the last of the pair.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,19 +85,27 @@ class ContextRule(Rule):
         if not nears:
             return []
         blockers = self.unless.find(ctx) if self.unless is not None else []
+        window = self.window
+        word_index = ctx.word_index
+        # Word positions computed once per span, not once per (target, near) pair: a long
+        # post has hundreds of each.
+        near_words = [(ns, ne, word_index(ns), word_index(max(ne - 1, ns))) for ns, ne in nears]
+        blocked_at = sorted(word_index(bs) for bs, _ in blockers)
         hits: list[Hit] = []
         for ts, te in targets:
-            tw0, tw1 = ctx.word_index(ts), ctx.word_index(max(te - 1, ts))
-            for ns, ne in nears:
+            tw0, tw1 = word_index(ts), word_index(max(te - 1, ts))
+            if blocked_at:
+                # A blocker within the window of the target's first word cancels it.
+                k = bisect_left(blocked_at, tw0 - window)
+                if k < len(blocked_at) and blocked_at[k] <= tw0 + window:
+                    continue
+            for ns, ne, nw0, nw1 in near_words:
                 if ns < te and ts < ne:
                     continue  # the same words cannot be both target and context
-                nw0, nw1 = ctx.word_index(ns), ctx.word_index(max(ne - 1, ns))
                 gap = nw0 - tw1 if nw0 > tw1 else tw0 - nw1
-                if gap > self.window:
+                if gap > window:
                     continue
                 lo, hi = (min(ts, ns), max(te, ne)) if self.quote_both else (ts, te)
-                if any(abs(ctx.word_index(bs) - tw0) <= self.window for bs, _ in blockers):
-                    continue
                 hits.append(Hit(lo, hi))
                 break
         return hits
