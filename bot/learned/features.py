@@ -57,7 +57,7 @@ def _h(feature: str) -> int:
 
 def _shape(word: str) -> str:
     """Digits collapse to 0 so "0300 123 4567" and "0161 555 0101" share features."""
-    return word.translate(_DIGITS) if any(ch.isdigit() for ch in word) else word
+    return word.translate(_DIGITS)
 
 
 def _word_hashes(word: str) -> tuple[int, ...]:
@@ -87,7 +87,7 @@ def _pair_hash(a: str, b: str) -> int:
     if got is None:
         if len(_pair_memo) >= _CACHE_LIMIT:
             _pair_memo.clear()
-        got = _pair_memo[key] = _h("b:" + _shape(a) + " " + _shape(b))
+        got = _pair_memo[key] = _h("b:" + key.translate(_DIGITS))
     return got
 
 

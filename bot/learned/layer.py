@@ -97,7 +97,9 @@ def apply(
                 verdict.decision.label,
             )
         )
-    scores = model.score(prepared.text, signals)
+    # Below the raise threshold nothing is added; an org model also needs risky for easing.
+    t_risky = float(model.thresholds.get("risky", 1.1))
+    scores = model.score(prepared.text, signals, lazy_below=t_risky)
     probs = scores.probs
     added = judge(probs, model.thresholds, verdict.decision.label, verdict.categories)
     findings = list(verdict.findings)

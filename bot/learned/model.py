@@ -201,10 +201,10 @@ class LinearModel:
             self._word_rows[word] = got
         return got
 
-    def logits(
-        self, text: str, signals: Iterable[int], heads: Sequence[int] | None = None
-    ) -> tuple[list[float], list[str]]:
-        """Raw scores per head (all, or the indices in ``heads``) and the draft's words."""
+    def _features(
+        self, text: str, signals: Iterable[int]
+    ) -> tuple[list[int], tuple[int, ...], float, list[str]]:
+        """Rows of the text's features (a multiset), rows of the signals, the norm, the words."""
         ws = words(text)
         seen: set[str] = set()
         rows: list[int] = []
@@ -219,15 +219,17 @@ class LinearModel:
         pairs = {pair_hash(ws[i], ws[i + 1]) for i in range(len(ws) - 1)}
         rows.extend(self._rows_of(pairs))
         n_text += len(pairs)
-        sig = self._rows_of(signals)
         norm = 1.0 / math.sqrt(n_text) if n_text else 0.0
-        out = []
-        for k in range(len(self.heads)) if heads is None else heads:
-            get = self.weights[k].__getitem__
-            out.append(
-                self.bias[k] + self.scale[k] * (sum(map(get, rows)) * norm + sum(map(get, sig)))
-            )
-        return out, ws
+        return rows, self._rows_of(signals), norm, ws
+
+    def _logit(self, k: int, rows: list[int], sig: tuple[int, ...], norm: float) -> float:
+        get = self.weights[k].__getitem__
+        return self.bias[k] + self.scale[k] * (sum(map(get, rows)) * norm + sum(map(get, sig)))
+
+    def logits(self, text: str, signals: Iterable[int]) -> tuple[list[float], list[str]]:
+        """Raw scores for every head, and the draft's words."""
+        rows, sig, norm, ws = self._features(text, signals)
+        return [self._logit(k, rows, sig, norm) for k in range(len(self.heads))], ws
 
     def logits_hashes(self, text: Sequence[int], signals: Iterable[int]) -> list[float]:
         """Raw scores from already-hashed features (training vectors, calibration)."""
@@ -247,10 +249,21 @@ class LinearModel:
         z = self.logits_hashes(text, signals)
         return {h: _sigmoid(v) for h, v in zip(self.heads, z, strict=True)}
 
-    def score(self, text: str, signals: Iterable[int]) -> Scores:
-        """Probabilities for every head."""
-        z, ws = self.logits(text, signals)
-        return Scores({h: _sigmoid(v) for h, v in zip(self.heads, z, strict=True)}, ws)
+    def score(self, text: str, signals: Iterable[int], *, lazy_below: float = -1.0) -> Scores:
+        """Probabilities per head.
+
+        With ``lazy_below`` the ``risky`` head is scored first and, when it is under that
+        value (most drafts), the other heads are skipped: they only matter for a draft the
+        model is about to flag. This keeps an ordinary tweet to one weighted sum.
+        """
+        rows, sig, norm, ws = self._features(text, signals)
+        p = _sigmoid(self._logit(0, rows, sig, norm))
+        if p < lazy_below:
+            return Scores({self.heads[0]: p}, ws)
+        probs = {self.heads[0]: p}
+        for k in range(1, len(self.heads)):
+            probs[self.heads[k]] = _sigmoid(self._logit(k, rows, sig, norm))
+        return Scores(probs, ws)
 
     def word_weights(self, ws: Sequence[str], head: str) -> list[float]:
         """Each word's share of ``head``'s text score (its own features + half of each pair)."""
