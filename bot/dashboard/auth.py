@@ -87,10 +87,14 @@ def create_link(
     user_id: str,
     *,
     name: str | None = None,
-    identity: str = "cli",
+    identity: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """A one-time sign-in secret for ``user_id``; :class:`NotAllowed` for anyone else."""
+    """A one-time sign-in secret for ``user_id``; :class:`NotAllowed` for anyone else.
+
+    ``identity`` (which platform's id this is) defaults to the first approver list
+    naming the user, so platform-scoped checks elsewhere (feedback) see the same person.
+    """
     user_id = user_id.strip()
     if not user_id:
         raise NotAllowed("a user id is required")
@@ -98,6 +102,11 @@ def create_link(
         raise NotAllowed(
             f"{user_id} is not an approver or dashboard admin "
             "(approvers in the config, CANIPOST_APPROVERS, CANIPOST_DASHBOARD_ADMINS)"
+        )
+    if identity is None:
+        a = config.approvers
+        identity = next(
+            (p for p in IDENTITIES if user_id in getattr(a, p, []) or user_id in a.any), "cli"
         )
     return _issue(store, "link", user_id, name, identity, config.workspace, LINK_TTL, now)
 

@@ -39,9 +39,6 @@ def watch_entries(
     return [e.to_dict() for e in entries], None
 
 
-_RANK = "CASE {col} WHEN 'ok' THEN 0 WHEN 'advise' THEN 1 WHEN 'needs_approval' THEN 2 ELSE 3 END"
-
-
 def watch_change(
     store: Store, config: Config, viewer_id: str, viewer_name: str | None, form: dict[str, str]
 ) -> str:
@@ -72,6 +69,24 @@ def watch_change(
         note=form.get("note") or None,
     )
     return f"Added {entry.term!r} ({entry.kind}); drafts naming it are flagged from now on."
+
+
+def review_feedback(
+    store: Store, config: Config, viewer_id: str, identity: str, feedback_id: str, action: str
+) -> str:
+    """Confirm or dismiss a pending report as the signed-in approver; a line for the page."""
+    from bot.errors import InputError
+
+    try:
+        feedback = importlib.import_module("bot.feedback")
+    except ImportError:
+        raise InputError("Feedback reports are not part of this build.") from None
+    if action not in ("confirm", "dismiss"):
+        raise InputError("Choose confirm or dismiss.")
+    step = feedback.confirm if action == "confirm" else feedback.dismiss
+    item = step(store, config, feedback_id, by=viewer_id, platform=identity)
+    verb = "Confirmed" if action == "confirm" else "Dismissed"
+    return f"{verb} report {item.id}."
 
 
 def watch_kinds() -> list[str]:
@@ -118,8 +133,8 @@ def pending_feedback(
             "reported": r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
             "by": f"{r.by_id} ({r.by_platform})",
             "draft": r.text,
-            "canipost said": r.rules_decision,
-            "should be": r.expected,
+            "said": r.rules_decision,
+            "expected": r.expected,
             "rules": ", ".join(r.rules_fired or []),
             "note": r.note,
         }
@@ -128,10 +143,11 @@ def pending_feedback(
 
 
 def false_alarms_by_rule(store: Store, config: Config, days: int = 30) -> dict[str, int]:
-    """Confirmed reports that a rule flagged too severely, per rule id, over ``days``.
+    """Confirmed false-alarm reports per rule id, over ``days``.
 
-    A report is a false alarm for every rule that fired when the comms team
-    confirmed a milder decision than the rules gave. Empty without feedback.
+    The feedback feature classifies each report (``kind = 'false_alarm'``: the
+    rules asked for approval or blocked, the comms team says it was fine); such a
+    report counts for every rule that fired. Empty without feedback.
     """
     from datetime import UTC, datetime, timedelta
 
@@ -153,7 +169,7 @@ def false_alarms_by_rule(store: Store, config: Config, days: int = 30) -> dict[s
         f"SELECT r.value, COUNT(*) FROM feedback, {unnest} "
         "WHERE feedback.workspace = :ws AND feedback.status = 'confirmed' "
         "AND feedback.created_at >= :since "
-        f"AND {_RANK.format(col='feedback.expected')} < {_RANK.format(col='feedback.rules_decision')} "
+        "AND feedback.kind = 'false_alarm' "
         "GROUP BY r.value"
     )
     try:

@@ -161,6 +161,7 @@ def install(
     r.add_get("/watch", _signed_in(watch_page))
     r.add_post("/watch", _signed_in(watch_change))
     r.add_get("/feedback", _signed_in(feedback_page))
+    r.add_post("/feedback", _signed_in(feedback_review))
     r.add_static("/static", HERE / "static", follow_symlinks=False)
     sub.on_cleanup.append(_close_http)
     web_app.router.add_get(PREFIX, _to_index)
@@ -871,6 +872,17 @@ async def watch_change(request: web.Request, signed: Signed) -> web.StreamRespon
 
 
 async def feedback_page(request: web.Request, signed: Signed) -> web.StreamResponse:
+    return await _feedback_response(request, signed)
+
+
+async def _feedback_response(
+    request: web.Request,
+    signed: Signed,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    done: str | None = None,
+) -> web.StreamResponse:
     from bot.dashboard import extras
 
     dash = _dash(request)
@@ -888,8 +900,36 @@ async def feedback_page(request: web.Request, signed: Signed) -> web.StreamRespo
     return render(
         request,
         "feedback.html",
+        status=status,
         user=signed.user,
         csrf=signed.csrf,
         reports=reports,
         problem=problem,
+        error=error,
+        done=done,
     )
+
+
+async def feedback_review(request: web.Request, signed: Signed) -> web.StreamResponse:
+    """Confirm or dismiss a staff report (approvers only, as in ``canipost feedback``)."""
+    from bot.dashboard import extras
+    from bot.errors import CanipostError
+
+    dash = _dash(request)
+    if not signed.user.is_approver:
+        return await _feedback_response(request, signed)
+    form = await request.post()
+    try:
+        done = await _db(
+            extras.review_feedback,
+            dash.store,
+            dash.config,
+            signed.user.id,
+            signed.user.identity,
+            str(form.get("id", ""))[:32],
+            str(form.get("action", "")),
+        )
+    except CanipostError as exc:
+        return await _feedback_response(request, signed, status=400, error=str(exc))
+    log.info("dashboard feedback %s by %s", form.get("action"), signed.user.id)
+    return await _feedback_response(request, signed, done=done)

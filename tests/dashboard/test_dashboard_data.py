@@ -116,52 +116,63 @@ def test_time_to_decision_median_and_p90_per_week(store: Store, config: Config) 
     )
 
 
-def _feedback(
-    store: Store, fid: str, status: str, expected: str, decided: str, rules: list[str]
-) -> None:
-    with store.write() as s:
-        s.add(
-            m.FeedbackRow(
-                id=fid,
-                workspace="",
-                text="[PERSON_1] did well today",
-                expected=expected,
-                categories=[],
-                kind="report",
-                rules_decision=decided,
-                rules_fired=rules,
-                status=status,
-                source="slack",
-                by_id="USTAFF",
-                by_platform="slack",
-                note="This is praise",
-                created_at=datetime.now(UTC),
-            )
-        )
+PRAISE = "Kevin is an idiot at darts, love him really"  # the rules ask for approval (insult)
 
 
-def test_false_alarms_and_pending_feedback_pages(
+def test_false_alarms_and_pending_feedback_confirmed_from_the_web(
     client: Client, store: Store, config: Config
 ) -> None:
-    _feedback(store, "F1", "confirmed", "ok", "needs_approval", ["reputation.praise", "conflict.x"])
-    _feedback(store, "F2", "confirmed", "ok", "needs_approval", ["reputation.praise"])
-    _feedback(
-        store, "F3", "confirmed", "do_not_post", "advise", ["reputation.praise"]
-    )  # missed, not a false alarm
-    _feedback(store, "F4", "pending", "ok", "needs_approval", ["reputation.praise"])
-    assert false_alarms_by_rule(store, config) == {"reputation.praise": 2, "conflict.x": 1}
-    record_check(
+    from bot.feedback import add_feedback, list_feedback
+
+    # Two staff reports that the rules over-flagged, one that they missed something.
+    first = add_feedback(
         store,
-        decision="needs_approval",
-        rules=[("reputation.praise", "reputation")],
+        config,
+        text=PRAISE,
+        expected="ok",
+        by="USTAFF",
+        platform="slack",
+        note="Banter between friends",
+    )
+    second = add_feedback(store, config, text=PRAISE, expected="ok", by="USTAFF2", platform="slack")
+    missed = add_feedback(
+        store,
+        config,
+        text="Lovely day at the seaside",
+        expected="do_not_post",
+        by="USTAFF",
         platform="slack",
     )
+    assert first.kind == "false_alarm" and missed.kind == "missed" and first.status == "pending"
+    rule = first.rules_fired[0]
+    assert false_alarms_by_rule(store, config) == {}  # nothing confirmed yet
+
     sign_in(client, store, config, "bob")
+    page = client.get("/dashboard/feedback")
+    assert (
+        page.status == 200
+        and "Banter between friends" in page.text
+        and "USTAFF (slack)" in page.text
+    )
+    assert "idiot at darts" in page.text  # approvers judge the (redacted) draft itself
+    for fid, action in ((first.id, "confirm"), (second.id, "confirm"), (missed.id, "dismiss")):
+        done = client.post(
+            "/dashboard/feedback", {"csrf": page.csrf(), "id": fid, "action": action}
+        )
+        assert done.status == 200 and f"report {fid}" in done.text
+    again = client.post(
+        "/dashboard/feedback", {"csrf": page.csrf(), "id": first.id, "action": "dismiss"}
+    )
+    assert again.status == 400 and "already confirmed (by bob at" in again.text
+    assert client.post("/dashboard/feedback", {"id": first.id, "action": "confirm"}).status == 403
+    assert list_feedback(store, config, pending=True) == []
+    assert false_alarms_by_rule(store, config) == {r: 2 for r in first.rules_fired}
+
+    record_check(
+        store, decision="needs_approval", rules=[(rule, rule.split(".")[0])], platform="slack"
+    )
     charts = client.get("/dashboard/charts")
-    assert "reputation.praise reputation 1 2" in charts.text
-    feedback = client.get("/dashboard/feedback")
-    assert feedback.status == 200 and "F4" in feedback.text and "F1" not in feedback.text
-    assert "This is praise" in feedback.text and "USTAFF (slack)" in feedback.text
+    assert f"{rule} " in charts.text and " 1 2 " in charts.text  # one finding, two false alarms
 
 
 def test_watch_list_page_for_approvers(client: Client, store: Store, config: Config) -> None:
@@ -264,3 +275,13 @@ def test_history_count_label_is_exact_up_to_the_cap() -> None:
     assert queries.Page(rows=[], total=1234, page=1, pages=25).total_label == "1,234"
     over = queries.Page(rows=[], total=queries.HISTORY_COUNT_CAP + 1, page=1, pages=200)
     assert over.total_label == "10,000+"
+
+
+def test_a_link_signs_in_with_the_platform_that_lists_the_approver(
+    store: Store, config: Config
+) -> None:
+    from bot.dashboard import auth
+
+    for user, identity in (("UBOSS", "slack"), ("bob", "cli"), ("carol", "cli")):
+        _, who = auth.redeem_link(store, config, auth.create_link(store, config, user))
+        assert (who.id, who.identity, who.is_approver) == (user, identity, True)
