@@ -10,7 +10,6 @@ per head. No numpy at run time.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import math
@@ -89,7 +88,9 @@ class LinearModel:
         self.keys = keys
         self.weights = weights
         self._n = len(keys)
-        self._row: dict[int, int] = {}
+        # hash -> row for every stored feature (a few tens of thousands: ~1 ms to build);
+        # a miss is an unknown feature, which maps to the zero row.
+        self._row: dict[int, int] = dict(zip(keys, range(self._n), strict=True))
         self._word_rows: dict[str, tuple[tuple[int, ...], int]] = {}
         # A zero row appended to every head: unknown features map there (no branch in sums).
         for w in self.weights:
@@ -176,20 +177,9 @@ class LinearModel:
 
     # ----------------------------------------------------------------------- inference
     def _rows_of(self, hashes: Iterable[int]) -> tuple[int, ...]:
-        row = self._row
-        keys = self.keys
+        get = self._row.get
         n = self._n
-        out = []
-        for h in hashes:
-            r = row.get(h)
-            if r is None:
-                i = bisect.bisect_left(keys, h)
-                r = i if i < n and keys[i] == h else n
-                if len(row) >= _CACHE_LIMIT:
-                    row.clear()
-                row[h] = r
-            out.append(r)
-        return tuple(out)
+        return tuple([get(h, n) for h in hashes])
 
     def _word(self, word: str) -> tuple[tuple[int, ...], int]:
         got = self._word_rows.get(word)
