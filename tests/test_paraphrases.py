@@ -21,6 +21,7 @@ CASES = [
 
 @pytest.mark.parametrize(("expected", "draft"), CASES, ids=[f"p{i}" for i in range(len(CASES))])
 def test_paraphrase(expected: str, draft: str) -> None:
-    decision = review_rules(Draft(draft), config=load_config(None)).decision.label
+    # The YAML rules alone: the learned layer is measured by its own tests (tests/learned).
+    decision = review_rules(Draft(draft), config=load_config(None), layers=False).decision.label
     allowed = {"ok", "advise"} if expected == "ok" else {expected}
     assert decision in allowed, draft
