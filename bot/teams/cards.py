@@ -322,7 +322,11 @@ def submission_status(sub: Submission) -> Element:
 
 
 def approval_card(
-    sub: Submission, *, titles: Mapping[str, str], on_behalf: bool | None = None
+    sub: Submission,
+    *,
+    titles: Mapping[str, str],
+    on_behalf: bool | None = None,
+    approvers: Sequence[str] = (),
 ) -> Card:
     """The approvers' card: who, where, the draft, why it was flagged, and the decision.
 
@@ -379,7 +383,9 @@ def approval_card(
         ]
     else:
         body.append(outcome(sub))
-    refresh = {"action": execute("Refresh", VERB_REFRESH, {"sid": sub.id})}
+    refresh: Element = {"action": execute("Refresh", VERB_REFRESH, {"sid": sub.id})}
+    if approvers:  # Teams refreshes automatically only for these users, 60 at most (issue 16)
+        refresh["userIds"] = list(dict.fromkeys(approvers))[:60]
     return adaptive_card(body, actions, refresh=refresh)
 
 

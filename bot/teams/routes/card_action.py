@@ -80,7 +80,11 @@ def _key(kind: str, context: TurnContext) -> str:
 
 def _approval(steps: Steps, sub: Submission) -> AdaptiveCardInvokeResponse:
     titles = steps.services.titles
-    return card_response(approval_card(sub, titles=titles, on_behalf=DraftRef.of(sub).on_behalf))
+    approvers = sorted(steps.services.config.approvers.ids_for("teams"))  # refresh.userIds
+    card = approval_card(
+        sub, titles=titles, on_behalf=DraftRef.of(sub).on_behalf, approvers=approvers
+    )
+    return card_response(card)
 
 
 def _answer(outcome: Outcome) -> Submission:
