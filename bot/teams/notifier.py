@@ -17,7 +17,7 @@ Connector requests on the :class:`~bot.teams.messenger.LoopThread` and waits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.conversation.notices import CardNotifier
@@ -46,8 +46,10 @@ class TeamsCarrier:
         tenant_id: str | None,
         titles: Mapping[str, str],
         runner: LoopThread | None = None,
+        approvers: Sequence[str] = (),
     ) -> None:
         self.messenger = messenger
+        self.approvers = tuple(approvers)  # the card's refresh.userIds (issue 16)
         self.channel = channel
         self.service_url = service_url
         self.tenant_id = tenant_id
@@ -62,7 +64,9 @@ class TeamsCarrier:
         return (place, str(ref["activity"])) if place is not None else None
 
     def _card(self, sub: Submission) -> Any:
-        card = approval_card(sub, titles=self.titles, on_behalf=on_behalf_of(sub))
+        card = approval_card(
+            sub, titles=self.titles, on_behalf=on_behalf_of(sub), approvers=self.approvers
+        )
         return card_activity(
             card, summary=f"Draft {sub.id} for approval ({sub.state.replace('_', ' ')})"
         )

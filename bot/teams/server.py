@@ -96,6 +96,7 @@ def install_routes(
             tenant_id=settings.tenant_id,
             titles=services.titles,
             runner=runner,
+            approvers=sorted(ctx.config.approvers.ids_for("teams")),
         ),
     )
     with warnings.catch_warnings():

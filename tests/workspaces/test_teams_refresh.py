@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.review import review
 from bot.store import open_store
+from bot.teams.card_schema import validate_card
 from bot.teams.cards import approval_card
 from bot.verdict import Draft
 from bot.workflow import Actor, MemoryNotifier, Workflow
@@ -27,6 +28,7 @@ def test_refresh_names_the_approvers_once_each_and_at_most_60(tmp_path: Path) ->
     card = approval_card(sub, titles={}, approvers=["29:approver-0", *ids])
     assert card["refresh"]["userIds"] == ids[:60]
     assert card["refresh"]["action"]["verb"]  # still refreshes through our action
+    validate_card(card)  # the Adaptive Card 1.5 schema subset Teams is sent
 
 
 def test_without_approvers_the_card_refreshes_on_demand_only(tmp_path: Path) -> None:
