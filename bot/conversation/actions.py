@@ -14,6 +14,7 @@ CHANGES = "changes"
 REJECT = "reject"
 WITHDRAW = "withdraw"
 REFRESH = "refresh"
+FEEDBACK = "feedback"
 
 #: Button name → the workflow's decision verb.
 DECISIONS: dict[str, str] = {APPROVE: "approve", CHANGES: "changes", REJECT: "reject"}

@@ -14,12 +14,21 @@ from dataclasses import dataclass, field
 from typing import Literal, TypedDict, Unpack
 
 from bot.conversation.refs import DraftRef
-from bot.conversation.texts import DECISION_TITLES, network_name
+from bot.conversation.texts import DECISION_TITLES, FEEDBACK_ASK, network_name
 from bot.verdict import Finding, Severity, Verdict
 from bot.workflow.types import Submission
 
 PartKind = Literal[
-    "title", "draft", "findings", "aside", "critique", "notice", "status", "route", "footer"
+    "title",
+    "draft",
+    "findings",
+    "aside",
+    "critique",
+    "notice",
+    "status",
+    "route",
+    "feedback",
+    "footer",
 ]
 
 ALL_CLEAR = "No policy concerns found. Use your judgement: it's still on you."
@@ -111,5 +120,7 @@ def verdict_parts(
         parts.append(Part("aside", SENDING))
     elif verdict.decision >= Severity.NEEDS_APPROVAL:
         parts.append(Part("route", "" if can_carry else TOO_LONG_TO_SEND, label=label))
+    if can_carry:  # "Was this right?" on every verdict the surface can carry back
+        parts.append(Part("feedback", FEEDBACK_ASK, label=label))
     parts.append(Part("footer", verdict.policy_version or "unknown"))
     return parts

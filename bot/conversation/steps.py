@@ -253,6 +253,38 @@ class Conversation:
             queue = list(reversed(wf.submissions(state="pending", limit=500)))
         return mine[:15], queue
 
+    # ------------------------------------------------------------------ feedback
+
+    def feedback(
+        self,
+        ref: DraftRef,
+        *,
+        by: Actor,
+        expected: str,
+        categories: list[str] | None = None,
+        note: str | None = None,
+    ) -> str:
+        """A "Was this right?" report on a verdict; the reply for the reporter.
+
+        Stored redacted by :mod:`bot.feedback` (an approver's report counts at
+        once, anyone else's waits for an approver); bad input raises
+        :class:`~bot.errors.InputError` naming the allowed values.
+        """
+        from bot.feedback import add_feedback
+
+        item = add_feedback(
+            self.workflow.store,
+            self.config,
+            text=ref.text,
+            expected=expected,
+            by=by.id,
+            platform=by.platform,
+            categories=categories,
+            note=note,
+        )
+        log.info("feedback %s from %s:%s (%s)", item.id, by.platform, by.id, item.kind)
+        return texts.feedback_thanks(item.status, item.kind)
+
     # ------------------------------------------------------------------ questions
 
     def answer(self, question: str, *, use_llm: bool | None) -> dict[str, Any]:

@@ -97,6 +97,23 @@ def sent_for_approval(sid: str) -> str:
     return f"Sent to comms for approval as {sid}. I'll tell you their decision in our chat."
 
 
+FEEDBACK_ASK = "Was this right?"
+FEEDBACK_TITLE = "Was this verdict right?"
+FEEDBACK_EXPECTED = "What should the verdict have been?"
+FEEDBACK_CATEGORIES = "Which kind of problem is it? (optional)"
+FEEDBACK_NOTE = "Anything comms should know? (optional)"
+
+
+def feedback_thanks(status: str, kind: str) -> str:
+    """The reply to a "Was this right?" report: what happens to it next."""
+    what = {"false_alarm": "a false alarm", "missed": "something the review missed"}.get(
+        kind, "your view of the verdict"
+    )
+    if status == "confirmed":
+        return f"Thanks: recorded {what}. As an approver, your report counts at once."
+    return f"Thanks: recorded {what}. Comms will look at it."
+
+
 def not_sent(exc: Refusal) -> str:
     return f"Not sent: {refusal_text(exc)}"
 

@@ -19,7 +19,7 @@ from typing import Any, Unpack
 
 from bot.adapters import clip
 from bot.conversation import actions as A
-from bot.conversation import screens
+from bot.conversation import screens, texts
 from bot.conversation.actions import named
 from bot.conversation.screens import Part, ScreenOptions, verdict_parts
 from bot.conversation.texts import (
@@ -33,7 +33,7 @@ from bot.conversation.texts import (
 )
 from bot.slack.text import escape, fit_quote
 from bot.slack.values import DraftRef, dump_metadata, pack_draft
-from bot.verdict import CHANNELS, Finding, Severity, Verdict
+from bot.verdict import CATEGORIES, CHANNELS, Finding, Severity, Verdict
 from bot.workflow.types import Submission
 
 Block = dict[str, Any]
@@ -42,7 +42,7 @@ View = dict[str, Any]
 
 # ---------------------------------------------------------------------- ids listeners match on
 
-_ACTIONS = (A.SUBMIT, A.SUBMIT_JUSTIFY, A.APPROVE, A.CHANGES, A.REJECT, A.WITHDRAW)
+_ACTIONS = (A.SUBMIT, A.SUBMIT_JUSTIFY, A.APPROVE, A.CHANGES, A.REJECT, A.WITHDRAW, A.FEEDBACK)
 (
     ACTION_SUBMIT,
     ACTION_SUBMIT_JUSTIFY,
@@ -50,18 +50,22 @@ _ACTIONS = (A.SUBMIT, A.SUBMIT_JUSTIFY, A.APPROVE, A.CHANGES, A.REJECT, A.WITHDR
     ACTION_CHANGES,
     ACTION_REJECT,
     ACTION_WITHDRAW,
+    ACTION_FEEDBACK,
 ) = named("canipost_", *_ACTIONS)
 ACTION_OPEN_CHECK = "canipost_open_check"
 VIEW_CHECK = "canipost_check"
 VIEW_VERDICT = "canipost_verdict"
 VIEW_NOTE = "canipost_decision_note"
 VIEW_JUSTIFY = "canipost_justify"
+VIEW_FEEDBACK = "canipost_feedback_form"
 SHORTCUT_CHECK_MESSAGE = "canipost_check_message"
 
 BLOCK_DRAFT, INPUT_DRAFT = "draft", "draft_input"
 BLOCK_NETWORK, INPUT_NETWORK = "network", "network_input"
 BLOCK_BEHALF, INPUT_BEHALF = "behalf", "behalf_input"
 BLOCK_NOTE, INPUT_NOTE = "note", "note_input"
+BLOCK_EXPECTED, INPUT_EXPECTED = "expected", "expected_input"
+BLOCK_CATEGORIES, INPUT_CATEGORIES = "categories", "categories_input"
 
 # ---------------------------------------------------------------------- Slack's limits
 
@@ -267,6 +271,8 @@ def _part_blocks(part: Part, titles: Mapping[str, str], value: str | None) -> li
         return out
     if kind == "route":
         return _route(part, value)
+    if kind == "feedback" and value is not None:
+        return [actions(button(part.text, ACTION_FEEDBACK, value), block_id="feedback")]
     if kind == "footer":
         return [context(f"Policy version `{part.text}`")]
     return []
@@ -532,6 +538,65 @@ def _mine_line(sub: Submission) -> str:
 
 def _options(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"text": plain(label, MAX_OPTION_TEXT), "value": value} for value, label in pairs]
+
+
+def feedback_modal(packed: str) -> View:
+    """ "Was this right?": the decision it should have had, the kind of problem, a note."""
+    decisions = [(label, DECISION_TITLES[label]) for label in DECISION_TITLES]
+    categories = [(c, c.capitalize()) for c in CATEGORIES]
+    return {
+        "type": "modal",
+        "callback_id": VIEW_FEEDBACK,
+        "title": plain("Was this right?"),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "private_metadata": dump_metadata({"d": packed}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BLOCK_EXPECTED,
+                "label": plain(texts.FEEDBACK_EXPECTED),
+                "element": {
+                    "type": "static_select",
+                    "action_id": INPUT_EXPECTED,
+                    "options": _options(decisions),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_CATEGORIES,
+                "optional": True,
+                "label": plain(texts.FEEDBACK_CATEGORIES),
+                "element": {
+                    "type": "multi_static_select",
+                    "action_id": INPUT_CATEGORIES,
+                    "options": _options(categories),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_NOTE,
+                "optional": True,
+                "label": plain(texts.FEEDBACK_NOTE),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": INPUT_NOTE,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+def notice_view(title: str, text: str) -> View:
+    """A modal that only says something (what a form turns into once it is done)."""
+    return {
+        "type": "modal",
+        "title": plain(title, MAX_VIEW_TITLE),
+        "close": plain("Done"),
+        "blocks": [section(escape(text))],
+    }
 
 
 def check_modal(*, initial_text: str = "", metadata: Mapping[str, Any] | None = None) -> View:

@@ -102,13 +102,14 @@ def test_routing_buttons_follow_the_decision(sev: Severity | None, actions: list
     findings = [finding(sev=sev)] if sev else []
     blocks = b.verdict_blocks(Verdict(findings, "v1"), draft=DraftRef("x"), titles={})
     got = [el["action_id"] for blk in blocks if blk["type"] == "actions" for el in blk["elements"]]
-    assert got == actions
+    assert got == [*actions, b.ACTION_FEEDBACK]  # "Was this right?" on every verdict
 
 
 def test_user_text_is_escaped_so_it_cannot_ping_or_link() -> None:
     draft = "Hey <!channel> read <https://evil.example|this> & more"
     msg = b.verdict_message(Verdict([], "v1"), draft=DraftRef(draft), titles={})
-    text = dumps(msg)
+    shown = [blk for blk in msg["blocks"] if blk["type"] != "actions"]  # values are not shown
+    text = dumps({**msg, "blocks": shown})
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp; more" in text
 
 
@@ -145,7 +146,7 @@ def test_submitted_verdict_swaps_buttons_for_state_and_withdraw() -> None:
         Verdict([finding()], "v1"), draft=DraftRef("x"), titles={}, submitted=submission()
     )
     ids = [el["action_id"] for blk in blocks if blk["type"] == "actions" for el in blk["elements"]]
-    assert ids == [b.ACTION_WITHDRAW]
+    assert ids == [b.ACTION_WITHDRAW, b.ACTION_FEEDBACK]
     assert "S-ABC123" in dumps(blocks)
 
 

@@ -28,6 +28,7 @@ from slack_harness import (
 from bot.slack.blocks import (
     ACTION_APPROVE,
     ACTION_CHANGES,
+    ACTION_FEEDBACK,
     ACTION_OPEN_CHECK,
     ACTION_REJECT,
     ACTION_SUBMIT,
@@ -102,7 +103,7 @@ def test_ok_draft_has_no_send_button_and_network_prefix_is_read(slack: Slack) ->
 def test_do_not_post_offers_sending_only_with_a_justification(slack: Slack) -> None:
     ack = slack.command(BLOCKED)
     assert "Do not post" in all_text(ack)
-    assert action_ids(ack) == [ACTION_SUBMIT_JUSTIFY]
+    assert action_ids(ack) == [ACTION_SUBMIT_JUSTIFY, ACTION_FEEDBACK]
 
 
 def test_help_and_bare_command_opens_the_form(slack: Slack) -> None:

@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.slack.blocks import (
     ACTION_APPROVE,
     ACTION_CHANGES,
+    ACTION_FEEDBACK,
     ACTION_OPEN_CHECK,
     ACTION_REJECT,
     ACTION_SUBMIT,
@@ -14,6 +15,7 @@ from bot.slack.blocks import (
     ACTION_WITHDRAW,
 )
 from bot.slack.listeners.actions.decide import handle_approve, handle_note_decision
+from bot.slack.listeners.actions.feedback import handle_feedback
 from bot.slack.listeners.actions.open_check import handle_open_check
 from bot.slack.listeners.actions.submit import handle_submit, handle_submit_justify
 from bot.slack.listeners.actions.withdraw import handle_withdraw
@@ -26,3 +28,4 @@ def register(app: App) -> None:
     app.action(re.compile(f"^({ACTION_CHANGES}|{ACTION_REJECT})$"))(handle_note_decision)
     app.action(ACTION_WITHDRAW)(handle_withdraw)
     app.action(ACTION_OPEN_CHECK)(handle_open_check)
+    app.action(ACTION_FEEDBACK)(handle_feedback)

@@ -1,0 +1,76 @@
+""" "Was this right?" on a Slack verdict, through the real Bolt app with signed requests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_harness import APPROVER, RISKY, SAFE, Slack, all_text, button_value
+
+from bot.feedback import list_feedback
+from bot.slack.blocks import (
+    ACTION_FEEDBACK,
+    BLOCK_CATEGORIES,
+    BLOCK_EXPECTED,
+    BLOCK_NOTE,
+    INPUT_CATEGORIES,
+    INPUT_EXPECTED,
+    INPUT_NOTE,
+    VIEW_FEEDBACK,
+)
+
+
+def _form(expected: str, categories: list[str], note: str = "") -> dict[str, dict[str, Any]]:
+    return {
+        BLOCK_EXPECTED: {INPUT_EXPECTED: {"selected_option": {"value": expected}}},
+        BLOCK_CATEGORIES: {
+            INPUT_CATEGORIES: {"selected_options": [{"value": c} for c in categories]}
+        },
+        BLOCK_NOTE: {INPUT_NOTE: {"value": note}},
+    }
+
+
+def _report(slack: Slack, draft: str, form: dict[str, Any], *, user: str) -> dict[str, Any]:
+    ack = slack.command(draft, user=user)
+    slack.click(ACTION_FEEDBACK, button_value(ack, ACTION_FEEDBACK), user=user)
+    opened = slack.api.wait_for("views.open")[-1].args["view"]
+    assert opened["callback_id"] == VIEW_FEEDBACK
+    return slack.submit_view(
+        VIEW_FEEDBACK, form, user=user, private_metadata=opened["private_metadata"]
+    )
+
+
+def test_every_verdict_asks_was_this_right(slack: Slack) -> None:
+    for draft in (SAFE, RISKY):
+        assert "Was this right?" in all_text(slack.command(draft))
+
+
+def test_a_false_alarm_report_is_stored_pending_for_approvers(slack: Slack) -> None:
+    answer = _report(slack, RISKY, _form("ok", [], "It's a joke between colleagues"), user="USTAFF")
+    assert answer["response_action"] == "update"
+    assert "false alarm" in all_text(answer) and "Comms will look at it" in all_text(answer)
+    (item,) = list_feedback(slack.ctx.store, slack.ctx.config, pending=True)
+    assert (item.expected, item.kind, item.platform, item.by) == (
+        "ok",
+        "false_alarm",
+        "slack",
+        "USTAFF",
+    )
+
+
+def test_an_approvers_missed_report_counts_at_once(slack: Slack) -> None:
+    answer = _report(slack, SAFE, _form("needs_approval", ["reputation"]), user=APPROVER)
+    assert "counts at once" in all_text(answer)
+    (item,) = list_feedback(slack.ctx.store, slack.ctx.config)
+    assert (item.expected, item.categories, item.status) == (
+        "needs_approval",
+        ["reputation"],
+        "confirmed",
+    )
+
+
+def test_an_unknown_category_is_refused_in_the_form(slack: Slack) -> None:
+    answer = _report(slack, SAFE, _form("advise", ["gossip"]), user="USTAFF")
+    assert answer["response_action"] == "errors"
+    assert "unknown category" in json.dumps(answer)
+    assert list_feedback(slack.ctx.store, slack.ctx.config) == []
