@@ -378,6 +378,9 @@ def install_routes(
     prestart(services.background, SLOW_WORKERS)
     bolt_app = build_slack_app(services, client=client, oauth_settings=oauth_settings)
     bolt_app.enable_token_revocation_listeners()
+    from bot.workspaces.slack_ui import register_settings  # the admins' settings modal
+
+    register_settings(bolt_app, store=ctx.store, base_config=ctx.config, workspace_of=workspace_id)
     per_workspace = WorkspaceServices(
         services, ctx, reviewer=reviewer, asker=asker, llm_enabled=llm_enabled
     )

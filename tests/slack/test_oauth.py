@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from slack_harness import RISKY, SECRET, button_value, fake_asker
@@ -24,7 +24,7 @@ from sqlalchemy import MetaData, func, select
 from bot.config import Approvers, Config
 from bot.server import build_app, context_of
 from bot.server.app import ServerContext
-from bot.slack.blocks import ACTION_SUBMIT
+from bot.slack.blocks import ACTION_SUBMIT, validate_view
 from bot.slack.oauth import OAuthEnv, SignedStateStore, workspace_id
 from bot.slack.settings import SlackSettings
 from bot.slack.testing import (
@@ -33,11 +33,13 @@ from bot.slack.testing import (
     action_body,
     command_body,
     signed_headers,
+    view_body,
 )
 from bot.store import models as m
 from bot.store import open_store
 from bot.workflow import Actor
-from bot.workspaces import update_settings
+from bot.workspaces import config_for, load_settings, update_settings
+from bot.workspaces.slack_ui import SHORTCUT, VIEW
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "client-secret-for-tests"
@@ -54,6 +56,9 @@ class SlackOAuthAPI(MockSlackAPI):
         self.codes: dict[str, tuple[str | None, str | None, bool, int | None]] = {}
         self.tokens: dict[str, tuple[str | None, str | None]] = {}
         self.refreshes = 0
+        #: Workspace admins (users.info) and channels the bot is in (conversations.info).
+        self.admins: set[str] = set()
+        self.member_of: set[str] = set()
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], raw: bytes
@@ -77,6 +82,12 @@ class SlackOAuthAPI(MockSlackAPI):
                 "enterprise_id": enterprise,
                 "url": "https://x.slack.com/",
             }
+        if method == "users.info":
+            user = str(args.get("user"))
+            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins}}
+        if method == "conversations.info":
+            channel = str(args.get("channel"))
+            return {"ok": True, "channel": {"id": channel, "is_member": channel in self.member_of}}
         return super()._answer(method, args)
 
     def _client_authenticated(self, args: dict[str, Any]) -> bool:
@@ -207,6 +218,25 @@ class Harness:
     def command(self, team: str, text: str, *, user: str) -> dict[str, Any]:
         body = command_body("/canipost", text, user=user, response_url=self.api.response_url())
         status, out = self.send(body.replace("team_id=T1", f"team_id={team}"))
+        assert status == 200, out
+        return json.loads(out) if out.startswith("{") else {}
+
+    def shortcut(self, team: str, callback_id: str, *, user: str) -> None:
+        body = {
+            "type": "shortcut",
+            "callback_id": callback_id,
+            "trigger_id": f"trigger.{time.monotonic_ns()}",
+            "team": {"id": team, "domain": "x"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "token": "legacy",
+            "action_ts": f"{time.time():.6f}",
+        }
+        status, out = self.send(urlencode({"payload": json.dumps(body)}))
+        assert status == 200, out
+
+    def save_settings(self, team: str, values: dict[str, Any], *, user: str) -> dict[str, Any]:
+        body = view_body(VIEW, values, user=user)
+        status, out = self.send(body.replace("%22T1%22", f"%22{team}%22"))
         assert status == 200, out
         return json.loads(out) if out.startswith("{") else {}
 
@@ -457,3 +487,103 @@ def _wait(cond: Any, timeout: float = 5.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+# ---------------------------------------------------------------------- admin settings
+
+
+def _form(**fields: Any) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {
+        "approvers_channel": {"v": {"type": "conversations_select", "selected_conversation": None}},
+        "approvers": {"v": {"type": "multi_users_select", "selected_users": []}},
+        "profile": {"v": {"type": "static_select", "selected_option": {"value": "council"}}},
+    }
+    for key in ("approver_group", "organisation_name", "domains", "phones", "emails", "overrides"):
+        values[key] = {"v": {"type": "plain_text_input", "value": None}}
+    for key, value in fields.items():
+        v = values[key]["v"]
+        if "selected_conversation" in v:
+            v["selected_conversation"] = value
+        elif "selected_users" in v:
+            v["selected_users"] = value
+        elif "selected_option" in v:
+            v["selected_option"] = {"value": value}
+        else:
+            v["value"] = value
+    return values
+
+
+def test_an_admin_opens_the_settings_and_anyone_else_is_refused(oauth: Harness) -> None:
+    oauth.install("TAAAA")
+    oauth.api.admins.add("UADMIN")
+    oauth.api.reset()
+    oauth.shortcut("TAAAA", SHORTCUT, user="UADMIN")
+    view = oauth.api.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == VIEW
+    validate_view(view)  # Block Kit's limits, as for every view we send
+    assert [b["block_id"] for b in view["blocks"]][:3] == [
+        "approvers_channel",
+        "approvers",
+        "profile",
+    ]
+    assert oauth.api.bearer(oauth.api.of("views.open")[0]) == "Bearer xoxb-TAAAA-1"
+    oauth.shortcut("TAAAA", SHORTCUT, user="USTAFF")
+    refused = oauth.api.wait_for("views.open", count=2)[-1].args["view"]
+    assert "Only a workspace admin" in json.dumps(refused)
+    answer = oauth.save_settings("TAAAA", _form(profile="nhs"), user="USTAFF")
+    assert answer["response_action"] == "update" and "Only a workspace admin" in json.dumps(answer)
+    assert load_settings(oauth.ctx.store, "TAAAA").version == 0
+
+
+def test_saving_settings_applies_them_to_that_workspace_only(oauth: Harness) -> None:
+    oauth.install("TAAAA")
+    oauth.install("TBBBB")
+    oauth.api.admins.add("UADMIN")
+    oauth.api.member_of.add("CCOMMSA")
+    answer = oauth.save_settings(
+        "TAAAA",
+        _form(
+            approvers_channel="CCOMMSA",
+            approvers=["UAPPA1", "UAPPA2"],
+            profile="charity",
+            organisation_name="Helping Hands",
+            domains="helpinghands.org.uk",
+        ),
+        user="UADMIN",
+    )
+    assert answer["response_action"] == "update"
+    assert "Saved." in json.dumps(answer) and "invite" not in json.dumps(answer)
+    a = config_for("TAAAA", oauth.ctx.store, oauth.ctx.config)
+    b = config_for("TBBBB", oauth.ctx.store, oauth.ctx.config)
+    assert (a.profile, a.organisation.name, a.organisation.domains) == (
+        "charity",
+        "Helping Hands",
+        ["helpinghands.org.uk"],
+    )
+    assert a.approvers.ids_for("slack") == {"UAPPA1", "UAPPA2"}
+    assert (b.profile, b.workspace) == ("council", "TBBBB")
+    # An approver of A may now change A's settings without being a workspace admin.
+    again = oauth.save_settings("TAAAA", _form(profile="nhs"), user="UAPPA1")
+    assert "Saved." in json.dumps(again)
+    assert config_for("TAAAA", oauth.ctx.store, oauth.ctx.config).profile == "nhs"
+
+
+def test_a_bad_value_is_shown_under_its_field_and_nothing_is_stored(oauth: Harness) -> None:
+    oauth.install("TAAAA")
+    oauth.api.admins.add("UADMIN")
+    bad = oauth.save_settings("TAAAA", _form(domains="not a domain!"), user="UADMIN")
+    assert bad["response_action"] == "errors" and "domains" in bad["errors"]
+    rule = oauth.save_settings("TAAAA", _form(overrides="no.such_rule=off"), user="UADMIN")
+    assert rule["response_action"] == "errors" and "no.such_rule" in rule["errors"]["overrides"]
+    assert load_settings(oauth.ctx.store, "TAAAA").version == 0
+
+
+def test_a_channel_the_bot_is_not_in_is_saved_and_the_admin_told_to_invite_it(
+    oauth: Harness,
+) -> None:
+    oauth.install("TAAAA")
+    oauth.api.admins.add("UADMIN")
+    answer = oauth.save_settings("TAAAA", _form(approvers_channel="CNOTIN1"), user="UADMIN")
+    text = json.dumps(answer)
+    assert "/invite @canipost" in text and "CNOTIN1" in text
+    assert load_settings(oauth.ctx.store, "TAAAA").settings.approvers_channel == "CNOTIN1"
