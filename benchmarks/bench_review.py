@@ -90,7 +90,13 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=20000, help="drafts per round")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--no-layers",
+        action="store_true",
+        help="the YAML rules alone, without the local layers (watch list, learned model)",
+    )
     args = ap.parse_args()
+    layers = not args.no_layers
 
     runs = [
         subprocess.run(
@@ -112,21 +118,21 @@ def main() -> int:
     # First pass: nothing memoised yet (a freshly started server meeting new words).
     c0 = time.process_time()
     for t in drafts:
-        review_rules(Draft(t, "twitter"), config=cfg)
+        review_rules(Draft(t, "twitter"), config=cfg, layers=layers)
     first_pass = len(drafts) / (time.process_time() - c0)
 
     cpu_rates, wall_rates = [], []
     for _ in range(args.rounds):
         c0, w0 = time.process_time(), time.perf_counter()
         for t in drafts:
-            review_rules(Draft(t, "twitter"), config=cfg)
+            review_rules(Draft(t, "twitter"), config=cfg, layers=layers)
         cpu_rates.append(len(drafts) / (time.process_time() - c0))
         wall_rates.append(len(drafts) / (time.perf_counter() - w0))
 
     single = []
     for t in drafts[:3000]:
         c0 = time.perf_counter_ns()
-        review_rules(Draft(t, "twitter"), config=cfg)
+        review_rules(Draft(t, "twitter"), config=cfg, layers=layers)
         single.append((time.perf_counter_ns() - c0) / 1000)
     single.sort()
 
@@ -134,7 +140,7 @@ def main() -> int:
     blog_ms = []
     for _ in range(max(args.rounds, 5)):
         c0 = time.perf_counter()
-        review_rules(Draft(blog, "linkedin"), config=cfg)
+        review_rules(Draft(blog, "linkedin"), config=cfg, layers=layers)
         blog_ms.append((time.perf_counter() - c0) * 1000)
 
     words: list[str] = []
@@ -146,7 +152,7 @@ def main() -> int:
     tweet_post_ms = []
     for _ in range(max(args.rounds, 5)):
         c0 = time.perf_counter()
-        review_rules(Draft(tweet_post, "linkedin"), config=cfg)
+        review_rules(Draft(tweet_post, "linkedin"), config=cfg, layers=layers)
         tweet_post_ms.append((time.perf_counter() - c0) * 1000)
 
     # Whole processes, as users run it (see bench_cli.py for the full set).
@@ -158,6 +164,7 @@ def main() -> int:
     res = {
         "drafts_per_round": len(drafts),
         "rules": len(policy.rules),
+        "local_layers": layers,
         "throughput_cpu_drafts_per_s_median": round(statistics.median(cpu_rates)),
         "throughput_wall_drafts_per_s_median": round(statistics.median(wall_rates)),
         "throughput_first_pass_cpu_drafts_per_s": round(first_pass),
