@@ -23,6 +23,7 @@ import atexit
 import contextlib
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -44,12 +45,16 @@ _lock = threading.Lock()
 _db: Any = None  # sqlite3 connection, False when unusable
 _pending: list[tuple[str, int, str, bytes, int, int, str, str]] = []
 _flush_registered = False
+_pid = os.getpid()
 #: Keep the file bounded: past this many programs it is cleared and refilled.
 MAX_PROGRAMS = 100_000
 
 
 def _connect() -> Any:
-    global _db
+    global _db, _pid
+    if _pid != os.getpid():  # a forked worker: never use the parent's SQLite connection
+        _db, _pid = None, os.getpid()
+        _pending.clear()
     if _db is None:
         _db = False
         from bot.policy.cache import cache_dir
