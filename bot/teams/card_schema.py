@@ -4,8 +4,8 @@ The official schema (adaptivecards.io/schemas/adaptive-card.json) is not
 shipped in any package we can install offline, so this module carries a
 compact JSON Schema for the part of Adaptive Cards 1.5 that canipost uses:
 the envelope, ``TextBlock``, ``RichTextBlock``/``TextRun``, ``Container``,
-``FactSet``, ``Input.Text``, ``Action.Execute``/``Action.Submit`` and
-``refresh``. Property names and enum values are those of the official 1.5
+``FactSet``, ``Input.Text``, ``Input.ChoiceSet``, ``Action.Execute``/``Action.Submit``,
+``Action.ShowCard`` and ``refresh``. Property names and enum values are those of the official 1.5
 schema; unknown properties are refused, so a typo fails here rather than
 rendering as nothing in Teams. On top come rules a schema cannot say:
 
@@ -61,6 +61,9 @@ def _when_type(name: str, ref: str | None = None) -> dict[str, Any]:
     }
 
 
+#: Body elements we send; a card with any other type is refused.
+_ELEMENTS = ("TextBlock", "RichTextBlock", "Container", "FactSet", "Input.Text", "Input.ChoiceSet")
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "canipost:adaptive-card-1.5-subset",
@@ -94,16 +97,9 @@ SCHEMA: dict[str, Any] = {
         "element": {
             "type": "object",
             "required": ["type"],
-            "properties": {
-                "type": {
-                    "enum": ["TextBlock", "RichTextBlock", "Container", "FactSet", "Input.Text"]
-                }
-            },
+            "properties": {"type": {"enum": list(_ELEMENTS)}},
             # Dispatch on "type" (not oneOf), so an error names the property at fault.
-            "allOf": [
-                _when_type(name)
-                for name in ("TextBlock", "RichTextBlock", "Container", "FactSet", "Input.Text")
-            ],
+            "allOf": [_when_type(name) for name in _ELEMENTS],
         },
         "TextBlock": {
             "type": "object",
@@ -203,6 +199,56 @@ SCHEMA: dict[str, Any] = {
                 "regex": {"type": "string"},
             },
         },
+        "Input.ChoiceSet": {
+            "type": "object",
+            "required": ["type", "id", "choices"],
+            "additionalProperties": False,
+            "properties": {
+                **_COMMON,
+                "type": {"const": "Input.ChoiceSet"},
+                "id": {"type": "string", "minLength": 1},
+                "label": {"type": "string"},
+                "placeholder": {"type": "string"},
+                "value": {"type": "string"},
+                "choices": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["title", "value"],
+                        "additionalProperties": False,
+                        "properties": {"title": _TEXT, "value": {"type": "string"}},
+                    },
+                },
+                "isMultiSelect": {"type": "boolean"},
+                "style": {"enum": ["compact", "expanded", "filtered"]},
+                "isRequired": {"type": "boolean"},
+                "errorMessage": {"type": "string"},
+            },
+        },
+        "showcard": {
+            "type": "object",
+            "required": ["type", "title", "card"],
+            "additionalProperties": False,
+            "properties": {
+                **_ACTION_COMMON,
+                "type": {"const": "Action.ShowCard"},
+                "card": {
+                    "type": "object",
+                    "required": ["type", "body"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "type": {"const": "AdaptiveCard"},
+                        "body": {"type": "array", "items": {"$ref": "#/$defs/element"}},
+                        "actions": {
+                            "type": "array",
+                            "maxItems": MAX_ACTIONS,
+                            "items": {"$ref": "#/$defs/execute"},
+                        },
+                    },
+                },
+            },
+        },
         "execute": {
             "type": "object",
             "required": ["type", "title", "verb"],
@@ -233,10 +279,13 @@ SCHEMA: dict[str, Any] = {
         "action": {
             "type": "object",
             "required": ["type"],
-            "properties": {"type": {"enum": ["Action.Execute", "Action.Submit"]}},
+            "properties": {
+                "type": {"enum": ["Action.Execute", "Action.Submit", "Action.ShowCard"]}
+            },
             "allOf": [
                 _when_type("Action.Execute", "execute"),
                 _when_type("Action.Submit", "submit"),
+                _when_type("Action.ShowCard", "showcard"),
             ],
         },
     },
@@ -282,8 +331,9 @@ def validate_card(card: Card, *, schema: bool = True) -> Card:
             f"adaptive card must be version {CARD_VERSION} with ≤ {MAX_ACTIONS} actions"
         )
     ids: set[str] = set()
-    for el in _elements(card.get("body") or []):
-        if el.get("type") == "Input.Text":
+    shown = [a["card"] for a in card.get("actions") or [] if a.get("type") == "Action.ShowCard"]
+    for el in _elements([*(card.get("body") or []), *(e for c in shown for e in c["body"])]):
+        if str(el.get("type")).startswith("Input."):
             if el["id"] in ids:
                 raise CardError(f"adaptive card has two inputs with id {el['id']!r}")
             ids.add(el["id"])

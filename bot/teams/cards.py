@@ -30,7 +30,7 @@ from bot.conversation.actions import named
 from bot.conversation.refs import DraftRef
 from bot.conversation.screens import Part, ScreenOptions, verdict_parts
 from bot.teams.text import md_escape
-from bot.verdict import Finding, Severity, Verdict
+from bot.verdict import CATEGORIES, Finding, Severity, Verdict
 from bot.workflow.types import Actor, Submission
 
 Card = dict[str, Any]
@@ -43,10 +43,16 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 # ---------------------------------------------------------------------- verbs the agent routes on
 
-_NAMES = (A.SUBMIT, A.WITHDRAW, A.APPROVE, A.CHANGES, A.REJECT, A.REFRESH)
-VERB_SUBMIT, VERB_WITHDRAW, VERB_APPROVE, VERB_CHANGES, VERB_REJECT, VERB_REFRESH = named(
-    "canipost.", *_NAMES
-)
+_NAMES = (A.SUBMIT, A.WITHDRAW, A.APPROVE, A.CHANGES, A.REJECT, A.REFRESH, A.FEEDBACK)
+(
+    VERB_SUBMIT,
+    VERB_WITHDRAW,
+    VERB_APPROVE,
+    VERB_CHANGES,
+    VERB_REJECT,
+    VERB_REFRESH,
+    VERB_FEEDBACK,
+) = named("canipost.", *_NAMES)
 #: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
 VERBS: frozenset[str] = frozenset(named("canipost.", *_NAMES))
 #: ``Action.Submit`` (dialogs) carries its verb under this data key.
@@ -55,6 +61,9 @@ DECISION_VERBS: dict[str, str] = {f"canipost.{n}": verb for n, verb in A.DECISIO
 
 INPUT_NOTE = "note"
 INPUT_JUSTIFICATION = "justification"
+INPUT_EXPECTED = "expected"
+INPUT_CATEGORIES = "categories"
+INPUT_FEEDBACK_NOTE = "feedback_note"
 
 # ---------------------------------------------------------------------- sizes
 
@@ -271,9 +280,42 @@ def _part_elements(
         return [submission_status(sub)], buttons
     if kind == "route":
         return _route(part, data, dialog=dialog)
+    if kind == "feedback" and data is not None and not dialog:
+        return [], [feedback_action(part.text, data)]
     if kind == "footer":
         return [text_block(f"Policy version {part.text}", isSubtle=True, size="Small")], []
     return [], []
+
+
+def feedback_action(title: str, data: Mapping[str, Any]) -> Element:
+    """ "Was this right?": a card that opens under the verdict with the report's inputs."""
+    decisions = [{"title": t, "value": v} for v, t in texts.DECISION_TITLES.items()]
+    categories = [{"title": c.capitalize(), "value": c} for c in CATEGORIES]
+    form: Card = {
+        "type": "AdaptiveCard",
+        "body": [
+            {
+                "type": "Input.ChoiceSet",
+                "id": INPUT_EXPECTED,
+                "label": texts.FEEDBACK_EXPECTED,
+                "choices": decisions,
+                "style": "compact",
+                "isRequired": True,
+                "errorMessage": "Choose the verdict it should have had.",
+            },
+            {
+                "type": "Input.ChoiceSet",
+                "id": INPUT_CATEGORIES,
+                "label": texts.FEEDBACK_CATEGORIES,
+                "choices": categories,
+                "isMultiSelect": True,
+                "style": "compact",
+            },
+            note_input(INPUT_FEEDBACK_NOTE, texts.FEEDBACK_NOTE),
+        ],
+        "actions": [execute("Send", VERB_FEEDBACK, data)],
+    }
+    return {"type": "Action.ShowCard", "title": title, "card": form}
 
 
 def route_elements(

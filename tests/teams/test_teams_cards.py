@@ -78,8 +78,11 @@ def submission(state: str = "pending", **kw: Any) -> Submission:
 
 
 def actions(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """The card's buttons, but for "Was this right?" (every verdict has it; tested on its own)."""
     return [
-        (a["type"], a.get("verb") or a["data"].get(SUBMIT_KEY)) for a in card.get("actions", [])
+        (a["type"], a.get("verb") or a["data"].get(SUBMIT_KEY))
+        for a in card.get("actions", [])
+        if a["type"] != "Action.ShowCard"
     ]
 
 

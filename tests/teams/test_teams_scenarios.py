@@ -43,7 +43,10 @@ def test_plain_draft_gets_a_verdict_card_with_quoted_words(teams: Teams) -> None
     assert "Needs approval from comms" in text
     assert "“I think the council”" in text  # the quoted words
     assert "📖" in text  # the policy section
-    assert [a["title"] for a in call.card["actions"]] == ["Send to comms for approval"]
+    assert [a["title"] for a in call.card["actions"]] == [
+        "Send to comms for approval",
+        "Was this right?",
+    ]
     validate_card(call.card)
 
 

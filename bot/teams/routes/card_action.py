@@ -25,8 +25,12 @@ from bot.errors import InputError
 from bot.teams.card_schema import check_card
 from bot.teams.cards import (
     DECISION_VERBS,
+    INPUT_CATEGORIES,
+    INPUT_EXPECTED,
+    INPUT_FEEDBACK_NOTE,
     INPUT_JUSTIFICATION,
     INPUT_NOTE,
+    VERB_FEEDBACK,
     VERB_REFRESH,
     VERB_SUBMIT,
     VERB_WITHDRAW,
@@ -105,6 +109,8 @@ async def handle_action(
     actor = actor_of(context.activity)
     if verb == VERB_SUBMIT:
         return await _submit(steps, context, data)
+    if verb == VERB_FEEDBACK:
+        return await _feedback(steps, actor, data)
     sid = str(data.get("sid") or "")
     if not sid:
         raise InputError("this card has no submission id")
@@ -165,6 +171,26 @@ async def _submit(
         )
     )
     return card_response(steps.card(screen))
+
+
+async def _feedback(steps: Steps, actor: Any, data: dict[str, Any]) -> AdaptiveCardInvokeResponse:
+    """ "Was this right?" sent: store the report; only the reporter sees the answer."""
+    services = steps.services
+    ref = DraftRef.from_data(data)
+    if not ref.text.strip():
+        raise InputError(texts.NO_DRAFT_ON_CARD)
+    chosen = str(data.get(INPUT_CATEGORIES) or "")
+    note = str(data.get(INPUT_FEEDBACK_NOTE) or "").strip() or None
+    reply = await services.run(
+        lambda: services.feedback(
+            ref,
+            by=actor,
+            expected=str(data.get(INPUT_EXPECTED) or ""),
+            categories=[c for c in chosen.split(",") if c.strip()],
+            note=note,
+        )
+    )
+    return message_response(reply)
 
 
 def _without_actions(card: Card) -> Card:
