@@ -228,10 +228,41 @@ class Workflow:
         sid = normalise_id(submission_id)
         note = _clean(note)
 
+        ran: list[bool] = []
+
         def body(s: Session, now: datetime) -> _Outcome:
+            ran.append(True)
             return self._decide_tx(s, now, sid, verb, by, note)
 
-        return self._run("decide", idempotency_key, body)
+        sub = self._run("decide", idempotency_key, body)
+        if ran:  # recorded now, not replayed from an earlier delivery
+            self._decision_as_feedback(sub, verb, by, note)
+        return sub
+
+    def _decision_as_feedback(
+        self, sub: Submission, verb: str, by: Actor, note: str | None
+    ) -> None:
+        """Every approver's decision on a submitted draft becomes confirmed feedback (issue 10),
+        which the organisation's model learns from; a failure here never undoes the decision."""
+        if not sub.text:
+            return
+        try:
+            from bot.feedback import record_decision
+
+            record_decision(
+                self.store,
+                self.config,
+                submission_id=sub.id,
+                text=sub.text,
+                decision=verb,
+                rules_decision=sub.review_decision,
+                by=by.id,
+                platform=by.platform,
+                categories=None if verb == "approve" else list(sub.verdict.categories),
+                note=note,
+            )
+        except Exception as exc:
+            log.warning("decision on %s not kept as feedback: %s", sub.id, type(exc).__name__)
 
     def withdraw(
         self,
