@@ -103,6 +103,35 @@ def corporate(shared: Path) -> list[tuple[str, str, str, list[str], str]]:
     return [(r["text"], "business", "ok", [], "corporate") for r in rows]
 
 
+def general(shared: Path, n_tweets: int, n_sms: int) -> list[tuple[str, str, str, list[str], str]]:
+    """Everyday innocent text as ``ok``: OLID *train* tweets labelled not offensive, SMS ham.
+
+    Without it the model learns the house style of our labelled sets (innocent drafts are
+    announcements, risky ones talk about people), and reads "she is a great speaker" as
+    risky. Every n-th line is taken (deterministic); the OLID *test* split stays unseen.
+    """
+    out: list[tuple[str, str, str, list[str], str]] = []
+    d = shared / "data/public/tweeteval_offensive"
+    if (d / "train_text.txt").is_file():
+        texts = (d / "train_text.txt").read_text(encoding="utf-8").splitlines()
+        labels = (d / "train_labels.txt").read_text(encoding="utf-8").splitlines()
+        ok = [t for t, lab in zip(texts, labels, strict=True) if lab.strip() == "0" and t.strip()]
+        step = max(1, len(ok) // n_tweets) if n_tweets else 0
+        out += (
+            [(t, "council", "ok", [], "olid_train") for t in ok[::step][:n_tweets]] if step else []
+        )
+    sms = shared / "data/public/sms_spam_collection/SMSSpamCollection.tsv"
+    if sms.is_file() and n_sms:
+        ham = [
+            line.partition("\t")[2]
+            for line in sms.read_text(encoding="utf-8").splitlines()[1:]
+            if line.startswith("ham\t")
+        ]
+        step = max(1, len(ham) // n_sms)
+        out += [(t, "council", "ok", [], "sms_ham") for t in ham[::step][:n_sms] if t.strip()]
+    return out
+
+
 def vectorise(
     rows: list[tuple[str, str, str, list[str], str]], cfgs: dict[str, Config]
 ) -> list[Example]:
@@ -137,8 +166,12 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--c", type=float, nargs="*", default=[2.0, 8.0])
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--out", type=Path, default=OUT, help="folder to write the model files to")
     ap.add_argument("--char-n", type=int, nargs="*", default=None, help="experiment: n-gram sizes")
     ap.add_argument("--prefix", type=int, default=None, help="experiment: word-prefix length")
+    ap.add_argument("--general-tweets", type=int, default=2000)
+    ap.add_argument("--general-sms", type=int, default=1000)
+    ap.add_argument("--general-weight", type=float, default=0.5)
     ap.add_argument("--ok-weight", type=float, default=1.0, help="weight of labelled ok drafts")
     args = ap.parse_args()
 
@@ -159,13 +192,17 @@ def main() -> int:
     for p in sets:
         rows += jsonl(p)
     rows += corporate(args.shared)
+    rows += general(args.shared, args.general_tweets, args.general_sms)
     t0 = time.perf_counter()
     examples = vectorise(rows, cfgs)
     for e in examples:
-        if e.decision == "ok" and e.source not in ("rule_pass", "corporate"):
+        if e.source in ("olid_train", "sms_ham"):
+            e.weight = args.general_weight
+        elif e.decision == "ok" and e.source not in ("rule_pass", "corporate"):
             e.weight = args.ok_weight
     print(f"vectorised {len(examples)} drafts in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-    labelled = [e for e in examples if e.source not in ("rule_flag", "rule_pass", "corporate")]
+    unlabelled_sources = ("rule_flag", "rule_pass", "corporate", "olid_train", "sms_ham")
+    labelled = [e for e in examples if e.source not in unlabelled_sources]
     fold_of = {id(e): zlib.crc32(bytes(str(e.text[:8]), "ascii")) % FOLDS for e in labelled}
     best = None
     for c in args.c:
@@ -241,10 +278,10 @@ def main() -> int:
         )
     )
     if not args.no_write:
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "learned_model.bin").write_bytes(blob)
-        dump_examples(examples, OUT / "train_vectors.bin.gz", {"c": c, "counts": counts})
-        print(f"wrote {OUT / 'learned_model.bin'} ({len(blob):,} bytes)", file=sys.stderr)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "learned_model.bin").write_bytes(blob)
+        dump_examples(examples, args.out / "train_vectors.bin.gz", {"c": c, "counts": counts})
+        print(f"wrote {args.out / 'learned_model.bin'} ({len(blob):,} bytes)", file=sys.stderr)
     return 0
 
 

@@ -34,7 +34,7 @@ __all__ = [
 #: Size of the hash space (2**BITS buckets). Changing it, the n-gram sizes or the token
 #: pattern changes every feature: bump FEATURE_VERSION so stored models are refused.
 BITS = 20
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 _MASK = (1 << BITS) - 1
 #: Signal features live in a second block of the space so they are never normalised.
 SIGNAL = 1 << BITS
@@ -92,16 +92,22 @@ def _pair_hash(a: str, b: str) -> int:
 
 
 def words(text: str) -> list[str]:
-    """The lower-cased words of ``text`` in order (the feature basis)."""
-    return _WORD_RE.findall(text.lower())
+    """The lower-cased words of ``text`` in order (the feature basis).
+
+    @handles are left out: they name accounts, not meaning, and corpora that write every
+    handle as "@USER" would otherwise teach the model a shortcut.
+    """
+    return [w for w in _WORD_RE.findall(text.lower()) if w[0] != "@"]
 
 
 def word_spans(text: str) -> list[tuple[str, int, int]]:
     """Words with their (start, end) offsets in ``text`` (for quoting what weighed most)."""
     low = text.lower()
     if len(low) != len(text):  # rare: lower() changed the length (e.g. "İ"); offsets by word
-        return [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
-    return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(low)]
+        spans = [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+    else:
+        spans = [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(low)]
+    return [s for s in spans if s[0][0] != "@"]
 
 
 def word_feature_hashes(word: str) -> tuple[int, ...]:

@@ -52,10 +52,8 @@ TENDER_SIBLINGS = [
 PUBLIC_NOTICES = [
     "We're inviting tenders for the leisure centre refurbishment. Full details on our procurement portal, closing date 30 March",
     "Meet the buyer event for local suppliers interested in our highways tenders, 4 May at the civic centre",
+    "Tender notice: grounds maintenance contract 2027-2030. Suppliers can register on Contracts Finder",
 ]
-#: A public notice the organisation model still gets wrong: four reports that say "tender"
-#: and "contract" lift those words (risky 0.57 with the shipped model, 0.79 after).
-HARD_NOTICE = "Tender notice: grounds maintenance contract 2027-2030. Suppliers can register on Contracts Finder"
 
 
 @pytest.fixture
@@ -103,18 +101,6 @@ def test_leaked_tender_misses_generalise(trained: Config) -> None:
         assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
     for text in PUBLIC_NOTICES:
         assert _decision(text, trained) < Severity.NEEDS_APPROVAL, text
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a bag-of-words model learns 'tender'/'contract' from four reports; "
-    "a formal tender notice is then sent for approval (see MODEL_CARD.md)",
-)
-@pytest.mark.parametrize(
-    "trained", [(TENDER_REPORTS, "do_not_post", ["confidentiality"])], indirect=True
-)
-def test_a_formal_tender_notice_still_passes(trained: Config) -> None:
-    assert _decision(HARD_NOTICE, trained) < Severity.NEEDS_APPROVAL
 
 
 @pytest.mark.parametrize("trained", [(FILM_REPORTS, "ok", [])], indirect=True)
