@@ -300,23 +300,102 @@ class WorkspaceServices:
         self._kw = {"reviewer": reviewer, "asker": asker, "llm_enabled": llm_enabled}
         self._cache: dict[str, Services] = {}
         self._lock = threading.Lock()
+        #: (workspace, user group id) → its members; set by the installer (Slack API).
+        self.group_members: Callable[[str, str], frozenset[str]] | None = None
 
     def for_workspace(self, workspace: str) -> Services:
         from bot.conversation.steps import Conversation
         from bot.workflow import Workflow
-        from bot.workspaces import config_for
+        from bot.workspaces import workspace_for
 
-        cfg = config_for(workspace, self.ctx.store, self.ctx.config)
+        resolved = workspace_for(workspace, self.ctx.store, self.ctx.config)
+        cfg = resolved.config
         with self._lock:
             hit = self._cache.get(workspace)
         if hit is not None and hit.config is cfg:
             return hit
-        workflow = Workflow(self.ctx.store, config=cfg, notifier=self.ctx.notifier, inline=False)
+        group, members = resolved.approver_group, self.group_members
+        checker = (
+            _GroupApprover(workspace, group, members) if group and members is not None else None
+        )
+        workflow = Workflow(
+            self.ctx.store,
+            config=cfg,
+            notifier=self.ctx.notifier,
+            inline=False,
+            is_approver=checker,
+        )
+        if checker is not None:
+            checker.workflow = workflow
         parts = Conversation.parts(cfg, deliver=self.base.deliver, **self._kw)
         services = replace(self.base, workflow=workflow, **parts)
         with self._lock:
             self._cache[workspace] = services
         return services
+
+
+class _GroupApprover:
+    """An approver is one the config lists, or a member of the workspace's Slack user group."""
+
+    def __init__(
+        self, workspace: str, group: str, members: Callable[[str, str], frozenset[str]]
+    ) -> None:
+        self.workspace, self.group, self.members = workspace, group, members
+        self.workflow: Any = None
+
+    def __call__(self, actor: Any) -> bool:
+        if self.workflow is not None and self.workflow.is_configured_approver(actor):
+            return True
+        return actor.platform == "slack" and actor.id in self.members(self.workspace, self.group)
+
+
+class GroupMembers:
+    """Members of a workspace's approver user group (``usergroups.users.list``), cached briefly.
+
+    Asked with the workspace's own bot token; a failed lookup counts as "no members" (a
+    refusal the approver can retry), never as approval.
+    """
+
+    TTL = 60.0
+
+    def __init__(self, installations: Any, settings: SlackSettings) -> None:
+        self.installations, self.settings = installations, settings
+        self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, workspace: str, group: str) -> frozenset[str]:
+        import time
+
+        from bot.slack.client import make_web_client
+
+        key = (workspace, group)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < self.TTL:
+            return hit[1]
+        token = bot_token(self.installations, workspace)
+        members: frozenset[str] = frozenset()
+        if token:
+            try:
+                client = make_web_client(self.settings, token=token)
+                members = frozenset(client.usergroups_users_list(usergroup=group)["users"] or [])
+            except Exception:
+                log.warning("could not read the approver group of workspace %s", workspace)
+                return frozenset()
+        with self._lock:
+            self._cache[key] = (now, members)
+        return members
+
+
+def bot_token(installations: Any, workspace: str) -> str | None:
+    """The bot token stored for a workspace (a team, or an org-wide install's enterprise)."""
+    bot = installations.find_bot(enterprise_id=None, team_id=workspace, is_enterprise_install=False)
+    if bot is None:
+        bot = installations.find_bot(
+            enterprise_id=workspace, team_id=None, is_enterprise_install=True
+        )
+    return bot.bot_token if bot is not None and bot.bot_token else None
 
 
 # ---------------------------------------------------------------------- the route installer
@@ -384,6 +463,17 @@ def install_routes(
     per_workspace = WorkspaceServices(
         services, ctx, reviewer=reviewer, asker=asker, llm_enabled=llm_enabled
     )
+    # Token look-ups on a read-only connection: the workflow asks "is this an approver?"
+    # inside its write transaction, and on SQLite a second writer would wait on it forever.
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    from bot.store.engine import READ_ONLY
+
+    assert oauth.client_id is not None
+    lookups = SQLAlchemyInstallationStore(
+        client_id=oauth.client_id, engine=ctx.store.engine.execution_options(**{READ_ONLY: True})
+    )
+    per_workspace.group_members = GroupMembers(lookups, settings)
 
     @bolt_app.middleware
     def own_workspace(context: Any, next: Callable[[], None]) -> None:
@@ -473,17 +563,14 @@ class WorkspaceNotifier:
             ).scalar_one_or_none()
         if not ws:
             return None
-        store = self.oauth.installation_store
-        bot = store.find_bot(enterprise_id=None, team_id=ws, is_enterprise_install=False)
-        if bot is None:
-            bot = store.find_bot(enterprise_id=ws, team_id=None, is_enterprise_install=True)
-        if bot is None or not bot.bot_token:
+        token = bot_token(self.oauth.installation_store, ws)
+        if token is None:
             log.warning("no installation for workspace %s: its notifications are dropped", ws)
             return None
         channel = workspace_for(ws, self.ctx.store, self.ctx.config).approvers_channel(
             self.settings.approvers_channel
         )
-        client = make_web_client(self.settings, token=bot.bot_token)
+        client = make_web_client(self.settings, token=token)
         return SlackNotifier(client, channel=channel, titles=self.titles)
 
     def _send(self, kind: str, submission: Any, **kw: Any) -> Any:

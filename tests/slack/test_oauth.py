@@ -24,7 +24,7 @@ from sqlalchemy import MetaData, func, select
 from bot.config import Approvers, Config
 from bot.server import build_app, context_of
 from bot.server.app import ServerContext
-from bot.slack.blocks import ACTION_SUBMIT, validate_view
+from bot.slack.blocks import ACTION_APPROVE, ACTION_SUBMIT, validate_view
 from bot.slack.oauth import OAuthEnv, SignedStateStore, workspace_id
 from bot.slack.settings import SlackSettings
 from bot.slack.testing import (
@@ -59,6 +59,8 @@ class SlackOAuthAPI(MockSlackAPI):
         #: Workspace admins (users.info) and channels the bot is in (conversations.info).
         self.admins: set[str] = set()
         self.member_of: set[str] = set()
+        #: usergroups.users.list: group id → member ids.
+        self.groups: dict[str, list[str]] = {}
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], raw: bytes
@@ -82,6 +84,8 @@ class SlackOAuthAPI(MockSlackAPI):
                 "enterprise_id": enterprise,
                 "url": "https://x.slack.com/",
             }
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.groups.get(str(args.get("usergroup")), [])}
         if method == "users.info":
             user = str(args.get("user"))
             return {"ok": True, "user": {"id": user, "is_admin": user in self.admins}}
@@ -587,3 +591,33 @@ def test_a_channel_the_bot_is_not_in_is_saved_and_the_admin_told_to_invite_it(
     text = json.dumps(answer)
     assert "/invite @canipost" in text and "CNOTIN1" in text
     assert load_settings(oauth.ctx.store, "TAAAA").settings.approvers_channel == "CNOTIN1"
+
+
+def test_members_of_the_approver_user_group_may_decide(oauth: Harness) -> None:
+    oauth.install("TAAAA")
+    oauth.api.groups["S0COMMSTEAM"] = ["UGROUPMEMBER"]
+    update_settings(
+        oauth.ctx.store,
+        "TAAAA",
+        {"channel": "CAPPRA1", "approver_group": "<!subteam^S0COMMSTEAM|comms>"},
+        by=Actor("slack", "UADMIN"),
+        base_config=oauth.ctx.config,
+    )
+    ack = oauth.command("TAAAA", RISKY, user="UAUTHA")
+    oauth.click("TAAAA", ACTION_SUBMIT, button_value(ack, ACTION_SUBMIT), user="UAUTHA")
+    oauth.api.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == "CAPPRA1")
+    with oauth.ctx.store.read() as s:
+        sid = s.scalars(select(m.Submission.id)).one()
+    oauth.click("TAAAA", ACTION_APPROVE, sid, user="UOUTSIDER")
+    with oauth.ctx.store.read() as s:
+        assert s.get(m.Submission, sid).state == "pending"  # type: ignore[union-attr]
+    oauth.click("TAAAA", ACTION_APPROVE, sid, user="UGROUPMEMBER")
+    _wait(lambda: _state(oauth, sid) == "approved")
+    lookups = oauth.api.of("usergroups.users.list")
+    assert lookups and {oauth.api.bearer(c) for c in lookups} == {"Bearer xoxb-TAAAA-1"}
+
+
+def _state(oauth: Harness, sid: str) -> str | None:
+    with oauth.ctx.store.read() as s:
+        row = s.get(m.Submission, sid)
+        return row.state if row is not None else None
