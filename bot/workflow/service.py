@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.errors import CanipostError, InputError
+from bot.store import dialect
 from bot.store import models as m
 from bot.store.database import Store
 from bot.verdict import Verdict, normalise_channel
@@ -55,11 +56,11 @@ from bot.workflow.types import (
     DECISIONS,
     Actor,
     AuditRecord,
-    DecisionRecord,
     Submission,
     TickReport,
     parse_decision,
 )
+from bot.workflow.views import audit_record, load_views, strip_verdict, submission_view
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,6 @@ KEY_TTL = timedelta(days=7)
 #: Rows claimed per statement by tick(), so one pass never holds long locks.
 BATCH = 200
 _TX_ATTEMPTS = 5
-# PostgreSQL serialization failure / deadlock: safe to retry the whole transaction.
-_RETRY_SQLSTATES = {"40001", "40P01"}
 
 
 class StoreBusy(CanipostError):
@@ -368,10 +367,9 @@ class Workflow:
                     raise
                 log.debug("%s: integrity conflict, retrying", action)
             except OperationalError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                if code in _RETRY_SQLSTATES and attempt < _TX_ATTEMPTS - 1:
+                if dialect.retryable(exc) and attempt < _TX_ATTEMPTS - 1:
                     continue
-                first = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+                first = dialect.first_line(exc)
                 raise StoreBusy(f"database unavailable, nothing recorded: {first}") from None
         if replay is not None:
             log.info("%s: replayed idempotency key", action)
@@ -492,7 +490,7 @@ class Workflow:
                     .values(first_approved_by=by.id, updated_at=now)
                     .execution_options(synchronize_session=False)
                 )
-                if _rowcount(first) == 1:
+                if dialect.rowcount(first) == 1:
                     self._record_decision(s, now, sid, verb, by, note, final=False)
                     detail.update(step=1, of=row.approvals_needed)
                     self._audit(s, now, "decide", sid, by, "ok", None, detail)
@@ -549,7 +547,7 @@ class Workflow:
             )
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result) == 1
+        return dialect.rowcount(result) == 1
 
     def _closed(
         self,
@@ -687,24 +685,7 @@ class Workflow:
         return True
 
     def _views(self, s: Session, rows: list[m.Submission]) -> list[Submission]:
-        decisions: dict[str, list[DecisionRecord]] = {r.id: [] for r in rows}
-        if rows:
-            q = (
-                select(m.Decision)
-                .where(m.Decision.submission_id.in_(list(decisions)))
-                .order_by(m.Decision.id)
-            )
-            for d in s.scalars(q):
-                decisions[d.submission_id].append(
-                    DecisionRecord(
-                        decision=d.decision,
-                        final=d.final,
-                        by=Actor(d.approver_platform, d.approver_id, d.approver_name),
-                        note=d.note,
-                        at=d.at,
-                    )
-                )
-        return [submission_view(r, tuple(decisions[r.id])) for r in rows]
+        return load_views(s, rows)
 
     # ------------------------------------------------------------------ outbox delivery
 
@@ -741,7 +722,7 @@ class Workflow:
                     .values(claimed_until=now + LEASE, attempts=m.Notification.attempts + 1)
                     .execution_options(synchronize_session=False)
                 )
-                if _rowcount(res) == 1:
+                if dialect.rowcount(res) == 1:
                     claimed.append(nid)
         if not claimed:
             return (0, 0, 0)
@@ -889,7 +870,7 @@ class Workflow:
             res = s.execute(
                 delete(m.IdempotencyKey).where(m.IdempotencyKey.created_at < now - KEY_TTL)
             )
-            report.keys_pruned = _rowcount(res)
+            report.keys_pruned = dialect.rowcount(res)
         report.delivered, report.delivery_failures, report.given_up = self.deliver_pending(now=now)
         if report.expired or report.reminded or report.escalated or report.purged:
             log.info(
@@ -1025,69 +1006,8 @@ class Workflow:
 # ---------------------------------------------------------------------- module helpers
 
 
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def _key_result(outcome: _Outcome) -> dict[str, Any]:
     if outcome.refusal is not None:
         return {"ok": False, "refusal": outcome.refusal.to_dict()}
     assert outcome.submission is not None
     return {"ok": True, "submission_id": outcome.submission.id}
-
-
-def strip_verdict(verdict: dict[str, Any]) -> dict[str, Any]:
-    """The verdict without anything quoting the draft (retention purge)."""
-    out = dict(verdict)
-    out["findings"] = [{**f, "quote": None} for f in verdict.get("findings", [])]
-    out["rewrite"] = None
-    out.pop("critique", None)
-    return out
-
-
-def submission_view(row: m.Submission, decisions: tuple[DecisionRecord, ...] = ()) -> Submission:
-    """Freeze an ORM row into the public :class:`Submission` value."""
-    decided_by = (
-        Actor(row.decided_by_platform or "cli", row.decided_by, row.decided_by_name)
-        if row.decided_by
-        else None
-    )
-    return Submission(
-        id=row.id,
-        state=row.state,
-        text=row.text,
-        channel=row.channel,
-        author=Actor(row.author_platform, row.author_id, row.author_name),
-        verdict=Verdict.from_dict(row.verdict),
-        note=row.note,
-        predecessor_id=row.predecessor_id,
-        approvals_needed=row.approvals_needed,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        decided_at=row.decided_at,
-        decided_by=decided_by,
-        decision_note=row.decision_note,
-        message_refs=dict(row.message_refs or {}),
-        decisions=decisions,
-        reminded_at=row.reminded_at,
-        escalated_at=row.escalated_at,
-        redacted_at=row.redacted_at,
-        purged_at=row.purged_at,
-    )
-
-
-def audit_record(row: m.AuditEntry) -> AuditRecord:
-    """Freeze an audit row."""
-    actor = (
-        Actor(row.actor_platform or "cli", row.actor_id, row.actor_name) if row.actor_id else None
-    )
-    return AuditRecord(
-        id=row.id,
-        at=row.at,
-        submission_id=row.submission_id,
-        action=row.action,
-        outcome=row.outcome,
-        reason=row.reason,
-        actor=actor,
-        detail=dict(row.detail or {}),
-    )

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import BOB, CAROL
 
 from bot.feedback import list_feedback
 from bot.verdict import Verdict
-from bot.workflow import Refusal, Workflow
+from bot.workflow import Actor, Refusal, Workflow
 
 Submit = Callable[..., Any]
+BOB, CAROL = Actor("cli", "bob", "Bob Approver"), Actor("cli", "carol", "Carol Approver")
 
 
 def test_decisions_become_confirmed_feedback_once(
