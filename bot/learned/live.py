@@ -57,6 +57,7 @@ _lock = threading.Lock()
 _shipped: LinearModel | None = None
 _state: dict[tuple[str, str], tuple[float, Any, InUse]] = {}
 _last_status: dict[str, Any] = {}
+_stores: dict[str, Any] = {}  # one engine per PostgreSQL URL, reused by every refresh
 
 
 def database_url() -> str:
@@ -112,9 +113,11 @@ def _read_row(url: str, workspace: str, known_id: Any) -> tuple[Any, bytes | Non
             con.close()
     from sqlalchemy import inspect, text
 
-    from bot.store import open_store
+    store = _stores.get(url)
+    if store is None:
+        from bot.store import open_store
 
-    store = open_store(url, migrate=False)
+        store = _stores[url] = open_store(url, migrate=False)
     with store.engine.connect() as conn:
         if not inspect(conn).has_table("learned_models"):
             return None, None

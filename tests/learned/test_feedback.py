@@ -145,3 +145,19 @@ def test_every_approver_decision_becomes_feedback(store: Store, config: Config) 
     assert rejected.status == "confirmed" and rejected.source == "decision"
     assert approved is not None and approved.expected == "needs_approval"
     assert {i.submission_id for i in training_feedback(store, config)} == {"S-1", "S-2"}
+
+
+def test_a_stored_model_is_found_on_each_backend(store: Store, config: Config, db_url: str) -> None:
+    """Every worker reads the organisation model from the database (SQLite or PostgreSQL)."""
+    from bot.feedback import reset_model, save_model
+    from bot.learned import live
+
+    blob = live.SHIPPED_PATH.read_bytes()
+    save_model(store, config, blob, version="v-test", fmt=1, summary={}, by="boss")
+    live.invalidate()
+    got = live.current(config.workspace, db_url)
+    assert got.source == "organisation" and got.fallback_reason is None
+    assert live.current("T0OTHER", db_url).source == "shipped"  # per workspace
+    reset_model(store, config)
+    live.invalidate()
+    assert live.current(config.workspace, db_url).source == "shipped"
