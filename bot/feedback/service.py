@@ -272,11 +272,11 @@ def record_decision(
 ) -> FeedbackItem | None:
     """Turn an approver's decision on a submitted draft into confirmed feedback.
 
-    ``decision`` is the workflow's verb (``approve``/``changes``/``reject``): a rejection
-    says the draft must not be posted, a change request that it needed approval, an
-    approval that the verdict the draft got (at least ``advise`` when it was sent for
-    approval... kept as its own decision) was acceptable. The workflow's decide step calls
-    this after recording the decision; a failure here never undoes the decision.
+    ``decision`` is the workflow's verb: ``reject`` says the draft must not be posted,
+    ``changes`` that it needed approval, ``approve`` that the verdict it got was right
+    (an approved draft that the rules sent for approval still needed that approval). The
+    workflow's decide step calls this after recording the decision; a storage failure is
+    logged and never undoes the decision.
     """
     if decision == "approve":
         exp = rules_decision if rules_decision in DECISIONS else "ok"

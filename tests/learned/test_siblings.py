@@ -108,3 +108,31 @@ def test_an_org_model_changes_the_policy_version(trained: Config) -> None:
     text = FILM_SIBLINGS[0]
     rules = review_rules(Draft(text), config=trained, layers=False)
     assert review_rules(Draft(text), config=trained).policy_version != rules.policy_version
+
+
+def test_a_model_worse_than_the_shipped_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feedback that calls plainly risky drafts fine would teach the model to miss them."""
+    import json
+
+    from bot.feedback.train import ModelRefused
+
+    url = f"sqlite:///{tmp_path / 'org.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    live.invalidate()
+    config = load_config()
+    config.approvers.cli = ["boss"]
+    store = open_store(url)
+    risky = [
+        json.loads(line)["text"]
+        for line in (Path(__file__).resolve().parents[1] / "data/holdout.jsonl").open()
+        if json.loads(line)["expected"] in ("needs_approval", "do_not_post")
+    ][:60]
+    for text in risky:
+        add_feedback(store, config, text=text, expected="ok", by="boss")
+    with pytest.raises(ModelRefused, match="worse than the shipped one"):
+        train_org_model(store, config, by="boss")
+    assert live.status()["model"] == "shipped"
+    store.dispose()
+    live.invalidate()
