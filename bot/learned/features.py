@@ -81,14 +81,22 @@ def _word_hashes(word: str) -> tuple[int, ...]:
     return out
 
 
-def _pair_hash(a: str, b: str) -> int:
-    key = a + " " + b
+def pair_key_hash(key: str) -> int:
+    """Hash of the adjacent-word feature for ``key`` = "a b" (memoised in ``PAIR_MEMO``)."""
     got = _pair_memo.get(key)
     if got is None:
         if len(_pair_memo) >= _CACHE_LIMIT:
             _pair_memo.clear()
         got = _pair_memo[key] = _h("b:" + key.translate(_DIGITS))
     return got
+
+
+def _pair_hash(a: str, b: str) -> int:
+    return pair_key_hash(a + " " + b)
+
+
+#: The pair memo itself, for the scorer's inlined hot loop (same dict, cleared in place).
+PAIR_MEMO = _pair_memo
 
 
 def words(text: str) -> list[str]:

@@ -19,7 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.learned.features import FEATURE_VERSION, pair_hash, word_feature_hashes, words
+from bot.learned.features import (
+    FEATURE_VERSION,
+    PAIR_MEMO,
+    pair_hash,
+    pair_key_hash,
+    word_feature_hashes,
+    words,
+)
 
 __all__ = [
     "CATEGORY_HEADS",
@@ -194,8 +201,12 @@ class LinearModel:
     def _features(
         self, text: str, signals: Iterable[int]
     ) -> tuple[list[int], tuple[int, ...], float, list[str]]:
-        """Rows of the text's features (a multiset), rows of the signals, the norm, the words."""
+        """Rows of the text's features (a multiset), rows of the signals, the norm, the words.
+
+        The hot path of the layer: memo look-ups are inlined (no call per word or pair).
+        """
         ws = words(text)
+        word_rows = self._word_rows
         seen: set[str] = set()
         rows: list[int] = []
         n_text = 0
@@ -203,11 +214,20 @@ class LinearModel:
             if w in seen:
                 continue
             seen.add(w)
-            r, n = self._word(w)
-            rows.extend(r)
-            n_text += n
-        pairs = {pair_hash(ws[i], ws[i + 1]) for i in range(len(ws) - 1)}
-        rows.extend(self._rows_of(pairs))
+            got = word_rows.get(w)
+            if got is None:
+                got = self._word(w)
+            rows.extend(got[0])
+            n_text += got[1]
+        memo = PAIR_MEMO
+        pairs: set[int] = set()
+        for i in range(len(ws) - 1):
+            key = ws[i] + " " + ws[i + 1]
+            h = memo.get(key)
+            pairs.add(pair_key_hash(key) if h is None else h)
+        row = self._row.get
+        n = self._n
+        rows.extend([row(h, n) for h in pairs])
         n_text += len(pairs)
         norm = 1.0 / math.sqrt(n_text) if n_text else 0.0
         return rows, self._rows_of(signals), norm, ws
