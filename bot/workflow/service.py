@@ -28,12 +28,12 @@ Guarantees, and how they are kept:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -44,36 +44,28 @@ from bot.store import models as m
 from bot.store.database import Store
 from bot.verdict import Verdict, normalise_channel
 from bot.workflow import rules
+from bot.workflow.base import Pending
 from bot.workflow.errors import (
     Refusal,
     UnknownSubmission,
 )
 from bot.workflow.ids import new_id, normalise_id
 from bot.workflow.notifier import Notifier
-from bot.workflow.redact import redact
 from bot.workflow.settings import WorkflowSettings
+from bot.workflow.tick import Tick
 from bot.workflow.types import (
     DECISIONS,
     Actor,
     AuditRecord,
     Submission,
-    TickReport,
     parse_decision,
 )
-from bot.workflow.views import audit_record, load_views, strip_verdict, submission_view
+from bot.workflow.views import audit_record, submission_view
 
 log = logging.getLogger(__name__)
 
 #: Longest draft accepted; every network's limit is far below this.
 MAX_TEXT = 40_000
-#: A claimed notification not marked sent within this time is retried by tick().
-LEASE = timedelta(minutes=2)
-#: Delivery attempts before a notification is given up (and the failure audited).
-MAX_ATTEMPTS = 6
-#: Idempotency keys outlive every platform's retry window by far.
-KEY_TTL = timedelta(days=7)
-#: Rows claimed per statement by tick(), so one pass never holds long locks.
-BATCH = 200
 _TX_ATTEMPTS = 5
 
 
@@ -100,17 +92,7 @@ class _Outcome:
     notification_id: int = -1
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    """A notification we hold a claim on, with what it is about."""
-
-    id: int
-    kind: str
-    attempts: int
-    submission: Submission
-
-
-class Workflow:
+class Workflow(Tick):
     """The approval queue over a :class:`~bot.store.Store`; share one per process.
 
     ``is_approver`` lets a platform widen the configured check (e.g. Slack
@@ -378,9 +360,7 @@ class Workflow:
             return self.get(str(replay["submission_id"]))
         assert outcome is not None
         if outcome.notify and outcome.submission is not None and outcome.notification_id >= 0:
-            self._deliver(
-                [_Pending(outcome.notification_id, outcome.notify, 1, outcome.submission)]
-            )
+            self._deliver([Pending(outcome.notification_id, outcome.notify, 1, outcome.submission)])
         if outcome.refusal is not None:
             raise outcome.refusal
         assert outcome.submission is not None
@@ -626,384 +606,6 @@ class Workflow:
                 at=now,
             )
         )
-
-    def _audit(
-        self,
-        s: Session,
-        now: datetime,
-        action: str,
-        sid: str | None,
-        actor: Actor | None,
-        outcome: str,
-        reason: str | None,
-        detail: dict[str, Any] | None,
-    ) -> None:
-        s.add(
-            m.AuditEntry(
-                at=now,
-                submission_id=sid,
-                action=action,
-                outcome=outcome,
-                reason=reason,
-                actor_platform=actor.platform if actor else None,
-                actor_id=actor.id if actor else None,
-                actor_name=actor.name if actor else None,
-                detail=dict(detail) if detail else None,
-                workspace=self.config.workspace,
-            )
-        )
-
-    def _enqueue(
-        self, s: Session, now: datetime, sid: str, kind: str, *, send_now: bool | None = None
-    ) -> int:
-        """Put a notification in the outbox; claimed at once when we will send it ourselves.
-
-        Commands send their own notification after commit only when ``inline``; the
-        tick (already off any request path) always does when there is a notifier.
-        """
-        if send_now is None:
-            send_now = self.inline
-        send_now = send_now and self.notifier is not None
-        row = m.Notification(submission_id=sid, kind=kind, created_at=now, attempts=0)
-        if send_now:
-            row.claimed_until = now + LEASE
-            row.attempts = 1
-        s.add(row)
-        s.flush()
-        return row.id if send_now else -1
-
-    def _maybe_redact(self, s: Session, now: datetime, row: m.Submission) -> bool:
-        if not self.settings.redact_on_decision or not row.text or row.redacted_at:
-            return False
-        done = redact(row.text, Verdict.from_dict(row.verdict))
-        if done is None:
-            return False
-        row.text, verdict = done
-        row.verdict = verdict.to_dict()
-        row.redacted_at = now
-        self._audit(s, now, "redact", row.id, None, "ok", None, None)
-        return True
-
-    def _views(self, s: Session, rows: list[m.Submission]) -> list[Submission]:
-        return load_views(s, rows)
-
-    # ------------------------------------------------------------------ outbox delivery
-
-    def deliver_pending(
-        self, *, now: datetime | None = None, limit: int = 500
-    ) -> tuple[int, int, int]:
-        """Send notifications still owed (failed earlier, or queued without a notifier).
-
-        Returns ``(delivered, failed, given_up)``. Without a notifier nothing happens.
-        """
-        if self.notifier is None:
-            return (0, 0, 0)
-        now = now or self._now()
-        sendable = and_(
-            m.Notification.sent_at.is_(None),
-            m.Notification.failed_at.is_(None),
-            or_(m.Notification.claimed_until.is_(None), m.Notification.claimed_until < now),
-        )
-        with self.store.read() as s:
-            ids = list(
-                s.scalars(
-                    select(m.Notification.id)
-                    .where(sendable)
-                    .order_by(m.Notification.id)
-                    .limit(limit)
-                )
-            )
-        claimed: list[int] = []
-        for nid in ids:
-            with self.store.write() as s:
-                res = s.execute(
-                    update(m.Notification)
-                    .where(m.Notification.id == nid, sendable)
-                    .values(claimed_until=now + LEASE, attempts=m.Notification.attempts + 1)
-                    .execution_options(synchronize_session=False)
-                )
-                if dialect.rowcount(res) == 1:
-                    claimed.append(nid)
-        if not claimed:
-            return (0, 0, 0)
-        with self.store.read() as s:
-            notes = list(
-                s.scalars(
-                    select(m.Notification)
-                    .where(m.Notification.id.in_(claimed))
-                    .order_by(m.Notification.id)
-                )
-            )
-            subs = {
-                r.id: r
-                for r in s.scalars(
-                    select(m.Submission).where(
-                        m.Submission.id.in_({n.submission_id for n in notes})
-                    )
-                )
-            }
-            views = {v.id: v for v in self._views(s, list(subs.values()))}
-        return self._deliver(
-            _Pending(n.id, n.kind, n.attempts, views[n.submission_id]) for n in notes
-        )
-
-    def _deliver(self, items: Iterable[_Pending]) -> tuple[int, int, int]:
-        """Send notifications we hold a claim on; record success or schedule a retry."""
-        ok = failed = given_up = 0
-        if self.notifier is None:
-            return (0, 0, 0)
-        for item in items:
-            sid = item.submission.id
-            try:
-                refs = self._send(item.kind, item.submission)
-            except Exception as exc:  # a notifier failure must never undo stored state
-                failed += 1
-                given_up += self._delivery_failed(item.id, sid, item.kind, item.attempts, exc)
-                continue
-            ok += 1
-            now = self._now()
-            with self.store.write() as s:
-                s.execute(
-                    update(m.Notification)
-                    .where(m.Notification.id == item.id)
-                    .values(sent_at=now, claimed_until=None, last_error=None)
-                    .execution_options(synchronize_session=False)
-                )
-                if refs:
-                    sub = s.get(m.Submission, sid, with_for_update=True)
-                    if sub is not None:
-                        sub.message_refs = {**(sub.message_refs or {}), **dict(refs)}
-        return (ok, failed, given_up)
-
-    def _send(self, kind: str, view: Submission) -> Any:
-        n = self.notifier
-        assert n is not None
-        if kind == "escalation":
-            return n.escalation(view, backup=tuple(self.config.approvers.backup))
-        return getattr(n, kind)(view)
-
-    def _delivery_failed(
-        self, nid: int, sid: str, kind: str, attempts: int, exc: Exception
-    ) -> bool:
-        now = self._now()
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        give_up = attempts >= MAX_ATTEMPTS
-        retry_at = now + min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
-        values: dict[str, Any] = {"last_error": error, "claimed_until": retry_at}
-        if give_up:
-            values.update(failed_at=now, claimed_until=None)
-        with self.store.write() as s:
-            s.execute(
-                update(m.Notification)
-                .where(m.Notification.id == nid)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if give_up:
-                self._audit(
-                    s,
-                    now,
-                    "notify",
-                    sid,
-                    None,
-                    "failed",
-                    "gave_up",
-                    {"kind": kind, "attempts": attempts},
-                )
-        level = logging.ERROR if give_up else logging.WARNING
-        log.log(
-            level,
-            "notification %s for %s failed (attempt %d): %s",
-            kind,
-            sid,
-            attempts,
-            type(exc).__name__,
-        )
-        return give_up
-
-    # ------------------------------------------------------------------ tick
-
-    def tick(self, now: datetime | None = None) -> TickReport:
-        """One pass: expire, remind, escalate, purge, prune keys, retry notifications.
-
-        Safe to run concurrently from several workers: each transition is
-        claimed by exactly one of them.
-        """
-        now = now or self._now()
-        report = TickReport()
-        st = self.settings
-        pending = m.Submission.state == "pending"
-        created = m.Submission.created_at
-        if st.expire_after:
-            report.expired = self._claim(
-                now,
-                "expire",
-                "expired",
-                and_(pending, created <= now - st.expire_after),
-                {"state": "expired", "decided_at": now, "updated_at": now},
-            )
-        if st.reminder_after:
-            report.reminded = self._claim(
-                now,
-                "remind",
-                "reminder",
-                and_(
-                    pending, m.Submission.reminded_at.is_(None), created <= now - st.reminder_after
-                ),
-                {"reminded_at": now},
-            )
-        if st.escalate_after:
-            report.escalated = self._claim(
-                now,
-                "escalate",
-                "escalation",
-                and_(
-                    pending, m.Submission.escalated_at.is_(None), created <= now - st.escalate_after
-                ),
-                {"escalated_at": now},
-            )
-        if st.redact_on_decision:
-            report.redacted = self._redact_closed(now)
-        if st.retention:
-            report.purged = self._purge(now, now - st.retention)
-        with self.store.write() as s:
-            res = s.execute(
-                delete(m.IdempotencyKey).where(m.IdempotencyKey.created_at < now - KEY_TTL)
-            )
-            report.keys_pruned = dialect.rowcount(res)
-        report.delivered, report.delivery_failures, report.given_up = self.deliver_pending(now=now)
-        if report.expired or report.reminded or report.escalated or report.purged:
-            log.info(
-                "tick: %d expired, %d reminded, %d escalated, %d purged",
-                len(report.expired),
-                len(report.reminded),
-                len(report.escalated),
-                len(report.purged),
-            )
-        return report
-
-    def _claim(
-        self,
-        now: datetime,
-        action: str,
-        kind: str,
-        cond: ColumnElement[bool],
-        values: dict[str, Any],
-    ) -> list[str]:
-        """Claim due rows with one conditional update per batch; audit and enqueue each."""
-        done: list[str] = []
-        while True:
-            with self.store.write() as s:
-                candidates = list(
-                    s.scalars(
-                        select(m.Submission.id)
-                        .where(cond)
-                        .order_by(m.Submission.created_at)
-                        .limit(BATCH)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                if not candidates:
-                    break
-                claimed = list(
-                    s.scalars(
-                        update(m.Submission)
-                        .where(m.Submission.id.in_(candidates), cond)
-                        .values(**values)
-                        .returning(m.Submission.id)
-                        .execution_options(synchronize_session=False)
-                    )
-                )
-                nids: dict[str, int] = {}
-                for sid in claimed:
-                    self._audit(s, now, action, sid, None, "ok", None, None)
-                    nids[sid] = self._enqueue(s, now, sid, kind, send_now=True)
-                    if action == "expire" and self.settings.redact_on_decision:
-                        row = s.get(m.Submission, sid, populate_existing=True)
-                        if row is not None:
-                            self._maybe_redact(s, now, row)
-                pending: list[_Pending] = []
-                if self.notifier is not None and claimed:
-                    rows = list(
-                        s.scalars(
-                            select(m.Submission)
-                            .where(m.Submission.id.in_(claimed))
-                            .execution_options(populate_existing=True)
-                        )
-                    )
-                    pending = [_Pending(nids[v.id], kind, 1, v) for v in self._views(s, rows)]
-            done.extend(claimed)
-            self._deliver(pending)
-            if len(candidates) < BATCH:
-                break
-        return done
-
-    def _redact_closed(self, now: datetime) -> list[str]:
-        """Catch up on closed submissions not yet redacted (e.g. closed before the switch)."""
-        done: list[str] = []
-        with self.store.write() as s:
-            rows = s.scalars(
-                select(m.Submission)
-                .where(
-                    m.Submission.state != "pending",
-                    m.Submission.redacted_at.is_(None),
-                    m.Submission.purged_at.is_(None),
-                    m.Submission.review_decision != "ok",
-                )
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-            for row in rows:
-                if self._maybe_redact(s, now, row):
-                    done.append(row.id)
-        return done
-
-    def _purge(self, now: datetime, cutoff: datetime) -> list[str]:
-        """Drop draft text and quotes of long-closed submissions; keep who decided what.
-
-        Notes are free text typed by people ("approved: Mrs X's family agreed"), so
-        they can carry the same personal data as the draft and go with it unless
-        ``workflow.purge_notes`` is off. The decision, its author and time stay.
-        """
-        done: list[str] = []
-        closed_at = func.coalesce(m.Submission.decided_at, m.Submission.created_at)
-        while True:
-            with self.store.write() as s:
-                rows = list(
-                    s.scalars(
-                        select(m.Submission)
-                        .where(
-                            m.Submission.state != "pending",
-                            m.Submission.purged_at.is_(None),
-                            closed_at <= cutoff,
-                        )
-                        .order_by(m.Submission.created_at)
-                        .limit(BATCH)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                purge_notes = self.settings.purge_notes
-                for row in rows:
-                    row.text = None
-                    row.verdict = strip_verdict(row.verdict)
-                    row.purged_at = now
-                    if purge_notes:
-                        row.note = row.decision_note = None
-                    self._audit(s, now, "purge", row.id, None, "ok", None, {"notes": purge_notes})
-                    done.append(row.id)
-                if purge_notes and rows:
-                    s.execute(
-                        update(m.Decision)
-                        .where(m.Decision.submission_id.in_([r.id for r in rows]))
-                        .values(note=None)
-                        .execution_options(synchronize_session=False)
-                    )
-            if len(rows) < BATCH:
-                break
-        return done
-
-
-# ---------------------------------------------------------------------- module helpers
 
 
 def _key_result(outcome: _Outcome) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from bot.store import models as m
 from bot.verdict import Finding, Severity, Verdict
 from bot.workflow import Actor, AlreadyDecided, MemoryNotifier, Workflow
 from bot.workflow.export import audit_rows
-from bot.workflow.service import MAX_ATTEMPTS
+from bot.workflow.outbox import MAX_ATTEMPTS
 
 ALICE = Actor("cli", "alice")
 BOB = Actor("cli", "bob")
