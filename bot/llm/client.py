@@ -9,7 +9,7 @@ Retries have one owner. The SDK's own retries are off (``max_retries=0``);
 tenacity retries connection errors, timeouts, 408, 429 (waiting what
 ``Retry-After`` asks, within a cap) and 5xx with random exponential
 back-off, all inside one total deadline (``llm.timeout``: default 30 s for
-a hosted service, 180 s for an endpoint on loopback or a private network,
+a hosted service, 300 s for an endpoint on loopback or a private network,
 where a local model on a CPU answers slowly but surely). Any other 4xx is
 final. Two retry layers would multiply each other's waits.
 
@@ -64,7 +64,7 @@ log = logging.getLogger("canipost.llm")
 DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_TIMEOUT = 30.0
 #: Default deadline for an endpoint on loopback or a private network (a local model on a CPU).
-DEFAULT_LOCAL_TIMEOUT = 180.0
+DEFAULT_LOCAL_TIMEOUT = 300.0
 #: Default size of a critique request (characters: system + user messages + the response_format schema).
 DEFAULT_PROMPT_CHARS = 7200
 #: No critique request is built longer than this, whatever ``llm.prompt_chars`` says
