@@ -15,6 +15,8 @@ REJECT = "reject"
 WITHDRAW = "withdraw"
 REFRESH = "refresh"
 FEEDBACK = "feedback"
+FEEDBACK_CONFIRM = "feedback_confirm"
+FEEDBACK_DISMISS = "feedback_dismiss"
 
 #: Button name → the workflow's decision verb.
 DECISIONS: dict[str, str] = {APPROVE: "approve", CHANGES: "changes", REJECT: "reject"}

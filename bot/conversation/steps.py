@@ -285,6 +285,31 @@ class Conversation:
         log.info("feedback %s from %s:%s (%s)", item.id, by.platform, by.id, item.kind)
         return texts.feedback_thanks(item.status, item.kind)
 
+    def pending_feedback(self, actor: Actor) -> list[Any] | None:
+        """Reports awaiting an approver, oldest first, for approvers only (None for anyone else)."""
+        if not self.workflow.is_configured_approver(actor):
+            return None
+        from bot.feedback import list_feedback
+
+        return list(reversed(list_feedback(self.workflow.store, self.config, pending=True)))
+
+    def review_feedback(self, feedback_id: str, *, confirm: bool, by: Actor) -> str:
+        """An approver confirms (it counts for training) or dismisses someone's report."""
+        from bot.feedback import NotAnApprover, UnknownFeedback
+        from bot.feedback import confirm as confirm_report
+        from bot.feedback import dismiss as dismiss_report
+
+        act = confirm_report if confirm else dismiss_report
+        try:
+            item = act(
+                self.workflow.store, self.config, feedback_id, by=by.id, platform=by.platform
+            )
+        except NotAnApprover:
+            return texts.FEEDBACK_APPROVERS_ONLY
+        except UnknownFeedback as exc:
+            return str(exc)
+        return texts.feedback_reviewed(item.id, item.status)
+
     # ------------------------------------------------------------------ questions
 
     def answer(self, question: str, *, use_llm: bool | None) -> dict[str, Any]:

@@ -114,6 +114,15 @@ def feedback_thanks(status: str, kind: str) -> str:
     return f"Thanks: recorded {what}. Comms will look at it."
 
 
+FEEDBACK_APPROVERS_ONLY = "Only comms approvers can confirm or dismiss reports."
+
+
+def feedback_reviewed(feedback_id: str, status: str) -> str:
+    if status == "confirmed":
+        return f"Confirmed report {feedback_id}: it now counts when the model is retrained."
+    return f"Dismissed report {feedback_id}."
+
+
 def not_sent(exc: Refusal) -> str:
     return f"Not sent: {refusal_text(exc)}"
 

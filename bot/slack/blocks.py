@@ -53,6 +53,9 @@ _ACTIONS = (A.SUBMIT, A.SUBMIT_JUSTIFY, A.APPROVE, A.CHANGES, A.REJECT, A.WITHDR
     ACTION_FEEDBACK,
 ) = named("canipost_", *_ACTIONS)
 ACTION_OPEN_CHECK = "canipost_open_check"
+ACTION_FEEDBACK_CONFIRM, ACTION_FEEDBACK_DISMISS = named(
+    "canipost_", A.FEEDBACK_CONFIRM, A.FEEDBACK_DISMISS
+)
 VIEW_CHECK = "canipost_check"
 VIEW_VERDICT = "canipost_verdict"
 VIEW_NOTE = "canipost_decision_note"
@@ -465,6 +468,7 @@ def home_view(
     queue: Sequence[Submission] | None,
     now: datetime | None = None,
     notice: str | None = None,
+    reports: Sequence[Any] | None = None,
 ) -> View:
     """The App Home: a Check button, your recent submissions; approvers also get the queue."""
     blocks: list[Block] = [
@@ -495,6 +499,8 @@ def home_view(
             )
         if len(queue) > len(shown):
             blocks.append(context(f"…and {len(queue) - len(shown)} more, newer."))
+    if reports is not None:
+        blocks += _report_blocks(reports)
     blocks += [divider(), header("Your recent submissions")]
     if not mine:
         blocks.append(context("You haven't sent anything for approval yet."))
@@ -538,6 +544,32 @@ def _mine_line(sub: Submission) -> str:
 
 def _options(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"text": plain(label, MAX_OPTION_TEXT), "value": value} for value, label in pairs]
+
+
+def _report_blocks(reports: Sequence[Any]) -> list[Block]:
+    """Approvers' App Home: "Was this right?" reports waiting for a confirm or dismiss."""
+    shown = list(reports)[:10]
+    blocks: list[Block] = [divider(), header(f"Reports to review ({len(reports)})")]
+    if not shown:
+        blocks.append(context("No reports are waiting."))
+    for item in shown:
+        kind = item.kind.replace("_", " ")
+        cats = f" · {', '.join(item.categories)}" if item.categories else ""
+        line = (
+            f"*{DECISION_TITLES.get(item.expected, item.expected)}* ({kind}{cats}) from "
+            f"{_who(item.platform, item.by)} · rules said {item.rules_decision.replace('_', ' ')}"
+        )
+        blocks.append(section(line + "\n" + fit_quote(item.text, 1200)[0]))
+        if item.note:
+            blocks.append(context(escape(clip(item.note, 500))))
+        blocks.append(
+            actions(
+                button("Confirm", ACTION_FEEDBACK_CONFIRM, item.id, style="primary"),
+                button("Dismiss", ACTION_FEEDBACK_DISMISS, item.id),
+                block_id=f"report_{item.id}",
+            )
+        )
+    return blocks
 
 
 def feedback_modal(packed: str) -> View:

@@ -193,8 +193,10 @@ def publish_home(
     services: Services, client: WebClient, user_id: str, *, notice: str | None = None
 ) -> None:
     """Draw the App Home: the person's recent submissions; approvers also see the queue."""
-    mine, queue = services.home(Actor("slack", user_id))
-    view = home_view(mine=mine, queue=queue, notice=notice)
+    actor = Actor("slack", user_id)
+    mine, queue = services.home(actor)
+    reports = services.pending_feedback(actor)
+    view = home_view(mine=mine, queue=queue, notice=notice, reports=reports)
     client.views_publish(user_id=user_id, view=validate_view(view))
 
 

@@ -10,6 +10,8 @@ from slack_harness import APPROVER, RISKY, SAFE, Slack, all_text, button_value
 from bot.feedback import list_feedback
 from bot.slack.blocks import (
     ACTION_FEEDBACK,
+    ACTION_FEEDBACK_CONFIRM,
+    ACTION_FEEDBACK_DISMISS,
     BLOCK_CATEGORIES,
     BLOCK_EXPECTED,
     BLOCK_NOTE,
@@ -17,7 +19,10 @@ from bot.slack.blocks import (
     INPUT_EXPECTED,
     INPUT_NOTE,
     VIEW_FEEDBACK,
+    validate_view,
 )
+
+HOME = {"id": "VHOME", "type": "home"}
 
 
 def _form(expected: str, categories: list[str], note: str = "") -> dict[str, dict[str, Any]]:
@@ -74,3 +79,32 @@ def test_an_unknown_category_is_refused_in_the_form(slack: Slack) -> None:
     assert answer["response_action"] == "errors"
     assert "unknown category" in json.dumps(answer)
     assert list_feedback(slack.ctx.store, slack.ctx.config) == []
+
+
+def test_approvers_review_pending_reports_in_app_home(slack: Slack) -> None:
+    _report(slack, RISKY, _form("ok", ["conflict"], "Banter"), user="USTAFF")
+    slack.event({"type": "app_home_opened", "user": "USTAFF", "tab": "home", "channel": "D1"})
+    staff_home = slack.api.wait_for("views.publish")[-1].args
+    assert "Reports to review" not in all_text(staff_home)  # approvers only
+
+    slack.event({"type": "app_home_opened", "user": APPROVER, "tab": "home", "channel": "D2"})
+    home = slack.api.wait_for("views.publish", count=2)[-1].args
+    validate_view(home["view"])
+    assert "Reports to review (1)" in all_text(home) and "Banter" in all_text(home)
+    report_id = button_value(home, ACTION_FEEDBACK_CONFIRM)
+
+    slack.click(ACTION_FEEDBACK_CONFIRM, report_id, user=APPROVER, url=None, view=HOME)
+    redrawn = slack.api.wait_for("views.publish", count=3)[-1].args
+    assert f"Confirmed report {report_id}" in all_text(redrawn)
+    assert "Reports to review (0)" in all_text(redrawn)
+    (item,) = list_feedback(slack.ctx.store, slack.ctx.config)
+    assert (item.status, item.reviewed_by) == ("confirmed", APPROVER)
+
+
+def test_only_approvers_may_confirm_a_report(slack: Slack) -> None:
+    _report(slack, RISKY, _form("ok", []), user="USTAFF")
+    (item,) = list_feedback(slack.ctx.store, slack.ctx.config)
+    slack.click(ACTION_FEEDBACK_DISMISS, item.id, user="USTAFF", url=None, view=HOME)
+    home = slack.api.wait_for("views.publish")[-1].args
+    assert "Only comms approvers" in all_text(home)
+    assert list_feedback(slack.ctx.store, slack.ctx.config, pending=True) == [item]

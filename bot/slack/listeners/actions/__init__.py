@@ -8,6 +8,8 @@ from bot.slack.blocks import (
     ACTION_APPROVE,
     ACTION_CHANGES,
     ACTION_FEEDBACK,
+    ACTION_FEEDBACK_CONFIRM,
+    ACTION_FEEDBACK_DISMISS,
     ACTION_OPEN_CHECK,
     ACTION_REJECT,
     ACTION_SUBMIT,
@@ -15,7 +17,7 @@ from bot.slack.blocks import (
     ACTION_WITHDRAW,
 )
 from bot.slack.listeners.actions.decide import handle_approve, handle_note_decision
-from bot.slack.listeners.actions.feedback import handle_feedback
+from bot.slack.listeners.actions.feedback import handle_feedback, handle_review_report
 from bot.slack.listeners.actions.open_check import handle_open_check
 from bot.slack.listeners.actions.submit import handle_submit, handle_submit_justify
 from bot.slack.listeners.actions.withdraw import handle_withdraw
@@ -29,3 +31,6 @@ def register(app: App) -> None:
     app.action(ACTION_WITHDRAW)(handle_withdraw)
     app.action(ACTION_OPEN_CHECK)(handle_open_check)
     app.action(ACTION_FEEDBACK)(handle_feedback)
+    app.action(re.compile(f"^({ACTION_FEEDBACK_CONFIRM}|{ACTION_FEEDBACK_DISMISS})$"))(
+        handle_review_report
+    )
