@@ -36,7 +36,10 @@ QUESTION_START = re.compile(
 HELP_WORDS = frozenset({"", "help", "hi", "hello", "hey", "?", "start", "-h", "--help"})
 #: Commands and the sub-commands that make a message one ("watch add Acme"); "Watch our
 #: video!" stays a draft.
-COMMANDS: dict[str, frozenset[str]] = {"watch": frozenset({"", "list", "add", "remove"})}
+COMMANDS: dict[str, frozenset[str]] = {
+    "watch": frozenset({"", "list", "add", "remove"}),
+    "reports": frozenset({""}),  # approvers: "Was this right?" reports to confirm or dismiss
+}
 #: Longer than this, a message is a draft even when it starts like a question.
 MAX_QUESTION = 300
 

@@ -62,7 +62,15 @@ def _when_type(name: str, ref: str | None = None) -> dict[str, Any]:
 
 
 #: Body elements we send; a card with any other type is refused.
-_ELEMENTS = ("TextBlock", "RichTextBlock", "Container", "FactSet", "Input.Text", "Input.ChoiceSet")
+_ELEMENTS = (
+    "TextBlock",
+    "RichTextBlock",
+    "Container",
+    "FactSet",
+    "Input.Text",
+    "Input.ChoiceSet",
+    "ActionSet",
+)
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -224,6 +232,21 @@ SCHEMA: dict[str, Any] = {
                 "style": {"enum": ["compact", "expanded", "filtered"]},
                 "isRequired": {"type": "boolean"},
                 "errorMessage": {"type": "string"},
+            },
+        },
+        "ActionSet": {
+            "type": "object",
+            "required": ["type", "actions"],
+            "additionalProperties": False,
+            "properties": {
+                **_COMMON,
+                "type": {"const": "ActionSet"},
+                "actions": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MAX_ACTIONS,
+                    "items": {"$ref": "#/$defs/execute"},
+                },
             },
         },
         "showcard": {

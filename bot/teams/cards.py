@@ -43,7 +43,17 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 # ---------------------------------------------------------------------- verbs the agent routes on
 
-_NAMES = (A.SUBMIT, A.WITHDRAW, A.APPROVE, A.CHANGES, A.REJECT, A.REFRESH, A.FEEDBACK)
+_NAMES = (
+    A.SUBMIT,
+    A.WITHDRAW,
+    A.APPROVE,
+    A.CHANGES,
+    A.REJECT,
+    A.REFRESH,
+    A.FEEDBACK,
+    A.FEEDBACK_CONFIRM,
+    A.FEEDBACK_DISMISS,
+)
 (
     VERB_SUBMIT,
     VERB_WITHDRAW,
@@ -52,6 +62,8 @@ _NAMES = (A.SUBMIT, A.WITHDRAW, A.APPROVE, A.CHANGES, A.REJECT, A.REFRESH, A.FEE
     VERB_REJECT,
     VERB_REFRESH,
     VERB_FEEDBACK,
+    VERB_FEEDBACK_CONFIRM,
+    VERB_FEEDBACK_DISMISS,
 ) = named("canipost.", *_NAMES)
 #: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
 VERBS: frozenset[str] = frozenset(named("canipost.", *_NAMES))
@@ -504,6 +516,35 @@ HELP_TEXT = (
     "- In a channel, @mention me with the draft or the question\n\n"
     "Drafts that need approval go to comms with one click; I'll tell you their decision here."
 )
+
+
+def reports_card(reports: Sequence[Any], *, notice: str | None = None) -> Card:
+    """Approvers: "Was this right?" reports waiting to be confirmed or dismissed, oldest first."""
+    body: list[Element] = [
+        text_block(f"**Reports to review ({len(reports)})**", size="Medium"),
+    ]
+    if notice:
+        body.append(plain_text(notice, isSubtle=True))
+    if not reports:
+        body.append(text_block("No reports are waiting."))
+    for item in list(reports)[:8]:
+        kind = item.kind.replace("_", " ")
+        cats = f" · {', '.join(item.categories)}" if item.categories else ""
+        line = (
+            f"**{texts.DECISION_TITLES.get(item.expected, item.expected)}** ({kind}{cats}) "
+            f"from {md_escape(item.by)} · rules said {item.rules_decision.replace('_', ' ')}"
+        )
+        items: list[Element] = [text_block(line), plain_text(clip(item.text, 1200))]
+        if item.note:
+            items.append(plain_text(clip(item.note, 500), italic=True, isSubtle=True))
+        data = {"fid": item.id}
+        buttons = [
+            execute("Confirm", VERB_FEEDBACK_CONFIRM, data, style="positive"),
+            execute("Dismiss", VERB_FEEDBACK_DISMISS, data),
+        ]
+        items.append({"type": "ActionSet", "actions": buttons})
+        body.append(container(items, separator=True))
+    return adaptive_card(body)
 
 
 def help_card() -> Card:

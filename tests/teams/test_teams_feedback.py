@@ -8,7 +8,13 @@ from teams_harness import APPROVER, AUTHOR, RISKY, SAFE, Teams, card_text
 
 from bot.feedback import list_feedback
 from bot.teams.card_schema import validate_card
-from bot.teams.cards import INPUT_CATEGORIES, INPUT_EXPECTED, INPUT_FEEDBACK_NOTE, VERB_FEEDBACK
+from bot.teams.cards import (
+    INPUT_CATEGORIES,
+    INPUT_EXPECTED,
+    INPUT_FEEDBACK_NOTE,
+    VERB_FEEDBACK,
+    VERB_FEEDBACK_DISMISS,
+)
 from bot.teams.testing import TeamsUser
 
 
@@ -62,3 +68,24 @@ def test_a_report_without_a_decision_is_refused_and_nothing_stored(teams: Teams)
     assert "unknown decision" in reply
     assert list_feedback(teams.ctx.store, teams.ctx.config) == []
     assert "Was this right?" in card_text(teams.last_card().card)
+
+
+def test_approvers_confirm_or_dismiss_reports_from_a_card(teams: Teams) -> None:
+    _report(teams, RISKY, AUTHOR, **{INPUT_EXPECTED: "ok", INPUT_FEEDBACK_NOTE: "Banter"})
+    status, _ = teams.say("reports", user=AUTHOR)
+    assert status == 202
+    assert "Only comms approvers" in teams.wait("reply", text="Only comms approvers")[-1].text
+
+    teams.say("reports", user=APPROVER)
+    (listing,) = teams.wait("reply", text="Reports to review (1)")
+    assert listing.card is not None and "Banter" in card_text(listing.card)
+    validate_card(listing.card)
+    (item,) = list_feedback(teams.ctx.store, teams.ctx.config, pending=True)
+    assert listing.returned_id
+    answer = teams.click(
+        VERB_FEEDBACK_DISMISS, {"fid": item.id}, user=APPROVER, card_id=listing.returned_id
+    )
+    shown = card_text(answer.get("value"))
+    assert f"Dismissed report {item.id}" in shown and "Reports to review (0)" in shown
+    (done,) = list_feedback(teams.ctx.store, teams.ctx.config)
+    assert (done.status, done.reviewed_by) == ("dismissed", APPROVER.aad)

@@ -31,11 +31,14 @@ from bot.teams.cards import (
     INPUT_JUSTIFICATION,
     INPUT_NOTE,
     VERB_FEEDBACK,
+    VERB_FEEDBACK_CONFIRM,
+    VERB_FEEDBACK_DISMISS,
     VERB_REFRESH,
     VERB_SUBMIT,
     VERB_WITHDRAW,
     Card,
     approval_card,
+    reports_card,
 )
 from bot.teams.flows import Steps, actor_of, where
 from bot.teams.messenger import Place
@@ -111,6 +114,17 @@ async def handle_action(
         return await _submit(steps, context, data)
     if verb == VERB_FEEDBACK:
         return await _feedback(steps, actor, data)
+    if verb in (VERB_FEEDBACK_CONFIRM, VERB_FEEDBACK_DISMISS):
+        fid, confirm = str(data.get("fid") or ""), verb == VERB_FEEDBACK_CONFIRM
+
+        def review() -> tuple[str, list[Any] | None]:
+            notice = services.review_feedback(fid, confirm=confirm, by=actor)
+            return notice, services.pending_feedback(actor)
+
+        notice, pending = await services.run(review)
+        if pending is None:
+            return message_response(notice)
+        return card_response(reports_card(pending, notice=notice))
     sid = str(data.get("sid") or "")
     if not sid:
         raise InputError("this card has no submission id")

@@ -13,7 +13,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from bot.conversation import DraftRef, classify, texts
 from bot.errors import InputError
-from bot.teams.cards import answer_card, help_card, verdict_card
+from bot.teams.cards import answer_card, help_card, reports_card, verdict_card
 from bot.teams.flows import Steps, actor_of, guarded
 from bot.teams.messenger import Place, card_activity, text_activity
 from bot.teams.text import to_plain
@@ -33,6 +33,13 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
     if act.value and not act.text:
         return  # an Action.Submit from an old-style card: nothing of ours sends those
     intent = classify(to_plain(act.text or ""))
+    if intent.kind == "command" and intent.command == "reports":
+        pending = await services.run(services.pending_feedback, actor_of(act))
+        if pending is None:
+            await context.send_activity(text_activity(texts.FEEDBACK_APPROVERS_ONLY))
+        else:
+            await context.send_activity(card_activity(reports_card(pending)))
+        return
     if intent.kind in ("help", "command"):
         await context.send_activity(card_activity(help_card(), summary="How to use canipost"))
         return
