@@ -375,6 +375,16 @@ def submission_status(sub: Submission) -> Element:
 # ---------------------------------------------------------------------- approval card
 
 
+def user_mri(ident: str) -> str:
+    """A Teams user MRI for ``refresh.userIds``: an Entra object id (how approvers are
+    configured) becomes ``8:orgid:<id>``; an id that already is an MRI is kept."""
+    import re
+
+    if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", ident):
+        return f"8:orgid:{ident.lower()}"
+    return ident
+
+
 def approval_card(
     sub: Submission,
     *,
@@ -439,7 +449,7 @@ def approval_card(
         body.append(outcome(sub))
     refresh: Element = {"action": execute("Refresh", VERB_REFRESH, {"sid": sub.id})}
     if approvers:  # Teams refreshes automatically only for these users, 60 at most (issue 16)
-        refresh["userIds"] = list(dict.fromkeys(approvers))[:60]
+        refresh["userIds"] = list(dict.fromkeys(user_mri(a) for a in approvers))[:60]
     return adaptive_card(body, actions, refresh=refresh)
 
 

@@ -34,3 +34,9 @@ def test_refresh_names_the_approvers_once_each_and_at_most_60(tmp_path: Path) ->
 def test_without_approvers_the_card_refreshes_on_demand_only(tmp_path: Path) -> None:
     card = approval_card(_submission(tmp_path), titles={})
     assert "userIds" not in card["refresh"]
+
+
+def test_entra_object_ids_become_user_mris(tmp_path: Path) -> None:
+    oid = "3F2C1B0A-1111-4222-8333-944455556666"
+    card = approval_card(_submission(tmp_path), titles={}, approvers=[oid, "29:1abc"])
+    assert card["refresh"]["userIds"] == [f"8:orgid:{oid.lower()}", "29:1abc"]
