@@ -24,7 +24,7 @@ from bot import adapters as _adapters
 from bot.config import Config
 from bot.conversation import texts
 from bot.conversation.refs import DraftRef, origin_refs
-from bot.errors import CanipostError
+from bot.errors import CanipostError, InputError
 from bot.verdict import Draft, Verdict
 from bot.workflow import Actor, JustificationRequired, Refusal, Submission, Workflow
 from bot.workflow.keys import submit_key
@@ -72,6 +72,11 @@ class Outcome:
 
     submission: Submission | None = None
     refusal: str | None = None
+
+
+def _watch_line(entry: Any) -> str:
+    until = f" until {entry.until:%Y-%m-%d}" if entry.until else ""
+    return f"{entry.id} · {entry.kind}: {entry.term}{until}"
 
 
 def to_draft(ref: DraftRef) -> Draft:
@@ -309,6 +314,41 @@ class Conversation:
         except UnknownFeedback as exc:
             return str(exc)
         return texts.feedback_reviewed(item.id, item.status)
+
+    # ------------------------------------------------------------------ watch list
+
+    def watch(self, args: str, *, by: Actor) -> str:
+        """``watch list | add <kind> <term> [until DATE] | remove <id>``, approvers only.
+
+        The list is confidential: surfaces call this only where nobody else reads
+        the answer (an ephemeral reply, a direct chat).
+        """
+        from bot.watch.kinds import KINDS
+        from bot.watch.service import WatchList, WatchRefused
+
+        wl = WatchList(self.workflow.store, config=self.config)
+        words = args.split()
+        action = words[0].lower() if words else "list"
+        how = texts.WATCH_HOW.format(kinds=", ".join(KINDS))
+        try:
+            if action == "list":
+                entries = wl.entries(viewer=by)
+                if not entries:
+                    return "The watch list is empty.\n" + how
+                return "\n".join(_watch_line(e) for e in entries)
+            if action == "add" and len(words) >= 3:
+                rest = args.split(None, 2)[2]
+                term, _, until = rest.partition(" until ")
+                entry = wl.add(term.strip(), kind=words[1], by=by, until=until.strip() or None)
+                return f"Added {_watch_line(entry)}. Every check flags it within a second."
+            if action == "remove" and len(words) == 2:
+                entry = wl.remove(words[1], by=by)
+                return f"Removed {_watch_line(entry)}."
+        except WatchRefused:
+            return texts.WATCH_APPROVERS_ONLY
+        except InputError as exc:
+            return str(exc)
+        return how
 
     # ------------------------------------------------------------------ questions
 

@@ -123,6 +123,14 @@ def feedback_reviewed(feedback_id: str, status: str) -> str:
     return f"Dismissed report {feedback_id}."
 
 
+WATCH_APPROVERS_ONLY = "Only comms approvers can see or change the watch list."
+WATCH_PRIVATE_ONLY = "The watch list is confidential: ask me in our direct chat."
+WATCH_HOW = (
+    "Watch list (approvers): `watch list` · `watch add <kind> <term> [until YYYY-MM-DD]` · "
+    "`watch remove <id>`. Kinds: {kinds}."
+)
+
+
 def not_sent(exc: Refusal) -> str:
     return f"Not sent: {refusal_text(exc)}"
 

@@ -49,7 +49,9 @@ def config() -> Config:
 
 
 @pytest.fixture
-def make_slack(api: MockSlackAPI, tmp_path: Path, config: Config) -> Iterator[Callable[..., Slack]]:
+def make_slack(
+    api: MockSlackAPI, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Slack]]:
     """Start the server with Slack options (e.g. an LLM stand-in); stopped after the test."""
     started: list[LiveServer] = []
 
@@ -62,10 +64,13 @@ def make_slack(api: MockSlackAPI, tmp_path: Path, config: Config) -> Iterator[Ca
         )
         options.setdefault("llm_enabled", False)
         options.setdefault("asker", fake_asker)
+        # One DATABASE_URL, as in production: the review's watch-list layer reads it too.
+        url = f"sqlite:///{tmp_path / f'canipost{len(started)}.db'}"
+        monkeypatch.setenv("DATABASE_URL", url)
         app = build_app(
             cfg or config,
             platforms=["slack"],
-            store=open_store(f"sqlite:///{tmp_path / f'canipost{len(started)}.db'}"),
+            store=open_store(url),
             options={"slack": {"settings": settings, **options}},
             tick=False,
         )

@@ -40,6 +40,19 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
         else:
             await context.send_activity(card_activity(reports_card(pending)))
         return
+    if intent.kind == "command" and intent.command == "watch":
+        # Confidential: only in a personal chat, where nobody else reads the answer.
+        personal = act.conversation is not None and act.conversation.conversation_type in (
+            None,
+            "personal",
+        )
+        if not personal:
+            await context.send_activity(text_activity(texts.WATCH_PRIVATE_ONLY))
+            return
+        by = actor_of(act)
+        reply = await services.run(lambda: services.watch(intent.body, by=by))
+        await context.send_activity(text_activity(reply))
+        return
     if intent.kind in ("help", "command"):
         await context.send_activity(card_activity(help_card(), summary="How to use canipost"))
         return

@@ -21,6 +21,7 @@ from bot.slack.blocks import (
     check_modal,
     help_message,
     pending_message,
+    text_message,
     validate_message,
     validate_view,
     verdict_message,
@@ -85,6 +86,10 @@ def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Service
         return
     if first == "ask":
         _ask(ack, body, services, text[len(first) :].strip())
+        return
+    if first == "watch":  # confidential: the answer is ephemeral, only the approver sees it
+        reply = services.watch(text[len(first) :].strip(), by=actor_from(body))
+        ack(response_type="ephemeral", **validate_message(text_message(reply)))
         return
     channel, draft_text = split_network(text)
     ref = DraftRef(draft_text, channel=channel, on_behalf=None, check=new_check())

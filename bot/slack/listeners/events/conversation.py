@@ -42,6 +42,12 @@ def converse(
         )
         return str(resp["ts"])
 
+    if intent.kind == "command" and intent.command == "watch":
+        # Confidential: only in the person's DM with the app, never in a channel's thread.
+        private = channel.startswith("D")
+        reply = services.watch(intent.body, by=Actor("slack", user)) if private else None
+        post(text_message(reply or texts.WATCH_PRIVATE_ONLY))
+        return
     if intent.kind in ("help", "command"):
         post(help_message())
         return
