@@ -247,35 +247,6 @@ class WatchEntryRow(Base):
     removed_by: Mapped[str | None] = mapped_column(String(128))
 
 
-# ---------------------------------------------------------------------- issue 13: ask threads
-
-
-class AskTurn(Base):
-    """One turn of a policy conversation (0005); a thread is workspace+platform+key+user."""
-
-    __tablename__ = "ask_turns"
-    __table_args__ = (
-        CheckConstraint(
-            "kind IN ('question','followup','draft','verdict','off_topic')", name="kind"
-        ),
-        Index("ix_ask_turns_thread", "workspace", "platform", "thread_key", "user_id", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    workspace: Mapped[str] = mapped_column(String(64), server_default=sql_text("''"))
-    platform: Mapped[str] = mapped_column(String(16))
-    thread_key: Mapped[str] = mapped_column(String(255))
-    user_id: Mapped[str] = mapped_column(String(128))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    question: Mapped[str] = mapped_column(Text)
-    anchors: Mapped[list[str]] = mapped_column(JSONType)
-    topics: Mapped[list[str]] = mapped_column(JSONType)
-    answer: Mapped[str] = mapped_column(Text)
-    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
-    decision: Mapped[str | None] = mapped_column(String(16))
-
-
 # ---------------------------------------------------------------------- issue 14: dashboard
 
 from datetime import date  # noqa: E402  (kept with the section that needs it)
