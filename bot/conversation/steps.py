@@ -34,6 +34,8 @@ log = logging.getLogger("canipost.conversation")
 Reviewer = _adapters.Reviewer
 Asker = _adapters.Asker
 CheckObserver = Callable[[Verdict, DraftRef, str], None]
+#: A policy question in a conversation: (question, use_llm, thread key, who) -> the Answer's JSON.
+ThreadAsker = Callable[[str, bool | None, str, Actor], dict[str, Any]]
 
 
 def new_reference() -> str:
@@ -74,6 +76,31 @@ class Outcome:
     refusal: str | None = None
 
 
+def _thread_asker(config: Config) -> ThreadAsker:
+    """``bot.ask.ask_in_thread`` bound to ``config`` and the process's database."""
+    store_box: list[Any] = []
+
+    def ask(question: str, use_llm: bool | None, thread: str, by: Actor) -> dict[str, Any]:
+        from bot.ask import ask_in_thread
+        from bot.store import open_store
+
+        if not store_box:
+            store_box.append(open_store())
+        answer = ask_in_thread(
+            question,
+            thread_key=thread,
+            user=by.id,
+            platform=by.platform,
+            config=config,
+            store=store_box[0],
+            use_llm=use_llm,
+        )
+        result: dict[str, Any] = answer.to_dict()
+        return result
+
+    return ask
+
+
 def _watch_line(entry: Any) -> str:
     until = f" until {entry.until:%Y-%m-%d}" if entry.until else ""
     return f"{entry.id} · {entry.kind}: {entry.term}{until}"
@@ -100,6 +127,9 @@ class Conversation:
     #: database work, so the platform's ack is never held up by its API calls) and call
     #: this; the server's outbox pump does the sending.
     deliver: Callable[[], None] = lambda: None
+    #: Questions in a chat thread (Slack thread, Teams conversation) remembered as one
+    #: conversation (``bot.ask.ask_in_thread``); None answers each question on its own.
+    ask_thread: ThreadAsker | None = None
     #: Which surface this is (``slack``, ``teams``): what observers and audit see.
     platform: str = ""
     #: Called with (verdict, draft ref, platform) after every check; must return at once
@@ -132,6 +162,8 @@ class Conversation:
             "review_rules": rules,
             "review_full": reviewer or full,
             "ask": asker if asker is not None else _adapters.asker(config),
+            # A stand-in asker answers on its own; the real one keeps the thread.
+            "ask_thread": _thread_asker(config) if asker is None else None,
             "llm_enabled": _adapters.llm_enabled(config) if llm_enabled is None else llm_enabled,
             "titles": _adapters.policy_titles(config),
             "deliver": deliver or (lambda: None),
@@ -352,8 +384,22 @@ class Conversation:
 
     # ------------------------------------------------------------------ questions
 
-    def answer(self, question: str, *, use_llm: bool | None) -> dict[str, Any]:
-        """A policy answer with citations (``bot.ask``'s JSON)."""
+    def answer(
+        self,
+        question: str,
+        *,
+        use_llm: bool | None,
+        thread: str | None = None,
+        by: Actor | None = None,
+    ) -> dict[str, Any]:
+        """A policy answer with citations (``bot.ask``'s JSON).
+
+        With ``thread`` (and ``by``) the question is one turn of that person's
+        conversation in the thread: "what about on my personal account?" is
+        read against what they asked before.
+        """
+        if thread and by is not None and self.ask_thread is not None:
+            return self.ask_thread(question, use_llm, thread, by)
         if self.ask is None:
             return {"answer": texts.NO_QUESTIONS, "citations": [], "llm": "off"}
         return self.ask(question, use_llm)

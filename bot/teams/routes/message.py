@@ -72,8 +72,13 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
             steps.follow_up(Place.of_turn(context), sent.id, ref, verdict, author=actor_of(act))
         return
     question = intent.body
+    # A personal chat, or a channel's reply chain (its conversation id names the thread),
+    # is one conversation per person.
+    thread, by = (act.conversation.id if act.conversation else None), actor_of(act)
     if not services.llm_enabled:
-        answer = await services.run(lambda: services.answer(question, use_llm=False))
+        answer = await services.run(
+            lambda: services.answer(question, use_llm=False, thread=thread, by=by)
+        )
         await context.send_activity(card_activity(answer_card(answer, question=question)))
         return
     # The LLM answer can take longer than Teams waits for a turn: say so, then update.
@@ -81,7 +86,9 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
     place = Place.of_turn(context)
 
     async def work() -> None:
-        answer = await services.run(lambda: services.answer(question, use_llm=None))
+        answer = await services.run(
+            lambda: services.answer(question, use_llm=None, thread=thread, by=by)
+        )
         activity = card_activity(answer_card(answer, question=question))
         if sent is not None and sent.id:
             await steps.messenger.update(place, sent.id, activity)

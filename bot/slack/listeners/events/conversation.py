@@ -67,13 +67,17 @@ def converse(
         follow_up(services, surface, ref, verdict, author=Actor("slack", user))
         return
     question = intent.body
+    # The DM thread or the mention's thread is one conversation per person.
+    thread, by = f"{channel}:{thread_ts}", Actor("slack", user)
     if not services.llm_enabled:
-        post(answer_message(services.answer(question, use_llm=False)))
+        post(answer_message(services.answer(question, use_llm=False, thread=thread, by=by)))
         return
     ts = post(pending_message(texts.LOOKING_UP))
 
     def work() -> None:
-        msg = validate_message(answer_message(services.answer(question, use_llm=None)))
+        msg = validate_message(
+            answer_message(services.answer(question, use_llm=None, thread=thread, by=by))
+        )
         client.chat_update(channel=channel, ts=ts, **msg)
 
     later(services, "answer", work, tell=lambda m: client.chat_update(channel=channel, ts=ts, **m))
