@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
 
     with metering() as meter:
         verdict = review(Draft(text=text, channel=channel), config=config, use_llm=use_llm)
+    counter = _CheckCounter(config)
+    counter.add(verdict)
+    counter.close()
     if args.json:
         out = verdict.to_dict()
         if meter.calls:  # the model was asked: what it cost (tokens from the API's usage)
@@ -113,6 +116,41 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     return 1 if verdict.decision >= Severity.NEEDS_APPROVAL else 0
+
+
+class _CheckCounter:
+    """Counts checks for the dashboard's charts, text-free, when a database is configured.
+
+    Only with an explicit ``DATABASE_URL``: a one-off ``check`` on a laptop must
+    neither create ``canipost.db`` nor pay for SQLAlchemy's import. Best effort:
+    a count that cannot be written never changes a verdict or the exit status.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.workspace = config.workspace
+        self.enabled = bool(os.environ.get("DATABASE_URL"))
+        self.store: Any = None
+
+    def add(self, verdict: Verdict) -> None:
+        if not self.enabled:
+            return
+        from bot.dashboard.stats import record_verdict  # SQLAlchemy only on this path
+
+        if self.store is None:
+            from bot.store import open_store
+
+            try:
+                self.store = open_store()
+            except Exception as exc:
+                self.enabled = False
+                print(f"canipost: checks not counted ({type(exc).__name__})", file=sys.stderr)
+                return
+        record_verdict(self.store, verdict, platform="cli", workspace=self.workspace)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.dispose()
+            self.store = None
 
 
 def _open_batch(path: str) -> IO[bytes]:
@@ -133,6 +171,7 @@ def _run_batch(path: str, args: argparse.Namespace, config: Config, use_llm: boo
     stream = _open_batch(path)
     progress = _progress(path)
     errors = risky = 0
+    counter = _CheckCounter(config)
     try:
         for lineno, raw in enumerate(stream, 1):
             if not raw.strip():
@@ -168,6 +207,7 @@ def _run_batch(path: str, args: argparse.Namespace, config: Config, use_llm: boo
                     out["id"] = item_id
                     out = {"id": item_id, **{k: v for k, v in out.items() if k != "id"}}
                 risky += verdict.decision >= Severity.NEEDS_APPROVAL
+                counter.add(verdict)
             except (CanipostError, ValueError) as exc:
                 if isinstance(exc, CanipostError) and not isinstance(exc, InputError):
                     raise
@@ -177,6 +217,7 @@ def _run_batch(path: str, args: argparse.Namespace, config: Config, use_llm: boo
             if progress is not None:
                 progress.update(1)
     finally:
+        counter.close()
         if progress is not None:
             progress.close()
         if stream is not sys.stdin.buffer:

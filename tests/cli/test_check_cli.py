@@ -180,3 +180,23 @@ def test_help_is_complete() -> None:
     for cmd in ("check", "policy", "eval"):
         assert cmd in out
     assert "--jsonl" in run("check", "--help").stdout.decode()
+
+
+def test_checks_counted_text_free_only_with_a_database(tmp_path: Path) -> None:
+    """The dashboard counts CLI checks when DATABASE_URL is set; never the text, never a stray db."""
+    import sqlite3
+
+    db = tmp_path / "checks.db"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert run("check", "Mrs Patel in bed 4 went home", env=env).returncode == 1
+    batch = b'{"text": "Lovely day"}\n{"text": "Text me on 07700 900456"}\nnot json\n'
+    p = run("check", "--jsonl", "-", stdin=batch, env=env)
+    assert p.returncode == 2
+    no_traceback(p)
+    rows = (
+        sqlite3.connect(db).execute("SELECT decision, platform, rules FROM check_stats").fetchall()
+    )
+    assert sorted(r[0] for r in rows) == ["do_not_post", "do_not_post", "ok"]
+    assert {r[1] for r in rows} == {"cli"}
+    dump = "\n".join(sqlite3.connect(db).iterdump())
+    assert "Patel" not in dump and "07700" not in dump
