@@ -17,6 +17,8 @@ REFRESH = "refresh"
 FEEDBACK = "feedback"
 FEEDBACK_CONFIRM = "feedback_confirm"
 FEEDBACK_DISMISS = "feedback_dismiss"
+WATCH_ADD = "watch_add"
+WATCH_REMOVE = "watch_remove"
 
 #: Button name → the workflow's decision verb.
 DECISIONS: dict[str, str] = {APPROVE: "approve", CHANGES: "changes", REJECT: "reject"}

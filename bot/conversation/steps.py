@@ -382,6 +382,27 @@ class Conversation:
             return str(exc)
         return how
 
+    def watch_entries(self, actor: Actor) -> list[Any] | None:
+        """The active watch list for an approver's view; None for anyone else."""
+        from bot.watch.service import WatchList
+
+        wl = WatchList(self.workflow.store, config=self.config)
+        return wl.entries(viewer=actor) if wl.is_approver(actor) else None
+
+    def watch_add(
+        self, term: str, *, kind: str, by: Actor, until: str | None = None, note: str | None = None
+    ) -> str:
+        """Add an entry from a form; the reply for the approver (or why not)."""
+        from bot.watch.service import WatchList, WatchRefused
+
+        try:
+            entry = WatchList(self.workflow.store, config=self.config).add(
+                term, kind=kind, by=by, until=until or None, note=note or None
+            )
+        except WatchRefused:
+            return texts.WATCH_APPROVERS_ONLY
+        return f"Added {_watch_line(entry)}. Every check flags it within a second."
+
     # ------------------------------------------------------------------ questions
 
     def answer(

@@ -53,14 +53,15 @@ _ACTIONS = (A.SUBMIT, A.SUBMIT_JUSTIFY, A.APPROVE, A.CHANGES, A.REJECT, A.WITHDR
     ACTION_FEEDBACK,
 ) = named("canipost_", *_ACTIONS)
 ACTION_OPEN_CHECK = "canipost_open_check"
-ACTION_FEEDBACK_CONFIRM, ACTION_FEEDBACK_DISMISS = named(
-    "canipost_", A.FEEDBACK_CONFIRM, A.FEEDBACK_DISMISS
+ACTION_FEEDBACK_CONFIRM, ACTION_FEEDBACK_DISMISS, ACTION_WATCH_ADD, ACTION_WATCH_REMOVE = named(
+    "canipost_", A.FEEDBACK_CONFIRM, A.FEEDBACK_DISMISS, A.WATCH_ADD, A.WATCH_REMOVE
 )
 VIEW_CHECK = "canipost_check"
 VIEW_VERDICT = "canipost_verdict"
 VIEW_NOTE = "canipost_decision_note"
 VIEW_JUSTIFY = "canipost_justify"
 VIEW_FEEDBACK = "canipost_feedback_form"
+VIEW_WATCH = "canipost_watch_form"
 SHORTCUT_CHECK_MESSAGE = "canipost_check_message"
 
 BLOCK_DRAFT, INPUT_DRAFT = "draft", "draft_input"
@@ -69,6 +70,9 @@ BLOCK_BEHALF, INPUT_BEHALF = "behalf", "behalf_input"
 BLOCK_NOTE, INPUT_NOTE = "note", "note_input"
 BLOCK_EXPECTED, INPUT_EXPECTED = "expected", "expected_input"
 BLOCK_CATEGORIES, INPUT_CATEGORIES = "categories", "categories_input"
+BLOCK_KIND, INPUT_KIND = "kind", "kind_input"
+BLOCK_TERM, INPUT_TERM = "term", "term_input"
+BLOCK_UNTIL, INPUT_UNTIL = "until", "until_input"
 
 # ---------------------------------------------------------------------- Slack's limits
 
@@ -469,6 +473,7 @@ def home_view(
     now: datetime | None = None,
     notice: str | None = None,
     reports: Sequence[Any] | None = None,
+    watch: Sequence[Any] | None = None,
 ) -> View:
     """The App Home: a Check button, your recent submissions; approvers also get the queue."""
     blocks: list[Block] = [
@@ -501,6 +506,8 @@ def home_view(
             blocks.append(context(f"…and {len(queue) - len(shown)} more, newer."))
     if reports is not None:
         blocks += _report_blocks(reports)
+    if watch is not None:
+        blocks += _watch_blocks(watch)
     blocks += [divider(), header("Your recent submissions")]
     if not mine:
         blocks.append(context("You haven't sent anything for approval yet."))
@@ -570,6 +577,77 @@ def _report_blocks(reports: Sequence[Any]) -> list[Block]:
             )
         )
     return blocks
+
+
+def _watch_blocks(entries: Sequence[Any]) -> list[Block]:
+    """Approvers' App Home: the watch list (confidential: only approvers are shown it)."""
+    blocks: list[Block] = [
+        divider(),
+        header(f"Watch list ({len(entries)})"),
+        section(
+            "Terms every check flags: live cases, injunctions, embargoes, codenames. "
+            "Staff never see the list.",
+            accessory=button("Add to watch list", ACTION_WATCH_ADD),
+        ),
+    ]
+    for entry in list(entries)[:25]:
+        until = f" · until {entry.until:%Y-%m-%d}" if entry.until else ""
+        line = f"`{entry.id}` *{escape(entry.term)}* · {entry.kind}{until}"
+        if entry.note:
+            line += f"\n_{escape(clip(entry.note, 300))}_"
+        remove = button("Remove", ACTION_WATCH_REMOVE, entry.id, style="danger")
+        blocks.append(section(line, accessory=remove))
+    return blocks
+
+
+def watch_modal() -> View:
+    """Add a term to the watch list: its kind, the term, until when, a note for approvers."""
+    from bot.watch.kinds import KINDS
+
+    return {
+        "type": "modal",
+        "callback_id": VIEW_WATCH,
+        "title": plain("Add to watch list"),
+        "submit": plain("Add"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BLOCK_KIND,
+                "label": plain("Kind"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": INPUT_KIND,
+                    "options": _options((k, k.capitalize()) for k in KINDS),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_TERM,
+                "label": plain("Term (a name, codename or phrase)"),
+                "element": {"type": "plain_text_input", "action_id": INPUT_TERM, "max_length": 200},
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_UNTIL,
+                "optional": True,
+                "label": plain("Stop flagging it from (an embargo's lift date)"),
+                "element": {"type": "datepicker", "action_id": INPUT_UNTIL},
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_NOTE,
+                "optional": True,
+                "label": plain("Note for approvers (staff never see it)"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": INPUT_NOTE,
+                    "multiline": True,
+                    "max_length": 1000,
+                },
+            },
+        ],
+    }
 
 
 def feedback_modal(packed: str) -> View:

@@ -196,7 +196,8 @@ def publish_home(
     actor = Actor("slack", user_id)
     mine, queue = services.home(actor)
     reports = services.pending_feedback(actor)
-    view = home_view(mine=mine, queue=queue, notice=notice, reports=reports)
+    watch = services.watch_entries(actor)
+    view = home_view(mine=mine, queue=queue, notice=notice, reports=reports, watch=watch)
     client.views_publish(user_id=user_id, view=validate_view(view))
 
 

@@ -14,12 +14,15 @@ from bot.slack.blocks import (
     ACTION_REJECT,
     ACTION_SUBMIT,
     ACTION_SUBMIT_JUSTIFY,
+    ACTION_WATCH_ADD,
+    ACTION_WATCH_REMOVE,
     ACTION_WITHDRAW,
 )
 from bot.slack.listeners.actions.decide import handle_approve, handle_note_decision
 from bot.slack.listeners.actions.feedback import handle_feedback, handle_review_report
 from bot.slack.listeners.actions.open_check import handle_open_check
 from bot.slack.listeners.actions.submit import handle_submit, handle_submit_justify
+from bot.slack.listeners.actions.watch import handle_watch_add, handle_watch_remove
 from bot.slack.listeners.actions.withdraw import handle_withdraw
 
 
@@ -34,3 +37,5 @@ def register(app: App) -> None:
     app.action(re.compile(f"^({ACTION_FEEDBACK_CONFIRM}|{ACTION_FEEDBACK_DISMISS})$"))(
         handle_review_report
     )
+    app.action(ACTION_WATCH_ADD)(handle_watch_add)
+    app.action(ACTION_WATCH_REMOVE)(handle_watch_remove)
