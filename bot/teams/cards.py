@@ -53,6 +53,8 @@ _NAMES = (
     A.FEEDBACK,
     A.FEEDBACK_CONFIRM,
     A.FEEDBACK_DISMISS,
+    A.WATCH_ADD,
+    A.WATCH_REMOVE,
 )
 (
     VERB_SUBMIT,
@@ -64,6 +66,8 @@ _NAMES = (
     VERB_FEEDBACK,
     VERB_FEEDBACK_CONFIRM,
     VERB_FEEDBACK_DISMISS,
+    VERB_WATCH_ADD,
+    VERB_WATCH_REMOVE,
 ) = named("canipost.", *_NAMES)
 #: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
 VERBS: frozenset[str] = frozenset(named("canipost.", *_NAMES))
@@ -76,6 +80,10 @@ INPUT_JUSTIFICATION = "justification"
 INPUT_EXPECTED = "expected"
 INPUT_CATEGORIES = "categories"
 INPUT_FEEDBACK_NOTE = "feedback_note"
+INPUT_WATCH_KIND = "watch_kind"
+INPUT_WATCH_TERM = "watch_term"
+INPUT_WATCH_UNTIL = "watch_until"
+INPUT_WATCH_NOTE = "watch_note"
 
 # ---------------------------------------------------------------------- sizes
 
@@ -555,6 +563,60 @@ def reports_card(reports: Sequence[Any], *, notice: str | None = None) -> Card:
         items.append({"type": "ActionSet", "actions": buttons})
         body.append(container(items, separator=True))
     return adaptive_card(body)
+
+
+def watch_card(entries: Sequence[Any], *, notice: str | None = None) -> Card:
+    """Approvers (in their personal chat): the watch list, Remove per entry, and an Add form."""
+    from bot.watch.kinds import KINDS
+
+    body: list[Element] = [text_block(f"**Watch list ({len(entries)})**", size="Medium")]
+    if notice:
+        body.append(plain_text(notice, isSubtle=True))
+    body.append(
+        text_block(
+            "Terms every check flags: live cases, injunctions, embargoes, codenames. "
+            "Staff never see the list.",
+            isSubtle=True,
+        )
+    )
+    for entry in list(entries)[:15]:
+        until = f" · until {entry.until:%Y-%m-%d}" if entry.until else ""
+        items: list[Element] = [
+            text_block(f"{entry.id} · **{md_escape(entry.term)}** · {entry.kind}{until}")
+        ]
+        if entry.note:
+            items.append(plain_text(clip(entry.note, 300), italic=True, isSubtle=True))
+        remove = execute("Remove", VERB_WATCH_REMOVE, {"eid": entry.id})
+        items.append({"type": "ActionSet", "actions": [remove]})
+        body.append(container(items, separator=True))
+    body += [
+        text_block("**Add a term**", separator=True),
+        {
+            "type": "Input.ChoiceSet",
+            "id": INPUT_WATCH_KIND,
+            "label": "Kind",
+            "choices": [{"title": k.capitalize(), "value": k} for k in KINDS],
+            "style": "compact",
+            "isRequired": True,
+            "errorMessage": "Choose a kind.",
+        },
+        {
+            "type": "Input.Text",
+            "id": INPUT_WATCH_TERM,
+            "label": "Term (a name, codename or phrase)",
+            "maxLength": 200,
+            "isRequired": True,
+            "errorMessage": "Type the term to watch for.",
+        },
+        {
+            "type": "Input.Text",
+            "id": INPUT_WATCH_UNTIL,
+            "label": "Stop flagging it from (YYYY-MM-DD, optional)",
+            "maxLength": 40,
+        },
+        note_input(INPUT_WATCH_NOTE, "Note for approvers (staff never see it)"),
+    ]
+    return adaptive_card(body, [execute("Add", VERB_WATCH_ADD, {})])
 
 
 def help_card() -> Card:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from teams_harness import APPROVER, AUTHOR, Teams
+from teams_harness import APPROVER, AUTHOR, Teams, card_text
+
+from bot.teams.card_schema import validate_card
+from bot.teams.cards import (
+    INPUT_WATCH_KIND,
+    INPUT_WATCH_TERM,
+    INPUT_WATCH_UNTIL,
+    VERB_WATCH_ADD,
+    VERB_WATCH_REMOVE,
+)
 
 
 def test_approver_manages_the_watch_list_in_the_personal_chat(teams: Teams) -> None:
@@ -26,3 +35,47 @@ def test_watch_in_a_channel_is_refused_as_confidential(teams: Teams) -> None:
         conversation_type="channel",
     )
     assert teams.wait("reply", text="confidential")
+
+
+def test_the_watch_card_adds_and_removes_entries(teams: Teams) -> None:
+    teams.say("watch", user=APPROVER)
+    (listing,) = teams.wait("reply", text="Watch list (0)")
+    assert listing.card is not None and listing.returned_id
+    validate_card(listing.card)
+    added = teams.click(
+        VERB_WATCH_ADD,
+        {
+            INPUT_WATCH_KIND: "embargo",
+            INPUT_WATCH_TERM: "Riverside Library Reopening",
+            INPUT_WATCH_UNTIL: "2099-06-01",
+        },
+        user=APPROVER,
+        card_id=listing.returned_id,
+    )
+    card = added["value"]
+    validate_card(card)
+    assert "Watch list (1)" in card_text(card) and "until 2099-06-01" in card_text(card)
+    (entry_id,) = [
+        a["data"]["eid"]
+        for el in card["body"]
+        if el["type"] == "Container"
+        for item in el["items"]
+        if item["type"] == "ActionSet"
+        for a in item["actions"]
+    ]
+    removed = teams.click(
+        VERB_WATCH_REMOVE, {"eid": entry_id}, user=APPROVER, card_id=listing.returned_id
+    )
+    assert "Watch list (0)" in card_text(removed["value"])
+    refused = teams.click(
+        VERB_WATCH_ADD,
+        {INPUT_WATCH_KIND: "person", INPUT_WATCH_TERM: "Jo"},
+        user=APPROVER,
+        card_id=listing.returned_id,
+    )
+    assert "Watch list" not in str(refused.get("value"))  # a message, not the card
+
+
+def test_staff_get_no_watch_card(teams: Teams) -> None:
+    teams.say("watch", user=AUTHOR)
+    assert teams.wait("reply", text="Only comms approvers")

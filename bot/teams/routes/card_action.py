@@ -30,15 +30,22 @@ from bot.teams.cards import (
     INPUT_FEEDBACK_NOTE,
     INPUT_JUSTIFICATION,
     INPUT_NOTE,
+    INPUT_WATCH_KIND,
+    INPUT_WATCH_NOTE,
+    INPUT_WATCH_TERM,
+    INPUT_WATCH_UNTIL,
     VERB_FEEDBACK,
     VERB_FEEDBACK_CONFIRM,
     VERB_FEEDBACK_DISMISS,
     VERB_REFRESH,
     VERB_SUBMIT,
+    VERB_WATCH_ADD,
+    VERB_WATCH_REMOVE,
     VERB_WITHDRAW,
     Card,
     approval_card,
     reports_card,
+    watch_card,
 )
 from bot.teams.flows import Steps, actor_of, where
 from bot.teams.messenger import Place
@@ -114,6 +121,8 @@ async def handle_action(
         return await _submit(steps, context, data)
     if verb == VERB_FEEDBACK:
         return await _feedback(steps, actor, data)
+    if verb in (VERB_WATCH_ADD, VERB_WATCH_REMOVE):
+        return await _watch(steps, actor, verb, data)
     if verb in (VERB_FEEDBACK_CONFIRM, VERB_FEEDBACK_DISMISS):
         fid, confirm = str(data.get("fid") or ""), verb == VERB_FEEDBACK_CONFIRM
 
@@ -205,6 +214,31 @@ async def _feedback(steps: Steps, actor: Any, data: dict[str, Any]) -> AdaptiveC
         )
     )
     return message_response(reply)
+
+
+async def _watch(
+    steps: Steps, actor: Any, verb: str, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    """Add or Remove on the watch-list card; the card comes back redrawn with what happened."""
+    services = steps.services
+
+    def change() -> tuple[str, list[Any] | None]:
+        if verb == VERB_WATCH_REMOVE:
+            notice = services.watch(f"remove {data.get('eid') or ''}", by=actor)
+        else:
+            notice = services.watch_add(
+                str(data.get(INPUT_WATCH_TERM) or ""),
+                kind=str(data.get(INPUT_WATCH_KIND) or ""),
+                by=actor,
+                until=str(data.get(INPUT_WATCH_UNTIL) or "").strip() or None,
+                note=str(data.get(INPUT_WATCH_NOTE) or "").strip() or None,
+            )
+        return notice, services.watch_entries(actor)
+
+    notice, entries = await services.run(change)
+    if entries is None:
+        return message_response(notice)
+    return card_response(watch_card(entries, notice=notice))
 
 
 def _without_actions(card: Card) -> Card:

@@ -13,7 +13,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from bot.conversation import DraftRef, classify, texts
 from bot.errors import InputError
-from bot.teams.cards import answer_card, help_card, reports_card, verdict_card
+from bot.teams.cards import answer_card, help_card, reports_card, verdict_card, watch_card
 from bot.teams.flows import Steps, actor_of, guarded
 from bot.teams.messenger import Place, card_activity, text_activity
 from bot.teams.text import to_plain
@@ -50,6 +50,11 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
             await context.send_activity(text_activity(texts.WATCH_PRIVATE_ONLY))
             return
         by = actor_of(act)
+        if intent.body.strip() in ("", "list"):  # the list as a card, with its Add form
+            entries = await services.run(services.watch_entries, by)
+            if entries is not None:
+                await context.send_activity(card_activity(watch_card(entries)))
+                return
         reply = await services.run(lambda: services.watch(intent.body, by=by))
         await context.send_activity(text_activity(reply))
         return
