@@ -15,6 +15,21 @@ Layers, each importing only the ones below it::
     bot.workflow, bot.review, bot.ask        the approval queue, the review, policy answers
     bot.store, bot.policy, bot.verdict       storage, rules, the contract's types
 
+Modules: :mod:`~bot.conversation.intents` (what a message asks for),
+:mod:`~bot.conversation.refs` (the one draft reference, what a submission
+records), :mod:`~bot.conversation.texts` (every word said),
+:mod:`~bot.conversation.screens` (what a verdict shows, as parts),
+:mod:`~bot.conversation.actions` (button names), :mod:`~bot.conversation.steps`
+(check, follow up, submit, decide, withdraw, ask in a thread, feedback, watch)
+and :mod:`~bot.conversation.notices` (the outbox's three operations per surface).
+
+**A third chat surface** is a new adapter folder (``bot/<platform>/``) that
+renders :func:`~bot.conversation.screens.verdict_parts`, calls the
+:class:`Conversation` steps, implements a
+:class:`~bot.conversation.notices.Carrier`, and offers a route installer; then
+one registration, ``bot.server.app.register_platform("<platform>",
+"bot.<platform>.http:install_routes")``.
+
 **What a plain message is** (a DM, or a message that mentions the bot, on
 every platform): ``help``/``hi`` gets help; ``review: …``, ``check: …``,
 ``can I post: …`` is a draft; ``ask: …`` is a question; ``watch …`` is a
