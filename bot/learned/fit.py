@@ -30,8 +30,12 @@ HEADS: tuple[str, ...] = HEADS_FIXED + CATEGORY_HEADS
 #: Calibration targets on the calibration split (never a reported set).
 FALSE_ALARM_TARGET = 0.03  # share of ok drafts sent for approval, rules + model
 SOURCE_FALSE_ALARM_TARGET = 0.05  # ... and in each labelled set (look-alikes are hardest)
-BLOCK_SLIP_TARGET = 0.04  # share of not-do_not_post drafts the model raises to do_not_post
+BLOCK_SLIP_TARGET = 0.01  # share of not-do_not_post drafts the model raises to do_not_post
 CATEGORY_PRECISION = 0.85  # an extra category is named only above this precision
+ADVICE_TARGET = 0.05  # share of ok drafts (rules silent) the model shows advice on
+#: Labelled sets of innocent look-alikes: in these the model may add no approval request
+#: at all (no more false alarms than the rules alone), per category.
+LOOKALIKE_SOURCES = frozenset({"blind4_tune", "blind6_tune"})
 
 
 def fit_model(
@@ -190,16 +194,30 @@ def heldout_measures(
     }
 
 
-def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict[str, Any]:
+def _top(p: dict[str, float]) -> str:
+    return max(CATEGORY_HEADS, key=lambda c: (p.get(c, 0.0), c))
+
+
+def calibrate(
+    probs: Sequence[dict[str, float]],
+    cal: Sequence[Example],
+    lookalikes: frozenset[str] = LOOKALIKE_SOURCES,
+) -> dict[str, Any]:
     """Thresholds from the calibration split: the most recall within the false-alarm budget.
 
     ``risky``: the lowest threshold at which the false alarms the model adds (ok drafts
-    the rules let through) stay within :data:`FALSE_ALARM_TARGET` overall and :data:`SOURCE_FALSE_ALARM_TARGET` in every
-    labelled set (so the innocent look-alikes are not drowned out by easy drafts); ``block``: the lowest whose share of non-blocking drafts
-    raised to ``do_not_post`` stays within :data:`BLOCK_SLIP_TARGET`; per category: the
-    lowest at which naming it as an extra category is right :data:`CATEGORY_PRECISION`
-    of the time (else never).
+    the rules let through) stay within :data:`FALSE_ALARM_TARGET` overall and
+    :data:`SOURCE_FALSE_ALARM_TARGET` in every labelled set. ``risky_by_category``: per
+    top category, the lowest threshold at or above that which adds no false alarm at all
+    in the look-alike sets (so an innocent "film shoot" or "rumour" pays no approval
+    cost; a category that cannot get there only advises). ``advise``: the lowest threshold
+    whose advice band reaches at most :data:`ADVICE_TARGET` of ok drafts. ``block``: the
+    lowest whose share of non-blocking drafts raised to ``do_not_post`` (in a blocking
+    category) stays within :data:`BLOCK_SLIP_TARGET`; per category: the lowest at which
+    naming it as an extra category is right :data:`CATEGORY_PRECISION` of the time.
     """
+    from bot.learned.model import BLOCK_CATEGORIES
+
     grid = [round(0.30 + 0.01 * i, 2) for i in range(70)]
     ok_idx = [i for i, e in enumerate(cal) if e.decision == "ok"]
     rules_alarm = {i for i in ok_idx if SEVERITY_RANK[cal[i].rules_decision] >= 2}
@@ -207,6 +225,7 @@ def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict
     for i in ok_idx:
         by_source.setdefault(cal[i].source, []).append(i)
     groups = [g for g in by_source.values() if len(g) >= 30]
+    top = [_top(p) for p in probs]
 
     def alarm_rate(idx: list[int], t: float) -> float:
         # the model's own cost: ok drafts it sends for approval that the rules did not
@@ -221,6 +240,24 @@ def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict
         ):
             t_risky = t
             break
+    look = [i for i in ok_idx if cal[i].source in lookalikes and i not in rules_alarm]
+    by_cat: dict[str, float] = {}
+    for c in CATEGORY_HEADS:
+        worst = max((probs[i]["risky"] for i in look if top[i] == c), default=0.0)
+        chosen = next((t for t in grid if t >= t_risky and t > worst), 1.1)
+        by_cat[c] = chosen
+    silent = [i for i in ok_idx if SEVERITY_RANK[cal[i].rules_decision] == 0]
+    t_advise = t_risky
+    for t in grid:
+        if t >= t_risky:
+            break
+        if silent and sum(probs[i]["risky"] >= t for i in silent) / len(silent) <= ADVICE_TARGET:
+            t_advise = t
+            break
+
+    def approves(i: int) -> bool:
+        return probs[i]["risky"] >= by_cat.get(top[i], t_risky)
+
     not_block = [
         i
         for i, e in enumerate(cal)
@@ -228,7 +265,11 @@ def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict
     ]
     t_block = 0.99
     for t in grid:
-        slips = sum(1 for i in not_block if probs[i]["risky"] >= t_risky and probs[i]["block"] >= t)
+        slips = sum(
+            1
+            for i in not_block
+            if approves(i) and top[i] in BLOCK_CATEGORIES and probs[i]["block"] >= t
+        )
         if not_block and slips / len(not_block) <= BLOCK_SLIP_TARGET:
             t_block = t
             break
@@ -236,16 +277,20 @@ def calibrate(probs: Sequence[dict[str, float]], cal: Sequence[Example]) -> dict
     for c in CATEGORY_HEADS:
         chosen = 1.1
         for t in grid[20:]:
-            named = [
-                i for i, e in enumerate(cal) if probs[i]["risky"] >= t_risky and probs[i][c] >= t
-            ]
+            named = [i for i, e in enumerate(cal) if approves(i) and probs[i][c] >= t]
             if len(named) >= 3:
                 right = sum(1 for i in named if c in cal[i].categories)
                 if right / len(named) >= CATEGORY_PRECISION:
                     chosen = t
                     break
         per_cat[c] = chosen
-    return {"risky": t_risky, "block": t_block, "category": per_cat}
+    return {
+        "risky": t_risky,
+        "risky_by_category": by_cat,
+        "advise": t_advise,
+        "block": t_block,
+        "category": per_cat,
+    }
 
 
 def with_thresholds(blob: bytes, thresholds: dict[str, Any], extra: dict[str, Any]) -> bytes:

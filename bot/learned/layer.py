@@ -97,8 +97,9 @@ def apply(
                 verdict.decision.label,
             )
         )
-    # Below the raise threshold nothing is added; an org model also needs risky for easing.
+    # Below the advice threshold nothing is added; an org model also needs risky for easing.
     t_risky = float(model.thresholds.get("risky", 1.1))
+    t_risky = min(t_risky, float(model.thresholds.get("advise", t_risky)))
     scores = model.score(prepared.text, signals, lazy_below=t_risky)
     probs = scores.probs
     added = judge(probs, model.thresholds, verdict.decision.label, verdict.categories)
@@ -172,7 +173,12 @@ def _finding(
         end=end,
         quote=quote,
         message=f"No rule matched, but the review model reads this as a draft that "
-        f"{_WHAT.get(category, 'may need a second look')} ({confidence:.0%} confident).",
+        f"{_WHAT.get(category, 'may need a second look')} ({confidence:.0%} confident)."
+        + (
+            " It is not sure enough to ask for approval: worth a second look before posting."
+            if severity == "advise"
+            else ""
+        ),
         suggestion=_SUGGEST.get(category, "Ask the comms team before posting."),
         policy_ref=POLICY_REFS.get(category, "protocol#getting-approval"),
         source="model",

@@ -29,6 +29,7 @@ from bot.learned.features import (
 )
 
 __all__ = [
+    "BLOCK_CATEGORIES",
     "CATEGORY_HEADS",
     "FORMAT",
     "LinearModel",
@@ -292,6 +293,12 @@ class LinearModel:
 SEVERITY_RANK = {"ok": 0, "advise": 1, "needs_approval": 2, "do_not_post": 3}
 
 
+#: Categories in which the model may ask for ``do_not_post``: the protocol blocks serious
+#: legal, confidentiality and safeguarding risks, and threats (conflict). Never a
+#: reputation or representation rumour, a promotion or a sensitive-event post.
+BLOCK_CATEGORIES = frozenset({"legal", "confidentiality", "safeguarding", "conflict"})
+
+
 def judge(
     probs: dict[str, float],
     thresholds: dict[str, Any],
@@ -301,24 +308,36 @@ def judge(
     """What the model adds: ``(category, severity, confidence)`` per new finding.
 
     Shared by the runtime layer and the calibration in the training script, so the
-    thresholds are chosen for exactly the decision that runs. A finding is added when the
-    model is confident a draft is risky and either the decision rises or the category is
-    one the rules did not name; ``do_not_post`` needs the block head's threshold too.
+    thresholds are chosen for exactly the decision that runs. Three bands on the risky
+    head: at or above the draft's category threshold (``risky_by_category``, else
+    ``risky``) the model asks for approval; in the band from ``advise`` up to it, it only
+    advises the author (the model is unsure, so it costs nobody's approval time); below,
+    nothing. ``do_not_post`` needs the block head's threshold too AND a category the
+    protocol blocks in (:data:`BLOCK_CATEGORIES`). A finding is added when the decision
+    rises or the category is one the rules did not name.
     """
     p_risky = probs.get("risky", 0.0)
-    t_risky = float(thresholds.get("risky", 1.1))
-    if p_risky < t_risky:
+    t_base = float(thresholds.get("risky", 1.1))
+    t_advise = min(float(thresholds.get("advise", t_base)), t_base)
+    if p_risky < t_advise:
         return []
     cats = sorted(((probs.get(c, 0.0), c) for c in CATEGORY_HEADS if c in probs), reverse=True)
     if not cats:
         return []
-    severity = "needs_approval"
-    if probs.get("block", 0.0) >= float(thresholds.get("block", 1.1)):
-        severity = "do_not_post"
+    _, top = cats[0]
+    by_cat: dict[str, float] = thresholds.get("risky_by_category", {})
+    t_approve = max(t_base, float(by_cat.get(top, t_base)))
     named = set(rules_categories)
     rank = SEVERITY_RANK.get(rules_decision, 0)
+    if p_risky < t_approve:
+        # the advice band: only where the rules did not already ask for approval
+        if rank >= SEVERITY_RANK["needs_approval"] or (rank >= 1 and top in named):
+            return []
+        return [(top, "advise", p_risky)]
+    severity = "needs_approval"
+    if top in BLOCK_CATEGORIES and probs.get("block", 0.0) >= float(thresholds.get("block", 1.1)):
+        severity = "do_not_post"
     out: list[tuple[str, str, float]] = []
-    _, top = cats[0]
     per_cat: dict[str, float] = thresholds.get("category", {})
     if SEVERITY_RANK[severity] > rank or top not in named:
         out.append((top, severity, p_risky))
