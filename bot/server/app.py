@@ -31,7 +31,7 @@ from aiohttp import web
 
 from bot.config import Config, load_config
 from bot.conversation.refs import DraftRef
-from bot.conversation.steps import CheckObserver
+from bot.conversation.steps import CheckObserver, Conversation
 from bot.errors import ConfigError
 from bot.policy import load_policy
 from bot.server.background import FanoutNotifier, OutboxPump, tick_once
@@ -62,6 +62,15 @@ class ServerContext:
     platforms: list[str] = field(default_factory=list)
     #: Called after every chat check (verdict, draft ref, platform); surfaces share this list.
     check_observers: list[CheckObserver] = field(default_factory=list)
+
+    def shared(self) -> dict[str, Any]:
+        """What every surface's conversation takes from the host: config, workflow, outbox."""
+        return {"config": self.config, "workflow": self.workflow, "deliver": self.pump.kick}
+
+    def attach(self, conversation: Conversation) -> None:
+        """Count the surface's review stages in /metrics and let observers see its checks."""
+        conversation.observe = self.metrics.observe_stage
+        conversation.check_observers = self.check_observers
 
 
 class RouteInstaller(Protocol):

@@ -21,20 +21,14 @@ from aiohttp import web
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
+from bot.conversation.steps import Asker, Reviewer
 from bot.errors import ConfigError
 from bot.server.app import MAX_BODY, ServerContext
 from bot.slack.app import build_slack_app
 from bot.slack.client import make_web_client
 from bot.slack.edges import malformed, signature_ok
 from bot.slack.notifier import SlackNotifier
-from bot.slack.services import (
-    IO_WORKERS,
-    SLOW_WORKERS,
-    Asker,
-    Reviewer,
-    Services,
-    prestart,
-)
+from bot.slack.services import IO_WORKERS, SLOW_WORKERS, Services, prestart
 from bot.slack.settings import SlackSettings
 from bot.slack.socket import start_socket_mode
 
@@ -143,16 +137,9 @@ def install_routes(
         )
     client = make_web_client(settings)
     services = Services.build(
-        config=ctx.config,
-        workflow=ctx.workflow,
-        settings=settings,
-        reviewer=reviewer,
-        asker=asker,
-        llm_enabled=llm_enabled,
-        deliver=ctx.pump.kick,
+        settings=settings, reviewer=reviewer, asker=asker, llm_enabled=llm_enabled, **ctx.shared()
     )
-    services.observe = ctx.metrics.observe_stage
-    services.check_observers = ctx.check_observers
+    ctx.attach(services)
     prestart(services.io, IO_WORKERS)
     prestart(services.background, SLOW_WORKERS)
     ctx.notifier.add(

@@ -73,15 +73,9 @@ def install_routes(
     settings.check()
     connections = connections or connection_manager(settings)
     services = TeamsServices.build(
-        config=ctx.config,
-        workflow=ctx.workflow,
-        reviewer=reviewer,
-        asker=asker,
-        llm_enabled=llm_enabled,
-        deliver=ctx.pump.kick,
+        reviewer=reviewer, asker=asker, llm_enabled=llm_enabled, **ctx.shared()
     )
-    services.observe = ctx.metrics.observe_stage
-    services.check_observers = ctx.check_observers
+    ctx.attach(services)
     adapter = build_adapter(connections, validator=service_hosts or host_validator(settings))
     messenger = Messenger(adapter, app_id=settings.client_id, anonymous=settings.anonymous)
     steps = Steps(services, messenger, Background())
