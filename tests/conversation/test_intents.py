@@ -37,8 +37,6 @@ def test_long_or_multiline_messages_are_drafts_even_with_a_question_mark() -> No
     assert classify("Can we " + "really " * 80 + "do it?").kind == "draft"
 
 
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
