@@ -81,6 +81,17 @@ def may_sign_in(config: Config, user_id: str) -> bool:
     return is_approver(config, user_id) or user_id in admins()
 
 
+def workspace_config(store: Store, config: Config, workspace: str | None = None) -> Config:
+    """The config a workspace's dashboard runs with: the file, then that workspace's settings.
+
+    Its approvers decide who may sign in, and its ``workspace`` scopes every query, so one
+    Slack workspace's (or Teams tenant's) comms team never sees another's data.
+    """
+    from bot.workspaces import config_for
+
+    return config_for(config.workspace if workspace is None else workspace, store, config)
+
+
 def create_link(
     store: Store,
     config: Config,
@@ -89,15 +100,19 @@ def create_link(
     name: str | None = None,
     identity: str | None = None,
     now: datetime | None = None,
+    workspace: str | None = None,
 ) -> str:
     """A one-time sign-in secret for ``user_id``; :class:`NotAllowed` for anyone else.
 
     ``identity`` (which platform's id this is) defaults to the first approver list
     naming the user, so platform-scoped checks elsewhere (feedback) see the same person.
+    The link signs in to ``workspace`` (default: the config's own), checked against
+    that workspace's approvers.
     """
     user_id = user_id.strip()
     if not user_id:
         raise NotAllowed("a user id is required")
+    config = workspace_config(store, config, workspace)
     if not may_sign_in(config, user_id):
         raise NotAllowed(
             f"{user_id} is not an approver or dashboard admin "
@@ -189,8 +204,10 @@ def redeem_link(
             )
         row = s.get(m.DashboardToken, _hash(secret))
         assert row is not None
-        user_id, name, identity = row.user_id, row.user_name, row.identity
-    return start_session(store, config, user_id, name=name, identity=identity, now=now)
+        user_id, name, identity, workspace = row.user_id, row.user_name, row.identity, row.workspace
+    return start_session(
+        store, config, user_id, name=name, identity=identity, now=now, workspace=workspace
+    )
 
 
 def start_session(
@@ -201,8 +218,14 @@ def start_session(
     name: str | None = None,
     identity: str = "cli",
     now: datetime | None = None,
+    workspace: str | None = None,
 ) -> tuple[str, DashboardUser]:
-    """A session for a user whose identity was proved (link or OpenID Connect)."""
+    """A session for a user whose identity was proved (link or OpenID Connect).
+
+    The session belongs to ``workspace`` (default: the config's own) for its whole life;
+    the user must be one of that workspace's approvers or a dashboard admin.
+    """
+    config = workspace_config(store, config, workspace)
     if not may_sign_in(config, user_id):
         raise LinkInvalid(f"{user_id} is not an approver or dashboard admin, so cannot sign in.")
     secret = _issue(store, "session", user_id, name, identity, config.workspace, SESSION_TTL, now)
@@ -222,7 +245,10 @@ def _user(config: Config, user_id: str, name: str | None, identity: str) -> Dash
 def session_user(
     store: Store, config: Config, secret: str | None, *, now: datetime | None = None
 ) -> DashboardUser | None:
-    """The user of a live session, or None (unknown, expired, or no longer allowed)."""
+    """The user of a live session, or None (unknown, expired, or no longer allowed).
+
+    Allowed means allowed now, by the session's workspace's current approvers.
+    """
     if not secret or len(secret) > 200:
         return None
     now = now or _now()
@@ -239,7 +265,10 @@ def session_user(
                 m.DashboardToken.expires_at > now,
             )
         ).first()
-    if row is None or row.workspace != config.workspace or not may_sign_in(config, row.user_id):
+    if row is None:
+        return None
+    config = workspace_config(store, config, row.workspace)
+    if not may_sign_in(config, row.user_id):
         return None
     return _user(config, row.user_id, row.user_name, row.identity)
 

@@ -36,6 +36,7 @@ from bot.dashboard.oidc import Flow, OidcClient, OidcError, Provider, configured
 from bot.store import Store
 from bot.workflow import Actor, Refusal, Workflow, WorkflowSettings
 from bot.workflow.errors import AlreadyDecided, NotAnApprover, UnknownSubmission
+from bot.workspaces.settings import SettingsError
 
 log = logging.getLogger("canipost.dashboard")
 
@@ -51,24 +52,66 @@ T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@dataclass
-class Dashboard:
-    """What the handlers share: store, config, a web-decisions workflow, templates, OIDC."""
+@dataclass(frozen=True, slots=True)
+class WorkspaceView:
+    """One workspace's dashboard: its config (approvers, profile) and a workflow scoped to it."""
 
-    store: Store
     config: Config
     workflow: Workflow
     settings: WorkflowSettings
+
+    @property
+    def workspace(self) -> str:
+        return self.config.workspace
+
+
+def _web_workflow(store: Store, config: Config) -> Workflow:
+    """Decisions from the browser: only this config's approvers, audited as ``web``."""
+
+    def web_approver(actor: Actor) -> bool:
+        return actor.platform == "web" and auth.is_approver(config, actor.id)
+
+    return Workflow(store, config=config, is_approver=web_approver)
+
+
+@dataclass
+class Dashboard:
+    """What the handlers share: store, config, templates, OIDC, and a view per workspace.
+
+    ``multi_workspace``: the deployment serves many Slack workspaces (OAuth), so a
+    Slack or Entra sign-in opens the dashboard of the team / tenant it names.
+    """
+
+    store: Store
+    config: Config
     templates: jinja2.Environment
     oidc: OidcClient
     public_url: str | None = None
     kick: Callable[[], None] | None = None
+    multi_workspace: bool = False
     _http: aiohttp.ClientSession | None = field(default=None, repr=False)
+    _views: dict[str, WorkspaceView] = field(default_factory=dict, repr=False)
 
     def http(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         return self._http
+
+    def view(self, workspace: str) -> WorkspaceView:
+        """The workspace's view; rebuilt when its settings change (may read the database)."""
+        cfg = auth.workspace_config(self.store, self.config, workspace)
+        hit = self._views.get(workspace)
+        if hit is not None and hit.config is cfg:
+            return hit
+        view = WorkspaceView(
+            config=cfg,
+            workflow=_web_workflow(self.store, cfg),
+            settings=WorkflowSettings.from_config(cfg),
+        )
+        if len(self._views) > 1024:  # many workspaces: forget the idle ones
+            self._views.clear()
+        self._views[workspace] = view
+        return view
 
 
 DASHBOARD_KEY = web.AppKey("canipost_dashboard", Dashboard)
@@ -125,21 +168,26 @@ def install(
     kick: Callable[[], None] | None = None,
     public_url: str | None = None,
     providers: dict[str, Provider] | None = None,
+    multi_workspace: bool | None = None,
 ) -> Dashboard:
-    """Mount the dashboard on ``web_app`` under ``/dashboard``."""
+    """Mount the dashboard on ``web_app`` under ``/dashboard``.
 
-    def web_approver(actor: Actor) -> bool:
-        return actor.platform == "web" and auth.is_approver(config, actor.id)
+    ``multi_workspace`` defaults to what the Slack installer decides (OAuth configured:
+    ``SLACK_CLIENT_ID`` or ``SLACK_CLIENT_SECRET`` set), so the dashboard and the chat
+    surfaces agree on whose data is whose.
+    """
+    if multi_workspace is None:
+        from bot.slack.oauth import OAuthEnv
 
+        multi_workspace = OAuthEnv.from_env().enabled
     dash = Dashboard(
         store=store,
         config=config,
-        workflow=Workflow(store, config=config, is_approver=web_approver),
-        settings=WorkflowSettings.from_config(config),
         templates=_templates(),
         oidc=OidcClient(configured_providers() if providers is None else providers),
         public_url=public_url,
         kick=kick,
+        multi_workspace=multi_workspace,
     )
     sub = web.Application(middlewares=[_headers_middleware])
     sub[DASHBOARD_KEY] = dash
@@ -254,12 +302,14 @@ def render(
     **context: Any,
 ) -> web.Response:
     dash = _dash(request)
+    view = request.get(VIEW_KEY)
+    config = view.config if isinstance(view, WorkspaceView) else dash.config
     html = dash.templates.get_template(template).render(
         user=user,
         csrf=csrf,
         path=request.path,
         prefix=PREFIX,
-        organisation=dash.config.organisation.name,
+        organisation=config.organisation.name,
         **context,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
@@ -267,13 +317,20 @@ def render(
 
 @dataclass(frozen=True, slots=True)
 class Signed:
-    """The signed-in user of a request and their CSRF token."""
+    """The signed-in user of a request, their CSRF token and their workspace's view."""
 
     user: DashboardUser
     csrf: str
+    view: WorkspaceView
 
 
 SIGNED_KEY = "canipost_signed"
+#: The signed-in user's :class:`WorkspaceView`, for :func:`render` (organisation name).
+VIEW_KEY: Any = (
+    web.RequestKey("canipost_view", WorkspaceView)  # aiohttp 3.12+
+    if hasattr(web, "RequestKey")
+    else "canipost_view"
+)
 
 
 def _signed_in(handler: Callable[[web.Request, Signed], Awaitable[web.StreamResponse]]) -> Handler:
@@ -288,7 +345,9 @@ def _signed_in(handler: Callable[[web.Request, Signed], Awaitable[web.StreamResp
                 raise web.HTTPForbidden(text="Sign in first.")
             target = request.path_qs if request.path.startswith(PREFIX) else PREFIX + "/"
             raise web.HTTPSeeOther(f"{PREFIX}/login?{urlencode({'next': target})}")
-        signed = Signed(user=user, csrf=auth.csrf_token(secret))
+        view = await _db(dash.view, user.workspace)
+        signed = Signed(user=user, csrf=auth.csrf_token(secret), view=view)
+        request[VIEW_KEY] = view
         if request.method == "POST":
             form = await request.post()
             if not auth.csrf_ok(secret, str(form.get("csrf", ""))):
@@ -463,12 +522,23 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
         )
     except OidcError as exc:
         return await _login_response(request, status=400, error=f"{provider.label}: {exc}.")
-    if dash.config.workspace and who.workspace and who.workspace != dash.config.workspace:
+    if dash.multi_workspace:
+        # Many workspaces: the Slack team / Entra tenant signed in to is the session's.
+        if not who.workspace:
+            return await _login_response(
+                request,
+                status=403,
+                error=f"{provider.label} did not say which workspace you belong to.",
+            )
+        workspace = who.workspace
+    elif dash.config.workspace and who.workspace and who.workspace != dash.config.workspace:
         return await _login_response(
             request,
             status=403,
             error="You signed in to a different workspace than this dashboard's.",
         )
+    else:
+        workspace = dash.config.workspace
     try:
         secret, user = await _db(
             auth.start_session,
@@ -477,10 +547,17 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
             who.user_id,
             name=who.name,
             identity=who.identity,
+            workspace=workspace,
         )
     except auth.LinkInvalid as exc:
         return await _login_response(request, status=403, error=str(exc))
-    log.info("dashboard sign-in by %s (%s)", user.id, provider.name)
+    except SettingsError:
+        return await _login_response(
+            request,
+            status=400,
+            error=f"{provider.label} named a workspace id this dashboard cannot use.",
+        )
+    log.info("dashboard sign-in by %s (%s, workspace %r)", user.id, provider.name, workspace)
     response = _signed_in_redirect(request, secret, PREFIX + "/queue")
     response.del_cookie(FLOW_COOKIE, path=f"{PREFIX}/oidc/{provider.name}")
     return response
@@ -505,7 +582,7 @@ def _int(value: str | None, default: int = 1) -> int:
 
 
 async def queue_page(request: web.Request, signed: Signed) -> web.StreamResponse:
-    dash = _dash(request)
+    dash, view = _dash(request), signed.view
     q = request.query
     f = queries.QueueFilters(
         channel=q.get("channel", "")[:16],
@@ -513,10 +590,10 @@ async def queue_page(request: web.Request, signed: Signed) -> web.StreamResponse
         author=q.get("author", "").strip()[:128],
         sla=q.get("sla", "") if q.get("sla") in queries.SLA_STATES else "",
         page=_int(q.get("page")),
-        workspace=dash.config.workspace,
+        workspace=view.workspace,
     )
-    page = await _db(queries.queue, dash.store, f, dash.settings)
-    channels = await _db(queries.queue_channels, dash.store, dash.config.workspace)
+    page = await _db(queries.queue, dash.store, f, view.settings)
+    channels = await _db(queries.queue_channels, dash.store, view.workspace)
     params = {
         k: v
         for k, v in (
@@ -538,13 +615,14 @@ async def queue_page(request: web.Request, signed: Signed) -> web.StreamResponse
         reviews=queries.REVIEW_DECISIONS,
         sla_states=queries.SLA_STATES,
         query=urlencode(params),
-        settings=dash.settings,
+        settings=view.settings,
     )
 
 
-async def _submission_context(dash: Dashboard, sid: str) -> dict[str, Any]:
-    sub = await _db(dash.workflow.get, sid)
-    trail = await _db(dash.workflow.audit_trail, sub.id)
+async def _submission_context(view: WorkspaceView, sid: str) -> dict[str, Any]:
+    """A submission of the viewer's workspace (another's is :class:`UnknownSubmission`)."""
+    sub = await _db(view.workflow.get, sid)
+    trail = await _db(view.workflow.audit_trail, sub.id)
     return {"sub": sub, "trail": trail, "segments": _segments(sub.text or "", sub.verdict.findings)}
 
 
@@ -585,11 +663,10 @@ def _not_found(request: web.Request, signed: Signed) -> web.Response:
 
 
 async def submission_page(request: web.Request, signed: Signed) -> web.StreamResponse:
-    dash = _dash(request)
     if not _SID.fullmatch(request.match_info["sid"]):
         return _not_found(request, signed)
     try:
-        ctx = await _submission_context(dash, request.match_info["sid"])
+        ctx = await _submission_context(signed.view, request.match_info["sid"])
     except UnknownSubmission:
         return render(
             request,
@@ -639,7 +716,7 @@ async def decide(request: web.Request, signed: Signed) -> web.StreamResponse:
         if verb not in ("approve", "changes", "reject"):
             raise web.HTTPBadRequest(text="Choose approve, changes or reject.")
         actor = Actor("web", signed.user.id, signed.user.name)
-        sub = await _db(dash.workflow.decide, sid, verb, by=actor, note=note or None)
+        sub = await _db(signed.view.workflow.decide, sid, verb, by=actor, note=note or None)
     except Refusal as exc:
         if isinstance(exc, UnknownSubmission):
             return render(
@@ -658,7 +735,7 @@ async def decide(request: web.Request, signed: Signed) -> web.StreamResponse:
             if isinstance(exc, NotAnApprover)
             else 400
         )
-        ctx = await _submission_context(dash, sid)
+        ctx = await _submission_context(signed.view, sid)
         return render(
             request,
             "submission.html",
@@ -676,9 +753,9 @@ async def decide(request: web.Request, signed: Signed) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{PREFIX}/submissions/{sub.id}?done={verb}")
 
 
-def _history_filters(request: web.Request) -> queries.HistoryFilters:
+def _history_filters(request: web.Request, signed: Signed) -> queries.HistoryFilters:
     q = request.query
-    workspace = _dash(request).config.workspace
+    workspace = signed.view.workspace
     state = q.get("state", "")
     return queries.HistoryFilters(
         q=q.get("q", "").strip()[:200],
@@ -690,7 +767,7 @@ def _history_filters(request: web.Request) -> queries.HistoryFilters:
 
 async def decisions_page(request: web.Request, signed: Signed) -> web.StreamResponse:
     dash = _dash(request)
-    f = _history_filters(request)
+    f = _history_filters(request, signed)
     page = await _db(queries.history, dash.store, f)
     params = {k: v for k, v in (("q", f.q), ("state", f.state)) if v}
     return render(
@@ -707,7 +784,7 @@ async def decisions_page(request: web.Request, signed: Signed) -> web.StreamResp
 
 async def decisions_csv(request: web.Request, signed: Signed) -> web.StreamResponse:
     dash = _dash(request)
-    f = _history_filters(request)
+    f = _history_filters(request, signed)
     chunks = await _db(lambda: list(queries.history_csv(dash.store, f)))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     response = web.StreamResponse(
@@ -725,9 +802,10 @@ async def decisions_csv(request: web.Request, signed: Signed) -> web.StreamRespo
 
 async def charts_page(request: web.Request, signed: Signed) -> web.StreamResponse:
     dash = _dash(request)
-    false_alarms = await _db(_false_alarms, dash.store, dash.config)
+    view = signed.view
+    false_alarms = await _db(_false_alarms, dash.store, view.config)
     data = await _db(
-        queries.charts, dash.store, workspace=dash.config.workspace, false_alarms=false_alarms
+        queries.charts, dash.store, workspace=view.workspace, false_alarms=false_alarms
     )
     return render(
         request,
@@ -761,8 +839,7 @@ async def _policy_response(
 ) -> web.Response:
     from bot.policy import load_policy
 
-    dash = _dash(request)
-    policy = await _db(load_policy, dash.config)
+    policy = await _db(load_policy, signed.view.config)
     packs: dict[str, list[Any]] = {}
     for rule in sorted(policy.rules, key=lambda r: r.id):
         packs.setdefault(rule.id.split(".", 1)[0], []).append(rule)
@@ -802,8 +879,9 @@ async def try_draft(request: web.Request, signed: Signed) -> web.StreamResponse:
             status=400,
             error=f"That draft is too long ({len(draft)} characters; limit {MAX_TRY}).",
         )
-    verdict = await _db(review, Draft(draft), config=dash.config)
-    await _db(record_verdict, dash.store, verdict, platform="web", workspace=dash.config.workspace)
+    view = signed.view
+    verdict = await _db(review, Draft(draft), config=view.config)
+    await _db(record_verdict, dash.store, verdict, platform="web", workspace=view.workspace)
     return await _policy_response(request, signed, draft=draft, verdict=verdict)
 
 
@@ -833,7 +911,9 @@ async def _watch_response(
             title="Approvers only",
             message="The watch list is for approvers.",
         )
-    entries, problem = await _db(extras.watch_entries, dash.store, dash.config, signed.user.id)
+    entries, problem = await _db(
+        extras.watch_entries, dash.store, signed.view.config, signed.user.id
+    )
     return render(
         request,
         "watch.html",
@@ -862,7 +942,12 @@ async def watch_change(request: web.Request, signed: Signed) -> web.StreamRespon
     form = {k: str(v)[:2000] for k, v in posted.items() if k != "csrf"}
     try:
         done = await _db(
-            extras.watch_change, dash.store, dash.config, signed.user.id, signed.user.name, form
+            extras.watch_change,
+            dash.store,
+            signed.view.config,
+            signed.user.id,
+            signed.user.name,
+            form,
         )
     except CanipostError as exc:
         keep = form if form.get("action") != "remove" else None
@@ -896,7 +981,9 @@ async def _feedback_response(
             title="Approvers only",
             message="Feedback reports are for approvers.",
         )
-    reports, problem = await _db(extras.pending_feedback, dash.store, dash.config, signed.user.id)
+    reports, problem = await _db(
+        extras.pending_feedback, dash.store, signed.view.config, signed.user.id
+    )
     return render(
         request,
         "feedback.html",
@@ -923,7 +1010,7 @@ async def feedback_review(request: web.Request, signed: Signed) -> web.StreamRes
         done = await _db(
             extras.review_feedback,
             dash.store,
-            dash.config,
+            signed.view.config,
             signed.user.id,
             signed.user.identity,
             str(form.get("id", ""))[:32],
