@@ -339,13 +339,19 @@ def test_clip_and_quote_respect_limits() -> None:
 def test_manifest_matches_the_listeners_and_is_least_privilege() -> None:
     manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
     assert manifest["features"]["slash_commands"][0]["command"] == "/canipost"
-    assert manifest["features"]["shortcuts"][0]["callback_id"] == b.SHORTCUT_CHECK_MESSAGE
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:write", "im:history", "app_mentions:read"]
-    )
+    from bot.slack.oauth import DEFAULT_SCOPES, REDIRECT_PATH
+    from bot.workspaces import slack_ui
+
+    shortcuts = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == {b.SHORTCUT_CHECK_MESSAGE: "message", slack_ui.SHORTCUT: "global"}
+    # The manifest asks for exactly what the OAuth install asks for (issue 16).
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(DEFAULT_SCOPES)
     assert "user" not in manifest["oauth_config"]["scopes"]
+    assert [u.endswith(REDIRECT_PATH) for u in manifest["oauth_config"]["redirect_urls"]] == [True]
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
-    assert sorted(events) == ["app_home_opened", "app_mention", "message.im"]
+    assert sorted(events) == sorted(
+        ["app_home_opened", "app_mention", "message.im", "app_uninstalled", "tokens_revoked"]
+    )
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     urls = {
