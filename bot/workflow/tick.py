@@ -73,6 +73,7 @@ class Tick(Outbox):
             report.redacted = self._redact_closed(now)
         if st.retention:
             report.purged = self._purge(now, now - st.retention)
+            self._purge_elsewhere(now, st.retention)
         with self.store.write() as s:
             res = s.execute(
                 delete(m.IdempotencyKey).where(m.IdempotencyKey.created_at < now - KEY_TTL)
@@ -88,6 +89,24 @@ class Tick(Outbox):
                 len(report.purged),
             )
         return report
+
+    def _purge_elsewhere(self, now: datetime, retention: timedelta) -> None:
+        """Retention covers more than submissions: policy threads and feedback reports too.
+
+        Each purge is its own small transaction and best effort: a failure is
+        logged and retried on the next tick, never stops the queue's own work.
+        """
+        from bot.ask.threads import purge_turns
+        from bot.feedback import purge_expired
+
+        for name, purge in (
+            ("ask turns", lambda: purge_turns(self.store, retention=retention, now=now)),
+            ("feedback", lambda: purge_expired(self.store, self.config, now=now)),
+        ):
+            try:
+                purge()
+            except Exception as exc:
+                log.warning("tick: %s not purged: %s", name, type(exc).__name__)
 
     def _claim(
         self,

@@ -274,3 +274,34 @@ def test_ticker_runs_in_the_background_and_survives_failures(
         time.sleep(0.01)
     ticker.stop()
     assert ticker.passes >= 3 and ticker.failures == 1
+
+
+def test_retention_also_purges_policy_threads_and_feedback(
+    store: Store, config: Config, clock: Any
+) -> None:
+    """Retention covers every store of staff text, not only submissions."""
+    from datetime import timedelta
+
+    from bot.ask.threads import ThreadId, Turn, append_turn, load_turns
+    from bot.feedback import add_feedback, list_feedback
+
+    wf = Workflow(store, config=config, notifier=MemoryNotifier(), clock=clock)
+    old = clock.now
+    tid = ThreadId(workspace="", platform="cli", key="t1", user="alice")
+    turn = Turn(
+        kind="question",
+        question="can I tweet about the trial?",
+        anchors=["court-cases"],
+        topics=["trial"],
+        answer="No.",
+    )
+    append_turn(store, tid, turn, retention=None, now=old)
+    add_feedback(
+        store, config, text="Film shoot on the high street today", expected="ok", by="bob", now=old
+    )
+    clock.advance(days=31)
+    append_turn(store, tid, turn, retention=None, now=clock.now)
+    wf.tick()
+    kept = load_turns(store, tid, retention=timedelta(days=3650), now=clock.now)
+    assert [t.question for t in kept] == ["can I tweet about the trial?"]
+    assert list_feedback(store, config) == []
