@@ -22,11 +22,11 @@ BASE = load_config()
 
 #: file: (risky recall floor, false-alarm ceiling) for rules + model.
 FLOORS = {
-    "blind2_heldout.jsonl": (0.80, 0.02),
-    "blind3_heldout.jsonl": (0.74, 0.11),
-    "blind5_heldout.jsonl": (0.85, 0.01),
+    "blind2_heldout.jsonl": (0.78, 0.01),
+    "blind3_heldout.jsonl": (0.70, 0.09),
+    "blind5_heldout.jsonl": (0.83, 0.01),
 }
-CEILINGS = {"blind4_heldout.jsonl": 0.21, "blind6_heldout.jsonl": 0.13}
+CEILINGS = {"blind4_heldout.jsonl": 0.20, "blind6_heldout.jsonl": 0.13}
 
 
 def _report(name: str, *, layers: bool) -> Report:
@@ -51,7 +51,7 @@ def test_the_model_lifts_recall_on_unseen_drafts(name: str) -> None:
     rules = _report(name, layers=False)
     assert both.risky_recall is not None and both.risky_recall >= floor
     assert both.false_alarms is not None and both.false_alarms <= ceiling
-    assert both.risky_recall >= (rules.risky_recall or 0) + 0.05  # the layer earns its place
+    assert both.risky_recall >= (rules.risky_recall or 0) + 0.025  # the layer earns its place
 
 
 @pytest.mark.parametrize("name", sorted(CEILINGS))
