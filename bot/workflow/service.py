@@ -130,6 +130,11 @@ class Workflow(Tick):
         approvers = self.config.approvers
         return actor.id in approvers.ids_for(actor.platform) or actor.id in approvers.backup
 
+    def is_approver(self, actor: Actor) -> bool:
+        """May ``actor`` decide here: the hook given (a Slack workspace's approver user
+        group, the dashboard's web approvers), else :meth:`is_configured_approver`."""
+        return self._is_approver(actor)
+
     def _own(self, row: m.Submission | None) -> m.Submission | None:
         """``row`` when it belongs to this workflow's workspace; another's is unknown here."""
         return row if row is not None and row.workspace == self.config.workspace else None
