@@ -49,7 +49,11 @@ class Seeded:
 
 def _seed(store: Store, base: Config, ws: str) -> Seeded:
     update_settings(
-        store, ws, {"approvers": APPROVER[ws]}, by=Actor("slack", "UADMIN"), base_config=base
+        store,
+        ws,
+        {"approvers": APPROVER[ws], "organisation_name": f"Borough of {ws}"},
+        by=Actor("slack", "UADMIN"),
+        base_config=base,
     )
     cfg = config_for(ws, store, base)
     approver = Actor("slack", APPROVER[ws])
@@ -99,6 +103,8 @@ def _sign_in_to(client: Client, store: Store, base: Config, user: str, ws: str) 
 def _assert_sees_only(client: Client, mine: Seeded, theirs: Seeded) -> None:
     queue = client.get("/dashboard/queue")
     assert mine.pending in queue.text and theirs.pending not in queue.text
+    assert f"Borough of {mine.workspace}" in queue.text  # its own name in the header
+    assert f"Borough of {theirs.workspace}" not in queue.text
     assert f"UAUTHOR{theirs.workspace}" not in queue.text
 
     own = client.get(f"/dashboard/submissions/{mine.pending}")
