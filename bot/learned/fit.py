@@ -32,6 +32,7 @@ FALSE_ALARM_TARGET = 0.03  # share of ok drafts sent for approval, rules + model
 SOURCE_FALSE_ALARM_TARGET = 0.05  # ... and in each labelled set (look-alikes are hardest)
 BLOCK_SLIP_TARGET = 0.01  # share of not-do_not_post drafts the model raises to do_not_post
 CATEGORY_PRECISION = 0.85  # an extra category is named only above this precision
+BLOCK_PRECISION = 0.6  # ... and at least this share of those raised must be real blocks
 ADVICE_TARGET = 0.05  # share of ok drafts (rules silent) the model shows advice on
 #: Labelled sets of innocent look-alikes: in these the model may add no approval request
 #: at all (no more false alarms than the rules alone), per category.
@@ -213,7 +214,9 @@ def calibrate(
     cost; a category that cannot get there only advises). ``advise``: the lowest threshold
     whose advice band reaches at most :data:`ADVICE_TARGET` of ok drafts. ``block``: the
     lowest whose share of non-blocking drafts raised to ``do_not_post`` (in a blocking
-    category) stays within :data:`BLOCK_SLIP_TARGET`; per category: the lowest at which
+    category) stays within :data:`BLOCK_SLIP_TARGET` and whose raised drafts are real
+    blocks at least :data:`BLOCK_PRECISION` of the time (the model blocks only when very
+    sure); per category: the lowest at which
     naming it as an extra category is right :data:`CATEGORY_PRECISION` of the time.
     """
     from bot.learned.model import BLOCK_CATEGORIES
@@ -263,14 +266,20 @@ def calibrate(
         for i, e in enumerate(cal)
         if e.decision != "do_not_post" and e.rules_decision != "do_not_post"
     ]
+    raisable = [
+        i
+        for i, e in enumerate(cal)
+        if e.rules_decision != "do_not_post" and approves(i) and top[i] in BLOCK_CATEGORIES
+    ]
     t_block = 0.99
     for t in grid:
-        slips = sum(
-            1
-            for i in not_block
-            if approves(i) and top[i] in BLOCK_CATEGORIES and probs[i]["block"] >= t
-        )
-        if not_block and slips / len(not_block) <= BLOCK_SLIP_TARGET:
+        raised = [i for i in raisable if probs[i]["block"] >= t]
+        slips = sum(1 for i in raised if cal[i].decision != "do_not_post")
+        if (
+            not_block
+            and slips / len(not_block) <= BLOCK_SLIP_TARGET
+            and (not raised or (len(raised) - slips) / len(raised) >= BLOCK_PRECISION)
+        ):
             t_block = t
             break
     per_cat: dict[str, float] = {}

@@ -293,10 +293,10 @@ class LinearModel:
 SEVERITY_RANK = {"ok": 0, "advise": 1, "needs_approval": 2, "do_not_post": 3}
 
 
-#: Categories in which the model may ask for ``do_not_post``: the protocol blocks serious
-#: legal, confidentiality and safeguarding risks, and threats (conflict). Never a
-#: reputation or representation rumour, a promotion or a sensitive-event post.
-BLOCK_CATEGORIES = frozenset({"legal", "confidentiality", "safeguarding", "conflict"})
+#: Categories in which the model may ask for ``do_not_post``: the protocol's "serious legal,
+#: confidentiality or safeguarding risk". Never a rumour, a jibe or a sensitive-event post
+#: (a threat no rule lists still goes for approval; the threat rules block it themselves).
+BLOCK_CATEGORIES = frozenset({"legal", "confidentiality", "safeguarding"})
 
 
 def judge(

@@ -76,7 +76,10 @@ def test_judge_raises_but_needs_confidence() -> None:
     th = {"risky": 0.7, "block": 0.9, "category": {}}
     probs = {"risky": 0.95, "block": 0.2, "conflict": 0.8, "legal": 0.1}
     assert judge(probs, th, "ok", []) == [("conflict", "needs_approval", 0.95)]
-    assert judge({**probs, "block": 0.95}, th, "ok", [])[0][1] == "do_not_post"
+    # a confident block head blocks only in a category the protocol blocks in
+    assert judge({**probs, "block": 0.95}, th, "ok", [])[0][1] == "needs_approval"
+    legal = {**probs, "block": 0.95, "conflict": 0.1, "legal": 0.8}
+    assert judge(legal, th, "ok", [])[0][:2] == ("legal", "do_not_post")
     assert judge({**probs, "risky": 0.5}, th, "ok", []) == []
     # the rules already asked for approval in this category: nothing to add
     assert judge(probs, th, "needs_approval", ["conflict"]) == []
