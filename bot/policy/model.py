@@ -36,6 +36,9 @@ _SEGMENT_BREAKS = re.compile(r"[\s\-]+")
 #: Texts longer than this scan each anchor's group only near the anchor (blog posts).
 LONG_TEXT = 2000
 _SUB = "\x00"
+#: Segments a group's longest term can reach from its anchor, by the group's terms (kept
+#: off the Matcher so that pickled policies keep their layout).
+_REACH: dict[tuple[str, ...], int] = {}
 _ESCAPE = re.compile(r"\\.")
 
 
@@ -403,7 +406,11 @@ class Matcher:
             occurrences: Iterable[int] = known.get(key, ())
         else:
             occurrences = _occurrences(lower, key)
-        reach = 1 + max((len(_SEPARATORS.findall(t.strip())) + 1 for t in terms), default=8)
+        reach = _REACH.get(terms)
+        if reach is None:
+            # Once per group: a long post visits the same groups hundreds of times.
+            reach = 1 + max((len(_SEPARATORS.findall(t.strip())) + 1 for t in terms), default=8)
+            _REACH[terms] = reach
         starts, ends = ctx.segments()
         last = len(starts) - 1
         regions: list[list[int]] = []
