@@ -30,7 +30,8 @@ from bot.workflow.export import export_audit, parse_since
 from bot.workflow.ids import new_id, normalise_id
 from bot.workflow.notifier import KINDS, MemoryNotifier, Notifier, PrintNotifier
 from bot.workflow.redact import redact
-from bot.workflow.service import StoreBusy, Workflow
+from bot.workflow.runner import StoreBusy
+from bot.workflow.service import Workflow
 from bot.workflow.settings import WorkflowSettings
 from bot.workflow.ticker import Ticker
 from bot.workflow.types import (

@@ -3,9 +3,9 @@ audit log every attempt is written to.
 
 :class:`~bot.workflow.service.Workflow` is built from parts along its seams —
 the outbox (:mod:`bot.workflow.outbox`), the tick (:mod:`bot.workflow.tick`),
-the commands and their transaction runner (:mod:`bot.workflow.service`), the
-approval rules (:mod:`bot.workflow.rules`) and the views
-(:mod:`bot.workflow.views`) — each a small class over this base.
+the transaction runner (:mod:`bot.workflow.runner`), the commands and queries
+(:mod:`bot.workflow.service`), the approval rules (:mod:`bot.workflow.rules`)
+and the views (:mod:`bot.workflow.views`) — each a small class over this base.
 """
 
 from __future__ import annotations

@@ -29,30 +29,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.errors import CanipostError, InputError
+from bot.errors import InputError
 from bot.store import dialect
 from bot.store import models as m
 from bot.store.database import Store
 from bot.verdict import Verdict, normalise_channel
 from bot.workflow import rules
-from bot.workflow.base import Pending
 from bot.workflow.errors import (
     Refusal,
     UnknownSubmission,
 )
 from bot.workflow.ids import new_id, normalise_id
 from bot.workflow.notifier import Notifier
+from bot.workflow.runner import Outcome, Runner, StoreBusy
 from bot.workflow.settings import WorkflowSettings
-from bot.workflow.tick import Tick
 from bot.workflow.types import (
     DECISIONS,
     Actor,
@@ -66,11 +63,6 @@ log = logging.getLogger(__name__)
 
 #: Longest draft accepted; every network's limit is far below this.
 MAX_TEXT = 40_000
-_TX_ATTEMPTS = 5
-
-
-class StoreBusy(CanipostError):
-    """The database stayed locked or unreachable; nothing was recorded (exit 2)."""
 
 
 def _utcnow() -> datetime:
@@ -82,17 +74,7 @@ def _clean(note: str | None) -> str | None:
     return note or None
 
 
-@dataclass
-class _Outcome:
-    """What a transaction body decided: a submission to return, or a refusal to raise."""
-
-    submission: Submission | None = None
-    refusal: Refusal | None = None
-    notify: str | None = None  # kind of the notification enqueued (and claimed), if any
-    notification_id: int = -1
-
-
-class Workflow(Tick):
+class Workflow(Runner):
     """The approval queue over a :class:`~bot.store.Store`; share one per process.
 
     ``is_approver`` lets a platform widen the configured check (e.g. Slack
@@ -189,7 +171,7 @@ class Workflow(Tick):
         note = _clean(note)
         pred = normalise_id(predecessor_id) if predecessor_id else None
 
-        def body(s: Session, now: datetime) -> _Outcome:
+        def body(s: Session, now: datetime) -> Outcome:
             return self._submit_tx(s, now, text, verdict, author, channel, note, pred, message_refs)
 
         return self._run("submit", idempotency_key, body)
@@ -216,7 +198,7 @@ class Workflow(Tick):
 
         ran: list[bool] = []
 
-        def body(s: Session, now: datetime) -> _Outcome:
+        def body(s: Session, now: datetime) -> Outcome:
             ran.append(True)
             return self._decide_tx(s, now, sid, verb, by, note)
 
@@ -262,7 +244,7 @@ class Workflow(Tick):
         sid = normalise_id(submission_id)
         note = _clean(note)
 
-        def body(s: Session, now: datetime) -> _Outcome:
+        def body(s: Session, now: datetime) -> Outcome:
             return self._withdraw_tx(s, now, sid, by, note)
 
         return self._run("withdraw", idempotency_key, body)
@@ -317,71 +299,6 @@ class Workflow(Tick):
             )
             return [audit_record(r) for r in rows]
 
-    # ------------------------------------------------------------------ transaction runner
-
-    def _run(
-        self, action: str, key: str | None, body: Callable[[Session, datetime], _Outcome]
-    ) -> Submission:
-        """Run ``body`` in a write transaction, with idempotency, retries and delivery."""
-        if key is not None and (not key.strip() or len(key) > 255):
-            raise InputError("an idempotency key must be 1-255 characters")
-        outcome: _Outcome | None = None
-        replay: dict[str, Any] | None = None
-        for attempt in range(_TX_ATTEMPTS):
-            now = self._now()
-            try:
-                with self.store.write() as s:
-                    if key is not None:
-                        replay = self._claim_key(s, key, action, now)
-                    if replay is None:
-                        outcome = body(s, now)
-                        if key is not None:
-                            s.execute(
-                                update(m.IdempotencyKey)
-                                .where(m.IdempotencyKey.key == key)
-                                .values(
-                                    result=_key_result(outcome),
-                                    submission_id=outcome.submission.id
-                                    if outcome.submission
-                                    else None,
-                                )
-                            )
-                break
-            except IntegrityError:
-                # An id collision, or a concurrent delivery of the same key won: try again,
-                # and the retry either replays that result or uses a fresh id.
-                if attempt == _TX_ATTEMPTS - 1:
-                    raise
-                log.debug("%s: integrity conflict, retrying", action)
-            except OperationalError as exc:
-                if dialect.retryable(exc) and attempt < _TX_ATTEMPTS - 1:
-                    continue
-                first = dialect.first_line(exc)
-                raise StoreBusy(f"database unavailable, nothing recorded: {first}") from None
-        if replay is not None:
-            log.info("%s: replayed idempotency key", action)
-            if not replay.get("ok"):
-                raise Refusal.from_dict(replay.get("refusal") or {})
-            return self.get(str(replay["submission_id"]))
-        assert outcome is not None
-        if outcome.notify and outcome.submission is not None and outcome.notification_id >= 0:
-            self._deliver([Pending(outcome.notification_id, outcome.notify, 1, outcome.submission)])
-        if outcome.refusal is not None:
-            raise outcome.refusal
-        assert outcome.submission is not None
-        return outcome.submission
-
-    def _claim_key(self, s: Session, key: str, action: str, now: datetime) -> dict[str, Any] | None:
-        row = s.get(m.IdempotencyKey, key)
-        if row is None:
-            # Inserting first makes a concurrent duplicate wait on (then fail at) this key.
-            s.add(m.IdempotencyKey(key=key, action=action, created_at=now))
-            s.flush()
-            return None
-        if row.action != action:
-            raise InputError(f"idempotency key {key!r} was already used for {row.action}")
-        return row.result or {"ok": False, "refusal": {"error": "duplicate request"}}
-
     # ------------------------------------------------------------------ transaction bodies
 
     def _submit_tx(
@@ -395,12 +312,12 @@ class Workflow(Tick):
         note: str | None,
         pred: str | None,
         message_refs: dict[str, Any] | None,
-    ) -> _Outcome:
+    ) -> Outcome:
         detail: dict[str, Any] = {"review_decision": verdict.decision.label, "channel": channel}
 
-        def refuse(err: Refusal) -> _Outcome:
+        def refuse(err: Refusal) -> Outcome:
             self._audit(s, now, "submit", err.submission_id, author, "refused", err.reason, detail)
-            return _Outcome(refusal=err)
+            return Outcome(refusal=err)
 
         prev = self._own(s.get(m.Submission, pred)) if pred is not None else None
         refusal = rules.submit_refusal(verdict, note, author, prev)
@@ -444,17 +361,17 @@ class Workflow(Tick):
             author.platform,
             author.id,
         )
-        return _Outcome(submission=view, notify="submitted", notification_id=nid)
+        return Outcome(submission=view, notify="submitted", notification_id=nid)
 
     def _decide_tx(
         self, s: Session, now: datetime, sid: str, verb: str, by: Actor, note: str | None
-    ) -> _Outcome:
+    ) -> Outcome:
         detail: dict[str, Any] = {"decision": verb}
 
-        def refuse(err: Refusal) -> _Outcome:
+        def refuse(err: Refusal) -> Outcome:
             self._audit(s, now, "decide", sid, by, "refused", err.reason, detail)
             log.info("decide %s by %s:%s refused: %s", sid, by.platform, by.id, err.reason)
-            return _Outcome(refusal=err)
+            return Outcome(refusal=err)
 
         row = self._own(s.get(m.Submission, sid))
         if row is None:
@@ -481,7 +398,7 @@ class Workflow(Tick):
                     self._audit(s, now, "decide", sid, by, "ok", None, detail)
                     nid = self._enqueue(s, now, sid, "first_approval")
                     log.info("first approval of %s by %s:%s", sid, by.platform, by.id)
-                    return _Outcome(
+                    return Outcome(
                         submission=self._reload(s, sid),
                         notify="first_approval",
                         notification_id=nid,
@@ -543,7 +460,7 @@ class Workflow(Tick):
         by: Actor,
         note: str | None,
         detail: dict[str, Any],
-    ) -> _Outcome:
+    ) -> Outcome:
         self._record_decision(s, now, sid, verb, by, note, final=True)
         self._audit(s, now, "decide", sid, by, "ok", None, detail)
         nid = self._enqueue(s, now, sid, "decided")
@@ -551,14 +468,14 @@ class Workflow(Tick):
         assert row is not None
         self._maybe_redact(s, now, row)
         log.info("decided %s: %s by %s:%s", sid, row.state, by.platform, by.id)
-        return _Outcome(submission=self._views(s, [row])[0], notify="decided", notification_id=nid)
+        return Outcome(submission=self._views(s, [row])[0], notify="decided", notification_id=nid)
 
     def _withdraw_tx(
         self, s: Session, now: datetime, sid: str, by: Actor, note: str | None
-    ) -> _Outcome:
-        def refuse(err: Refusal) -> _Outcome:
+    ) -> Outcome:
+        def refuse(err: Refusal) -> Outcome:
             self._audit(s, now, "withdraw", sid, by, "refused", err.reason, None)
-            return _Outcome(refusal=err)
+            return Outcome(refusal=err)
 
         row = self._own(s.get(m.Submission, sid))
         if row is None:
@@ -574,7 +491,7 @@ class Workflow(Tick):
                 assert row is not None
                 self._maybe_redact(s, now, row)
                 log.info("withdrawn %s by %s:%s", sid, by.platform, by.id)
-                return _Outcome(
+                return Outcome(
                     submission=self._views(s, [row])[0], notify="withdrawn", notification_id=nid
                 )
             row = s.get(m.Submission, sid, populate_existing=True)
@@ -611,10 +528,3 @@ class Workflow(Tick):
                 at=now,
             )
         )
-
-
-def _key_result(outcome: _Outcome) -> dict[str, Any]:
-    if outcome.refusal is not None:
-        return {"ok": False, "refusal": outcome.refusal.to_dict()}
-    assert outcome.submission is not None
-    return {"ok": True, "submission_id": outcome.submission.id}
