@@ -23,7 +23,7 @@ from bot.conversation.steps import VerdictScreen, report_error
 from bot.errors import InputError
 from bot.teams.cards import Card, verdict_card
 from bot.teams.messenger import Messenger, Place, card_activity, text_activity
-from bot.teams.services import TeamsServices
+from bot.teams.services import TeamsServices, TenantServices, tenant_of
 from bot.verdict import Verdict
 from bot.workflow import Actor
 
@@ -90,11 +90,29 @@ class Steps:
     """The conversation's steps, bound to one process's services, messenger and background tasks."""
 
     def __init__(
-        self, services: TeamsServices, messenger: Messenger, background: Background
+        self,
+        services: TeamsServices,
+        messenger: Messenger,
+        background: Background,
+        tenants: TenantServices | None = None,
     ) -> None:
         self.services = services
         self.messenger = messenger
         self.background = background
+        #: Each tenant's services (its own config and data); None: one config for all.
+        self.tenants = tenants
+
+    def for_activity(self, activity: Activity) -> Steps:
+        """These steps bound to the activity's tenant: its config, queue, audit and lists.
+
+        Every route starts here, so no activity runs with another tenant's settings.
+        """
+        if self.tenants is None:
+            return self
+        services = self.tenants.for_tenant(tenant_of(activity))
+        if services is self.services:
+            return self
+        return Steps(services, self.messenger, self.background, self.tenants)
 
     def card(self, screen: VerdictScreen, **kw: Any) -> Card:
         """A verdict screen as an Adaptive Card."""

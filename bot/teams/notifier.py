@@ -17,8 +17,8 @@ Connector requests on the :class:`~bot.teams.messenger.LoopThread` and waits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from bot.conversation.notices import CardNotifier
 from bot.conversation.refs import on_behalf_of, origin_key, origin_of
@@ -31,7 +31,21 @@ log = logging.getLogger("canipost.teams.notifier")
 
 ORIGIN_KEY = origin_key("teams")
 
-__all__ = ["ORIGIN_KEY", "TeamsCarrier", "TeamsNotifier", "on_behalf_of"]
+__all__ = [
+    "ORIGIN_KEY",
+    "Target",
+    "TeamsCarrier",
+    "TeamsNotifier",
+    "on_behalf_of",
+]
+
+
+class Target(NamedTuple):
+    """Where one submission's approval card goes: its tenant's channel, tenant and approvers."""
+
+    channel: str | None
+    tenant_id: str | None
+    approvers: Sequence[str]
 
 
 class TeamsCarrier:
@@ -47,8 +61,11 @@ class TeamsCarrier:
         titles: Mapping[str, str],
         runner: LoopThread | None = None,
         approvers: Sequence[str] = (),
+        target: Callable[[Submission], Target] | None = None,
     ) -> None:
         self.messenger = messenger
+        #: Per tenant (issue 16): where a submission's card goes and who may refresh it.
+        self.target = target
         self.approvers = tuple(approvers)  # the card's refresh.userIds (issue 16)
         self.channel = channel
         self.service_url = service_url
@@ -63,9 +80,18 @@ class TeamsCarrier:
         place = Place.from_dict(ref)
         return (place, str(ref["activity"])) if place is not None else None
 
+    def _target(self, sub: Submission) -> Target:
+        """The submission's tenant's approvers' channel, tenant id and approvers."""
+        if self.target is not None:
+            return self.target(sub)
+        return Target(self.channel, self.tenant_id, self.approvers)
+
     def _card(self, sub: Submission) -> Any:
         card = approval_card(
-            sub, titles=self.titles, on_behalf=on_behalf_of(sub), approvers=self.approvers
+            sub,
+            titles=self.titles,
+            on_behalf=on_behalf_of(sub),
+            approvers=self._target(sub).approvers,
         )
         return card_activity(
             card, summary=f"Draft {sub.id} for approval ({sub.state.replace('_', ' ')})"
@@ -79,13 +105,15 @@ class TeamsCarrier:
             return None
         if not post:
             return None
-        if not self.channel:
+        target = self._target(submission)
+        if not target.channel:
             log.warning(
-                "CANIPOST_TEAMS_APPROVERS_CHANNEL is not set: no Teams card posted for %s",
+                "no Teams approvers' channel (CANIPOST_TEAMS_APPROVERS_CHANNEL or the tenant's "
+                "settings): no Teams card posted for %s",
                 submission.id,
             )
             return None
-        place = Place(self.channel, self.service_url, tenant_id=self.tenant_id)
+        place = Place(target.channel, self.service_url, tenant_id=target.tenant_id)
         posted = self.runner.run(self.messenger.send(place, self._card(submission)))
         if not posted:
             raise ConnectionError("the Bot Connector returned no id for the approval card")

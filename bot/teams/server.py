@@ -38,9 +38,10 @@ from bot.teams.agent import (
 from bot.teams.edges import malformed_activity
 from bot.teams.flows import Background, Steps
 from bot.teams.messenger import LoopThread, Messenger
-from bot.teams.notifier import TeamsNotifier
-from bot.teams.services import Asker, Reviewer, TeamsServices
+from bot.teams.notifier import Target, TeamsNotifier
+from bot.teams.services import Asker, Reviewer, TeamsServices, TenantServices
 from bot.teams.settings import TeamsSettings
+from bot.workflow.types import Submission
 
 log = logging.getLogger("canipost.teams")
 
@@ -76,9 +77,17 @@ def install_routes(
         reviewer=reviewer, asker=asker, llm_enabled=llm_enabled, **ctx.shared()
     )
     ctx.attach(services)
+    tenants = TenantServices(
+        services,
+        ctx.store,
+        home_tenant=settings.tenant_id,
+        reviewer=reviewer,
+        asker=asker,
+        llm_enabled=llm_enabled,
+    )
     adapter = build_adapter(connections, validator=service_hosts or host_validator(settings))
     messenger = Messenger(adapter, app_id=settings.client_id, anonymous=settings.anonymous)
-    steps = Steps(services, messenger, Background())
+    steps = Steps(services, messenger, Background(), tenants)
     agent = build_agent(steps, connections)
     runner = LoopThread()
     ctx.notifier.add(
@@ -91,6 +100,7 @@ def install_routes(
             titles=services.titles,
             runner=runner,
             approvers=sorted(ctx.config.approvers.ids_for("teams")),
+            target=tenant_targets(ctx, tenants, settings),
         ),
     )
     with warnings.catch_warnings():
@@ -121,6 +131,36 @@ def install_routes(
 
     web_app.router.add_post("/api/messages", messages_handler(agent, adapter, observe=observe))
     web_app.cleanup_ctx.append(_lifecycle(steps, runner))
+
+
+def tenant_targets(
+    ctx: ServerContext, tenants: TenantServices, settings: TeamsSettings
+) -> Callable[[Submission], Target]:
+    """Where each submission's approval card goes: its own tenant's channel and approvers.
+
+    The home tenant (and a single-organisation install) falls back to
+    ``CANIPOST_TEAMS_APPROVERS_CHANNEL``; any other tenant only ever uses the channel its
+    admin set, so no tenant's drafts reach another tenant's channel.
+    """
+
+    def target(submission: Submission) -> Target:
+        from sqlalchemy import select
+
+        from bot.store import models as m
+
+        with ctx.store.read() as s:
+            workspace = s.execute(
+                select(m.Submission.workspace).where(m.Submission.id == submission.id)
+            ).scalar_one_or_none()
+        workspace = workspace or ""
+        resolved = tenants.resolved(workspace)
+        approvers = sorted(resolved.config.approvers.ids_for("teams"))
+        if workspace == "":
+            channel = resolved.approvers_channel(settings.approvers_channel)
+            return Target(channel, settings.tenant_id, approvers)
+        return Target(resolved.approvers_channel(), workspace, approvers)
+
+    return target
 
 
 def messages_handler(

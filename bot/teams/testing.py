@@ -317,9 +317,11 @@ def _base(
     user: TeamsUser,
     conversation: str,
     conversation_type: str,
+    tenant: str | None = TENANT,
     **extra: Any,
 ) -> dict[str, Any]:
-    return {
+    """An activity as Teams sends it; ``tenant=None`` leaves the tenant out (a plain bot)."""
+    activity: dict[str, Any] = {
         "type": kind,
         "id": extra.pop("id", None) or f"1700{uuid.uuid4().int % 10**9:09d}",
         "channelId": "msteams",
@@ -329,12 +331,14 @@ def _base(
         "conversation": {
             "id": conversation,
             "conversationType": conversation_type,
-            "tenantId": TENANT,
         },
-        "channelData": {"tenant": {"id": TENANT}},
         "locale": "en-GB",
         **extra,
     }
+    if tenant is not None:
+        activity["conversation"]["tenantId"] = tenant
+        activity["channelData"] = {**activity.get("channelData", {}), "tenant": {"id": tenant}}
+    return activity
 
 
 def message_activity(

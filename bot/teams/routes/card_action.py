@@ -114,6 +114,7 @@ class _Refused(Exception):
 async def handle_action(
     steps: Steps, context: TurnContext, data: dict[str, Any]
 ) -> AdaptiveCardInvokeResponse:
+    steps = steps.for_activity(context.activity)  # the tenant's config and data
     services = steps.services
     verb = _verb(context)
     actor = actor_of(context.activity)

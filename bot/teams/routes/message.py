@@ -28,6 +28,7 @@ def register(app: AgentApplication[TurnState], steps: Steps) -> None:
 
 
 async def handle_message(steps: Steps, context: TurnContext) -> None:
+    steps = steps.for_activity(context.activity)  # the tenant's config and data
     services = steps.services
     act = context.activity
     if act.value and not act.text:

@@ -91,6 +91,7 @@ def message_text(value: dict[str, Any]) -> str:
 
 
 async def handle(steps: Steps, context: TurnContext) -> dict[str, Any]:
+    steps = steps.for_activity(context.activity)  # the tenant's config and data
     value = context.activity.value if isinstance(context.activity.value, dict) else {}
     data = value.get("data") if isinstance(value.get("data"), dict) else None
     if context.activity.name == SUBMIT and data and data.get(SUBMIT_KEY) == VERB_SUBMIT:
