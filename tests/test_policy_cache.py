@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,16 @@ def test_concurrent_writers_leave_one_good_file(cache_dir: Path) -> None:
     assert len(files) == 1 and not list(cache_dir.glob("*.tmp"))
     clear_cache()
     assert load_policy(load_config(None)).version == versions[0]
+
+
+def test_code_stamp_is_taken_at_import_not_at_load(tmp_path: Path) -> None:
+    """A worker upgraded underneath keeps filing pickles under its own (old) code's key."""
+    before = cache.key_for(tmp_path, "s")
+    target = Path(cache.__file__).resolve().parents[1] / "verdict.py"
+    st = target.stat()
+    try:
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        assert cache.key_for(tmp_path, "s") == before  # same process, same classes
+        assert cache._stamp_code() != cache._CODE_STAMP  # a new process would see new code
+    finally:
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))

@@ -51,6 +51,16 @@ def cache_dir() -> Path | None:
 
 
 def _code_fingerprint(h: Any) -> None:
+    h.update(_CODE_STAMP)
+
+
+def _stamp_code() -> bytes:
+    """Sizes and mtimes of the code that builds the policy, taken once, when it is imported.
+
+    Taken at import, not at each load: a long-running worker whose package is upgraded
+    underneath it must not file a pickle of its old classes under the new code's key.
+    """
+    h = hashlib.sha256()
     bot = Path(__file__).resolve().parents[1]
     paths: list[Path] = [bot / name for name in _CODE_FILES]
     for sub in _CODE_DIRS:  # code, and data it reads (stopwords, the offensive model)
@@ -61,6 +71,10 @@ def _code_fingerprint(h: Any) -> None:
         except OSError:
             continue
         h.update(f"{p.relative_to(bot)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.digest()
+
+
+_CODE_STAMP = _stamp_code()
 
 
 def key_for(directory: Path, settings: str) -> str:

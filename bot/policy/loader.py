@@ -28,6 +28,7 @@ import ahocorasick
 from bot import detectors
 from bot.config import PROFILES, Config
 from bot.errors import PolicyError
+from bot.policy import cache  # its code stamp is taken now, with the classes it pickles
 from bot.policy.kinds import KINDS
 from bot.policy.model import LONG_TEXT, CharGate, Context, Rule, build_matcher
 from bot.resources import data_dir
@@ -493,7 +494,6 @@ def _load_cached(key: str, directory: Path, config: Config) -> Policy:
 
 def _load_compiled(key: str, directory: Path, config: Config) -> Policy:
     """From the on-disk compiled-policy cache (see :mod:`bot.policy.cache`), else built."""
-    from bot.policy import cache
 
     if not directory.is_dir():
         raise PolicyError(f"policy folder not found: {directory}")
