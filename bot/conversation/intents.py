@@ -39,6 +39,7 @@ HELP_WORDS = frozenset({"", "help", "hi", "hello", "hey", "?", "start", "-h", "-
 COMMANDS: dict[str, frozenset[str]] = {
     "watch": frozenset({"", "list", "add", "remove"}),
     "reports": frozenset({""}),  # approvers: "Was this right?" reports to confirm or dismiss
+    "settings": frozenset({""}),  # admins/approvers: this workspace's settings (Teams card)
 }
 #: Longer than this, a message is a draft even when it starts like a question.
 MAX_QUESTION = 300

@@ -70,7 +70,9 @@ _NAMES = (
     VERB_WATCH_REMOVE,
 ) = named("canipost.", *_NAMES)
 #: Every ``Action.Execute`` verb a card may carry; the validator refuses others.
-VERBS: frozenset[str] = frozenset(named("canipost.", *_NAMES))
+VERBS: frozenset[str] = frozenset(named("canipost.", *_NAMES)) | {"canipost.settings_save"}
+#: Save on the admins' settings card (issue 16).
+VERB_SETTINGS_SAVE = "canipost.settings_save"
 #: ``Action.Submit`` (dialogs) carries its verb under this data key.
 SUBMIT_KEY = "canipost"
 DECISION_VERBS: dict[str, str] = {f"canipost.{n}": verb for n, verb in A.DECISIONS.items()}
@@ -617,6 +619,66 @@ def watch_card(entries: Sequence[Any], *, notice: str | None = None) -> Card:
         note_input(INPUT_WATCH_NOTE, "Note for approvers (staff never see it)"),
     ]
     return adaptive_card(body, [execute("Add", VERB_WATCH_ADD, {})])
+
+
+#: The settings card's inputs, in order: (setting, label, hint).
+SETTINGS_INPUTS: tuple[tuple[str, str, str], ...] = (
+    ("approvers_channel", "Approvers' channel", "the channel id, e.g. 19:…@thread.tacv2"),
+    ("approvers", "Approvers", "Entra object ids, comma-separated (up to 60)"),
+    ("organisation_name", "Organisation name", ""),
+    ("domains", "Own domains", "comma-separated, e.g. council.example"),
+    ("phones", "Public phone numbers", "comma-separated"),
+    ("emails", "Public mailboxes", "comma-separated"),
+)
+#: The profile choice meaning "as in the config file" (not a profile name).
+PROFILE_DEFAULT = "default"
+
+
+def settings_card(
+    values: Mapping[str, str],
+    *,
+    rows: Sequence[tuple[str, str]],
+    profiles: Sequence[str],
+    file_profile: str,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Card:
+    """Admins and approvers (personal chat): what is in force, and a form to change it.
+
+    ``values`` are this tenant's own settings (empty: as in the config file), so an
+    empty field saves as "use the file's", never as a copy of it.
+    """
+    body: list[Element] = [text_block("**canipost settings**", size="Medium")]
+    if error:
+        body.append(plain_text(error, color="Attention", weight="Bolder"))
+    if notice:
+        body.append(plain_text(notice, isSubtle=True))
+    body += [
+        text_block("**In force now**", separator=True),
+        fact_set([(label, clip(value, 300)) for label, value in rows]),
+        text_block("**Change**", separator=True),
+        text_block("Leave a field empty to use the config file's value.", isSubtle=True),
+    ]
+    for key, label, hint in SETTINGS_INPUTS:
+        el: Element = {"type": "Input.Text", "id": key, "label": label, "maxLength": 2000}
+        if hint:
+            el["placeholder"] = hint
+        if values.get(key):
+            el["value"] = values[key]
+        body.append(el)
+    choices = [{"title": f"As in the config file ({file_profile})", "value": PROFILE_DEFAULT}]
+    choices += [{"title": p.capitalize(), "value": p} for p in profiles]
+    body.append(
+        {
+            "type": "Input.ChoiceSet",
+            "id": "profile",
+            "label": "Rule profile",
+            "choices": choices,
+            "style": "compact",
+            "value": values.get("profile") or PROFILE_DEFAULT,
+        }
+    )
+    return adaptive_card(body, [execute("Save", VERB_SETTINGS_SAVE, {})])
 
 
 def help_card() -> Card:

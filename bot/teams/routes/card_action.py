@@ -22,6 +22,7 @@ from microsoft_agents.hosting.core.app.adaptive_card import factory
 from bot.conversation import DraftRef, VerdictScreen, texts
 from bot.conversation.steps import Outcome, report_error
 from bot.errors import InputError
+from bot.teams import admin
 from bot.teams.card_schema import check_card
 from bot.teams.cards import (
     DECISION_VERBS,
@@ -38,6 +39,7 @@ from bot.teams.cards import (
     VERB_FEEDBACK_CONFIRM,
     VERB_FEEDBACK_DISMISS,
     VERB_REFRESH,
+    VERB_SETTINGS_SAVE,
     VERB_SUBMIT,
     VERB_WATCH_ADD,
     VERB_WATCH_REMOVE,
@@ -118,6 +120,9 @@ async def handle_action(
     services = steps.services
     verb = _verb(context)
     actor = actor_of(context.activity)
+    if verb == VERB_SETTINGS_SAVE:
+        saved = await admin.save(steps, context.activity, data)
+        return message_response(saved) if isinstance(saved, str) else card_response(saved)
     if verb == VERB_SUBMIT:
         return await _submit(steps, context, data)
     if verb == VERB_FEEDBACK:

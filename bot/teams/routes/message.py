@@ -13,6 +13,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from bot.conversation import DraftRef, classify, texts
 from bot.errors import InputError
+from bot.teams import admin
 from bot.teams.cards import answer_card, help_card, reports_card, verdict_card, watch_card
 from bot.teams.flows import Steps, actor_of, guarded
 from bot.teams.messenger import Place, card_activity, text_activity
@@ -58,6 +59,15 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
                 return
         reply = await services.run(lambda: services.watch(intent.body, by=by))
         await context.send_activity(text_activity(reply))
+        return
+    if intent.kind == "command" and intent.command == "settings":  # admins' settings card
+        shown = await admin.show(steps, act)
+        out = (
+            text_activity(shown)
+            if isinstance(shown, str)
+            else card_activity(shown, summary="canipost settings")
+        )
+        await context.send_activity(out)
         return
     if intent.kind in ("help", "command"):
         await context.send_activity(card_activity(help_card(), summary="How to use canipost"))
