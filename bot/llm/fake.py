@@ -30,17 +30,16 @@ then the mode applies. Run it for a demo::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.server.live import StandIn
 
 MODES: tuple[str, ...] = (
     "good",
@@ -185,12 +184,15 @@ _LLAMA_CPP_REFUSAL = {
 }
 
 
-class FakeOpenAI:
-    """A threaded HTTP server on 127.0.0.1 playing the OpenAI API.
+class FakeOpenAI(StandIn):
+    """A threaded HTTP server on 127.0.0.1 playing the OpenAI API (a :class:`StandIn`).
 
     >>> with FakeOpenAI(mode="rate_limit", retry_after="0") as fake:  # doctest: +SKIP
     ...     os.environ["OPENAI_BASE_URL"] = fake.url
     """
+
+    # A short poll interval: stop() returns in milliseconds, which keeps test suites fast.
+    poll_interval = 0.02
 
     def __init__(
         self,
@@ -204,6 +206,7 @@ class FakeOpenAI:
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
+        super().__init__(port=port)
         self.mode = mode
         self.retry_after = retry_after
         self.delay = delay
@@ -212,66 +215,41 @@ class FakeOpenAI:
         self.max_context_chars = max_context_chars
         self.requests: list[Recorded] = []
         self._queue: deque[Reply] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ control
 
     @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
     def url(self) -> str:
         """The ``base_url`` for the SDK (``OPENAI_BASE_URL``)."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.base_url}/v1"
 
     def enqueue(self, *replies: Reply) -> None:
-        with self._lock:
+        with self.cond:
             self._queue.extend(replies)
 
     @property
     def completions(self) -> list[Recorded]:
         """Recorded chat completion requests, in order."""
-        with self._lock:
+        with self.cond:
             return [r for r in self.requests if urlsplit(r.path).path.endswith("/chat/completions")]
 
     def clear(self) -> None:
-        with self._lock:
+        with self.cond:
             self.requests.clear()
             self._queue.clear()
 
     def start(self) -> FakeOpenAI:
-        # A short poll interval: stop() returns in milliseconds, which keeps test suites fast.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="fake-openai",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        """Serve from a background thread (as ``with FakeOpenAI() as fake:`` does)."""
+        return self.__enter__()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        """Stop serving; a slow reply still waiting is dropped."""
+        self.__exit__(None, None, None)
 
     # ------------------------------------------------------------------ behaviour
 
     def _next(self) -> Reply | None:
-        with self._lock:
+        with self.cond:
             return self._queue.popleft() if self._queue else None
 
     def _good(self, body: dict[str, Any]) -> Reply:
@@ -340,77 +318,48 @@ class FakeOpenAI:
             )
         return self._good(body)
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as a real API server
-            disable_nagle_algorithm = True  # as real servers do; else delayed ACKs add ~40 ms
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                return
-
-            def _send(
-                self, status: int, payload: str, headers: dict[str, str] | None = None
-            ) -> None:
-                data = payload.encode("utf-8")
-                self.send_response(status)
-                hdrs = {"Content-Type": "application/json", **(headers or {})}
-                for k, v in hdrs.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                if self.path == "/_fake/stats":  # for a fake run in another process
-                    self._send(200, json.dumps({"completions": len(fake.completions)}))
-                elif self.path.rstrip("/").endswith("/models"):
-                    self._send(
-                        200,
-                        json.dumps({"object": "list", "data": [{"id": "fake", "object": "model"}]}),
-                    )
-                else:
-                    self._send(404, json.dumps(_error(404, "not found")))
-
-            def do_POST(self) -> None:
-                started = time.perf_counter()
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8", errors="replace")
-                try:
-                    body: Any = json.loads(raw)
-                except json.JSONDecodeError:
-                    body = None
-                rec = Recorded(
-                    "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body
-                )
-                with fake._lock:
-                    fake.requests.append(rec)
-                if not urlsplit(self.path).path.rstrip("/").endswith("/chat/completions"):
-                    rec.status = 404
-                    self._send(404, json.dumps(_error(404, f"no route {self.path}")))
-                    return
-                reply = fake.respond(body)
-                if reply.delay and fake._stopping.wait(reply.delay):
-                    return
-                if reply.raw is not None:
-                    payload = reply.raw
-                else:
-                    content = reply.content
-                    if not isinstance(content, str):
-                        content = json.dumps(content, ensure_ascii=False)
-                    model = body.get("model", "fake") if isinstance(body, dict) else "fake"
-                    tokens = estimate_tokens(_messages_text(body)) if isinstance(body, dict) else 0
-                    payload = json.dumps(
-                        completion(content, model, reply.finish_reason, tokens), ensure_ascii=False
-                    )
-                rec.status = reply.status
-                rec.server_ms = (time.perf_counter() - started) * 1000
-                # The client may have given up already (a timeout test): nothing to do then.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self._send(reply.status, payload, reply.headers)
-
-        return Handler
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        """Answer one request as the OpenAI API would, or as ``mode`` misbehaves."""
+        if method == "GET":
+            if path == "/_fake/stats":  # for a fake run in another process
+                return 200, {"completions": len(self.completions)}, {}
+            if path.rstrip("/").endswith("/models"):
+                return 200, {"object": "list", "data": [{"id": "fake", "object": "model"}]}, {}
+            return 404, _error(404, "not found"), {}
+        if method != "POST":
+            return 405, _error(405, f"method {method} not allowed"), {}
+        started = time.perf_counter()
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            body: Any = json.loads(text)
+        except json.JSONDecodeError:
+            body = None
+        rec = Recorded("POST", path, {k.lower(): v for k, v in headers.items()}, text, body)
+        with self.cond:
+            self.requests.append(rec)
+            self.cond.notify_all()
+        if not urlsplit(path).path.rstrip("/").endswith("/chat/completions"):
+            rec.status = 404
+            return 404, _error(404, f"no route {path}"), {}
+        reply = self.respond(body)
+        if reply.delay and self.stopping.wait(reply.delay):
+            return None
+        if reply.raw is not None:
+            payload = reply.raw
+        else:
+            content = reply.content
+            if not isinstance(content, str):
+                content = json.dumps(content, ensure_ascii=False)
+            model = body.get("model", "fake") if isinstance(body, dict) else "fake"
+            tokens = estimate_tokens(_messages_text(body)) if isinstance(body, dict) else 0
+            payload = json.dumps(
+                completion(content, model, reply.finish_reason, tokens), ensure_ascii=False
+            )
+        rec.status = reply.status
+        rec.server_ms = (time.perf_counter() - started) * 1000
+        return reply.status, payload.encode("utf-8"), reply.headers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,11 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeOpenAI(args.mode, port=args.port, retry_after=args.retry_after, delay=args.delay)
     print(f"fake OpenAI API ({args.mode}) at {fake.url}; Ctrl-C to stop", flush=True)
     try:
-        fake._server.serve_forever()
+        fake.server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        fake._server.server_close()
+        fake.server.server_close()
     return 0
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -84,17 +85,28 @@ class StandIn:
     ``(status, JSON payload, extra headers)`` out — and record what they were
     asked under :attr:`cond`, which :meth:`wait_until` waits on. The Slack Web
     API (:class:`bot.slack.testing.MockSlackAPI`), the Bot Connector
-    (:class:`bot.teams.testing.MockBotConnector`) and the OpenAI stand-in share
-    this one lifecycle: a threaded server on a free port, started and stopped
-    as a context manager.
+    (:class:`bot.teams.testing.MockBotConnector`) and the OpenAI stand-in
+    (:class:`bot.llm.fake.FakeOpenAI`) share this one lifecycle: a threaded
+    server on a free port, started and stopped as a context manager.
+
+    For misbehaving APIs, a payload given as ``bytes`` is sent as it is (an
+    HTML error page, a body that is not JSON; extra headers override the JSON
+    ``Content-Type``), and ``None`` instead of a reply sends nothing — a slow
+    reply waits on :attr:`stopping` and gives up when the stand-in stops.
     """
+
+    #: How often the serving thread checks for a stop; the shutdown takes up to this long.
+    poll_interval = 0.05
 
     def __init__(self, *, port: int = 0) -> None:
         self.cond = threading.Condition()
+        #: Set when the stand-in stops, so a deliberately slow reply can stop waiting.
+        self.stopping = threading.Event()
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+            disable_nagle_algorithm = True  # as real servers; else delayed ACKs add ~40 ms
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -102,17 +114,21 @@ class StandIn:
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, payload, extra = stand_in.handle(
-                    self.command, self.path, dict(self.headers), raw
-                )
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in extra.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                reply = stand_in.handle(self.command, self.path, dict(self.headers), raw)
+                if reply is None:
+                    self.close_connection = True
+                    return
+                status, payload, extra = reply
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                headers = {"Content-Type": "application/json", **extra}
+                # The client may have given up already (a timeout test): nothing to do then.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = _any
 
@@ -120,13 +136,17 @@ class StandIn:
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": self.poll_interval},
+            name=type(self).__name__,
+            daemon=True,
         )
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[int, Any, dict[str, str]]:
-        """Answer one request: ``(status, JSON-able payload, extra headers)``."""
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        """Answer one request: ``(status, JSON-able payload or raw bytes, extra headers)``,
+        or ``None`` to send nothing."""
         raise NotImplementedError
 
     @property
@@ -138,8 +158,10 @@ class StandIn:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
+        self._thread.join(timeout=5)
 
     def wait_until(
         self, ready: Callable[[], T | None], timeout: float, failure: Callable[[], str]
