@@ -286,7 +286,7 @@ class Conversation:
             if s.author.platform == actor.platform
         ]
         queue = None
-        if wf.is_configured_approver(actor):
+        if wf.is_approver(actor):  # the workspace's check: its approver user group too
             queue = list(reversed(wf.submissions(state="pending", limit=500)))
         return mine[:15], queue
 

@@ -621,3 +621,30 @@ def _state(oauth: Harness, sid: str) -> str | None:
     with oauth.ctx.store.read() as s:
         row = s.get(m.Submission, sid)
         return row.state if row is not None else None
+
+
+def test_members_of_the_approver_user_group_see_the_queue_in_app_home(oauth: Harness) -> None:
+    oauth.install("TAAAA")
+    oauth.api.groups["S0COMMSTEAM"] = ["UGROUPMEMBER"]
+    update_settings(
+        oauth.ctx.store,
+        "TAAAA",
+        {"channel": "CAPPRA1", "approver_group": "<!subteam^S0COMMSTEAM|comms>"},
+        by=Actor("slack", "UADMIN"),
+        base_config=oauth.ctx.config,
+    )
+    ack = oauth.command("TAAAA", RISKY, user="UAUTHA")
+    oauth.click("TAAAA", ACTION_SUBMIT, button_value(ack, ACTION_SUBMIT), user="UAUTHA")
+    oauth.api.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == "CAPPRA1")
+    with oauth.ctx.store.read() as s:
+        sid = s.scalars(select(m.Submission.id)).one()
+    oauth.api.reset()
+    oauth.home("TAAAA", "UGROUPMEMBER")  # in the group: the queue, with the draft to decide
+    oauth.home("TAAAA", "UOUTSIDER")  # not in it: no queue
+    views = {
+        c.args["user_id"]: json.dumps(c.args) for c in oauth.api.wait_for("views.publish", count=2)
+    }
+    assert sid in views["UGROUPMEMBER"]
+    assert sid not in views["UOUTSIDER"]
+    lookups = oauth.api.of("usergroups.users.list")
+    assert lookups and {oauth.api.bearer(c) for c in lookups} == {"Bearer xoxb-TAAAA-1"}
