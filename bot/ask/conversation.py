@@ -51,11 +51,13 @@ from bot.ask.core import (
     Answer,
     Citation,
     PolicyIndex,
+    answerable,
     ask,
     compose_answer,
     index_for,
     must_not,
 )
+from bot.ask.intent import intent
 from bot.config import Config
 from bot.errors import InputError
 from bot.policy import Policy, Section, load_policy
@@ -124,6 +126,13 @@ _ASIDE = re.compile(
     r"^\s*(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
     r"(?:who|when|where|whos|who's|anyone|any\s*one|does\s+anyone|do\s+you\s+know|what\s+time"
     r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
+    re.I,
+)
+#: A question rather than a reply, even without a question mark.
+_QUESTION = re.compile(
+    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"(?:can|could|would|will|do|does|did|is|are|was|were|what|whats|what's|who|whos|who's"
+    r"|when|where|why|how|which|any|anyone|has|have)\b",
     re.I,
 )
 #: "who do I tell?" is about the post; "who won last night?" is not.
@@ -390,9 +399,9 @@ def _offline_turn(
 
     q = index.query(message)
     own = index.scores(q)
-    hits = index.rank(own)
     coverage = index.coverage(q)
-    standalone = bool(hits) and coverage >= MIN_COVERAGE and hits[0][1] >= MIN_SCORE
+    shown = intent(message, index)
+    hits, standalone = answerable(message, index)
     own_topics = [t for t in q if t in index.vocab]
 
     follow_up = False
@@ -407,7 +416,7 @@ def _offline_turn(
             and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
         )
         unknown = sum(t not in index.vocab for t in q)
-        if new_topic:
+        if new_topic or shown.aside:
             pass
         elif not q:
             follow_up = True  # "why?", "what about it?": all context
@@ -418,7 +427,8 @@ def _offline_turn(
             # yes", "it's only for a week") rather than a question about something else
             # ("who won the match last night?", "who's doing the coffee run?").
             mine = bool(_FIRST_PERSON.search(message))
-            reply = marked or refers or mine or "?" not in message
+            asks = "?" in message or bool(_QUESTION.match(message))
+            reply = marked or refers or mine or not asks
             aside = bool(_ASIDE.match(message)) and not mine
             follow_up = reply and unknown <= MAX_UNKNOWN_IN_REPLY and not aside
 

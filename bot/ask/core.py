@@ -69,6 +69,8 @@ LLM_SECTIONS = 4
 #: Off-topic heuristic (no model): share of question words found in the protocol, best BM25 score.
 MIN_COVERAGE = 0.5
 MIN_SCORE = 0.7
+#: ... and for a message with words of posting ("submit a do_not_post draft").
+MIN_COVERAGE_POSTING = 0.34
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8
 STRONG_SCORE = 2.0
@@ -135,10 +137,36 @@ def _citation(index: PolicyIndex, section: Section, question: str) -> Citation:
     return Citation(section.heading, f"protocol#{section.anchor}", index.quote(section, question))
 
 
+def answerable(question: str, index: PolicyIndex) -> tuple[list[tuple[Section, float]], bool]:
+    """The sections for a question on its own, and whether it is a policy question at all.
+
+    It is when it shows an intent to post or names a protocol topic
+    (:mod:`bot.ask.intent`: "what's the wifi password?" does not), most of its
+    words are the protocol's, and the best section matches reasonably well. A
+    message about posting ("how do I submit a do_not_post draft?") needs fewer
+    of its words in the protocol.
+    """
+    from bot.ask.intent import intent
+
+    q = index.query(question)
+    if not q:
+        return [], False
+    hits = index.rank(index.scores(q))
+    if not hits or hits[0][1] < MIN_SCORE:
+        return hits, False
+    shown = intent(question, index)
+    if not shown.evidence:
+        return hits, False
+    if index.coverage(q) >= MIN_COVERAGE:
+        return hits, True
+    known = sum(t in index.vocab for t in q) / len(q)
+    return hits, shown.posting and known >= MIN_COVERAGE_POSTING
+
+
 def offline_answer(question: str, index: PolicyIndex) -> Answer:
     """The answer without a model: advice built from the best sections, cited."""
-    hits, coverage = index.search(question)
-    if not hits or coverage < MIN_COVERAGE or hits[0][1] < MIN_SCORE:
+    hits, on_topic = answerable(question, index)
+    if not on_topic:
         return Answer(OFF_TOPIC, off_topic=True)
     top = hits[0][1]
     chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= RELATIVE * top]

@@ -1,0 +1,171 @@
+"""Is a message a question about the social media policy at all? Evidence, not a score.
+
+Without a model, ``canipost ask`` must refuse small talk, IT help, lunch, pay,
+sport and weather, yet answer short real questions ("can i retweet this?",
+"is a selfie at work ok?"). Sharing words with the protocol is not enough:
+its keywords include everyday office words ("password", "joke", "paid",
+"party", "email"). A message is about the policy when it shows an intent to
+post or asks about the protocol itself (:attr:`Intent.posting`), or names one
+of the protocol's own topics (:attr:`Intent.topic`: "court", "injunction",
+"#ad"); everyday words count only when the message asks for permission ("can
+I ...", "is it ok to ..."). Other workplace business (:attr:`Intent.elsewhere`:
+"payslip", "vpn", "canteen") marks an aside in a conversation.
+
+The word lists are data (``bot/policy/data/intent.txt``), matched after the
+same spellings and stemming as retrieval, so "tweeting" and "pics" count.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, tokens
+
+_DATA = Path(__file__).parents[1] / "policy" / "data" / "intent.txt"
+_RAW_WORD = re.compile(r"[a-z0-9#@&]+")
+
+#: Asking whether something is allowed: what makes everyday words a policy question.
+_PERMISSION = re.compile(
+    r"""\b(?:
+        (?<!when\s)(?<!how\s)(?<!where\s)(?<!why\s)(?<!who\s)(?<!what\s)(?<!which\s)
+        (?:can|could|may|should|shall|must|do|does)\s+(?:i|we|staff|people|volunteers|they|he|she|someone|anyone|my|our)\b
+      | (?:am\s+i|are\s+we|are\s+staff|is\s+\w+|are\s+\w+)\s+(?:even\s+)?allowed\b
+      | (?:ok|okay|alright|fine|allowed|safe|wise|legal|illegal|acceptable|appropriate)\s+(?:to|if|for)\b
+      | (?:is|would|will|was)\s+(?:it|that|this|a|an|the|my|our)\b[^?.!]{0,60}?\b
+        (?:ok|okay|alright|fine|allowed|acceptable|appropriate|legal|a\s+problem|an\s+issue|risky)\b
+      | (?:ok|okay|alright|fine|allowed)\s*\?
+      | (?:does|would|will|could)\s+(?:it|that|this)\s+(?:matter|count|apply|be\s+a\s+problem)\b
+      | (?:am\s+i|are\s+we|would\s+i\s+be|will\s+i\s+be)\s+(?:ok|okay|alright|covered|in\s+trouble)\b
+      | (?:will|would|could|can)\s+i\s+get\s+(?:in(?:to)?\s+trouble|sacked|fired|sued|disciplined)\b
+      | what\s+happens\s+if\b
+      | what\s+(?:if|about)\s+(?:i|we)\b
+      | any\s+(?:rules|problem|issue)s?\b
+    )""",
+    re.I | re.X,
+)
+#: "can I have / get / borrow the wifi password?" asks for a thing, not for permission.
+_REQUEST = re.compile(
+    r"\b(?:can|could|may)\s+(?:i|we)\s+(?:have|get|borrow|grab|book|claim|swap|order|take)\b", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What a message shows about being a policy question (see the module docstring)."""
+
+    posting: bool
+    topic: bool
+    everyday: bool
+    elsewhere: bool
+    permission: bool
+
+    @property
+    def strong(self) -> bool:
+        """Words of posting or of the protocol's own topics."""
+        return self.posting or self.topic
+
+    @property
+    def evidence(self) -> bool:
+        """Enough to answer a question that starts a conversation."""
+        if self.strong:
+            return True
+        return self.everyday and self.permission and not self.elsewhere
+
+    @property
+    def aside(self) -> bool:
+        """Clearly about something else: other workplace business, nothing of the policy."""
+        return self.elsewhere and not self.strong
+
+
+@dataclass(frozen=True, slots=True)
+class _Lists:
+    words: dict[str, frozenset[str]]
+    phrases: dict[str, list[re.Pattern[str]]]
+    phrase_tokens: dict[str, list[frozenset[str]]]
+
+
+def _phrase(entry: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in entry.split()]
+    return re.compile(r"\b" + r"\s+".join(words) + r"\b")
+
+
+def _read(path: Path) -> _Lists:
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, list[re.Pattern[str]]] = {}
+    phrase_tokens: dict[str, list[frozenset[str]]] = {}
+    group = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()  # "#ad" would be an entry, "# ..." a comment
+        if not line or line == "#" or line.startswith("# "):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1]
+            words.setdefault(group, set())
+            phrases.setdefault(group, [])
+            phrase_tokens.setdefault(group, [])
+            continue
+        entry = line.lower()
+        if " " in entry:
+            phrases[group].append(_phrase(entry))
+            toks = frozenset(tokens([entry])[0])
+            if toks:
+                phrase_tokens[group].append(toks)
+        else:
+            words[group].add(_STEMMER.stemWord(entry))  # as typed: "selfie" is not "photo"
+    return _Lists(
+        {g: frozenset(w) for g, w in words.items()},
+        phrases,
+        phrase_tokens,
+    )
+
+
+def _stems(text: str) -> set[str]:
+    """A text's words stemmed as typed and after the chat spellings ("pics" -> photo)."""
+    out = set(_STEMMER.stemWords(_RAW_WORD.findall(text)))
+    out.update(tokens([text])[0])
+    return out
+
+
+_lock = threading.Lock()
+_lists: _Lists | None = None
+
+
+def _get_lists() -> _Lists:
+    global _lists
+    with _lock:
+        if _lists is None:
+            _lists = _read(_DATA)
+        return _lists
+
+
+def intent(message: str, index: PolicyIndex) -> Intent:
+    """Read what ``message`` shows about being a policy question."""
+    lists = _get_lists()
+    typed = " ".join(message.lower().replace("\u2019", "'").replace("\u2018", "'").split())
+    text = " ".join(normalise_question(message).split())
+    elsewhere = False
+    for pattern in lists.phrases.get("elsewhere", []):
+        if pattern.search(text) or pattern.search(typed):
+            elsewhere = True
+            # "share my screen" is not sharing a post
+            text, typed = pattern.sub(" ", text), pattern.sub(" ", typed)
+    stems = _stems(typed) | _stems(text)
+    q = set(index.query(text))
+    words = lists.words
+    posting = bool(stems & words.get("posting", frozenset())) or any(
+        p.search(text) for p in lists.phrases.get("posting", [])
+    )
+    everyday_words = words.get("everyday", frozenset()) | words.get("elsewhere", frozenset())
+    topic_words = (q & index.domain) - everyday_words - words.get("posting", frozenset())
+    weak_phrases = lists.phrase_tokens.get("everyday", [])
+    phrase_hits = [p for p in index.phrases if p <= q]
+    topic = bool(topic_words) or any(
+        not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
+    )
+    everyday = bool(q & index.domain) or bool(phrase_hits)
+    elsewhere = elsewhere or bool(stems & words.get("elsewhere", frozenset()))
+    permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
+    return Intent(posting, topic, everyday, elsewhere, permission)
