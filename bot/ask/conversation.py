@@ -83,6 +83,8 @@ VERDICT_REACH = 4
 MAX_UNKNOWN_IN_REPLY = 2
 #: A new question this strong, on a section the thread has not cited, changes the topic.
 NEW_TOPIC_SCORE = 1.5
+#: ... and says enough to stand alone: a message of one or two topic words leans on the thread.
+NEW_TOPIC_WORDS = 3
 
 _DRAFT = re.compile(
     r"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
@@ -112,11 +114,12 @@ _ABOUT_VERDICT = re.compile(
 _FOLLOW_UP = re.compile(
     r"""^\s*(?:and|but|so|or|also|ok\s+so|okay\s+so|then|what\s+about|how\s+about|what\s+if|even\s+if
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
-    |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else)\b""",
+    |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
+    |(?:just|only)\s+(?:to\s|\w+ing\b))""",
     re.I | re.X,
 )
 _NEW_TOPIC = re.compile(
-    r"\b(?:(?:new|different|another|other|separate|unrelated|one\s+more)\s+(?:q|qu|question|topic|thing)"
+    r"\b(?:(?:new|diff|different|another|other|separate|unrelated|one\s+more)\s+(?:q|qu|question|topic|thing)"
     r"|on\s+(?:a|another)\s+(?:different\s+)?(?:note|subject|topic)|chang(?:e|ing)\s+(?:the\s+)?subject"
     r"|something\s+(?:else|different)|unrelated)\b",
     re.I,
@@ -414,6 +417,7 @@ def _offline_turn(
             and not refers
             and hits[0][1] >= NEW_TOPIC_SCORE
             and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
+            and len(set(own_topics)) >= NEW_TOPIC_WORDS  # "can i just delete the comments?"
         )
         unknown = sum(t not in index.vocab for t in q)
         if new_topic or shown.aside:

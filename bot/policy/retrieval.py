@@ -39,7 +39,13 @@ _DATA = Path(__file__).with_name("data")
 #: Rank weight of overview sections (see PolicyIndex.__init__).
 OVERVIEW_WEIGHT = 0.75
 #: Words too common to make a question about the protocol by themselves (beyond stopwords).
-GENERIC = frozenset({"need", "know", "good", "best", "make", "time"})
+#: The headings' plain words ("Keep it legal", "Don't get into a row", "Permanence: nothing
+#: online is temporary") are no topic either: "it's nothing bad" is not about permanence.
+GENERIC = frozenset(
+    {"need", "know", "good", "best", "make", "time"}
+    | {"get", "keep", "use", "noth", "exist", "organis", "inform", "activ", "situat", "common"}
+    | {"sens", "temporari"}
+)
 #: Shortest stem that typo repair touches: shorter ones have too many neighbours.
 MIN_TYPO_LEN = 6
 #: Second sentence of a quote: only when it scores at least this share of the first.
