@@ -138,6 +138,12 @@ _QUESTION = re.compile(
     r"|when|where|why|how|which|any|anyone|has|have)\b",
     re.I,
 )
+#: Asking the bot to do something: "can you tell me a joke?", "could u help me with ...".
+_REQUEST = re.compile(
+    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"(?:can|could|will|would)\s+(?:you|u)\b",
+    re.I,
+)
 #: "who do I tell?" is about the post; "who won last night?" is not.
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|we're|us|our)\b", re.I)
 #: Thanks and goodbyes: acknowledged, never answered with a section.
@@ -420,7 +426,9 @@ def _offline_turn(
             and len(set(own_topics)) >= NEW_TOPIC_WORDS  # "can i just delete the comments?"
         )
         unknown = sum(t not in index.vocab for t in q)
-        if new_topic or shown.aside:
+        # "can you tell me a joke?": a request to the bot that says nothing of the policy.
+        request = bool(_REQUEST.match(message)) and not shown.strong and not refers
+        if new_topic or shown.aside or request:
             pass
         elif not q:
             follow_up = True  # "why?", "what about it?": all context

@@ -70,7 +70,7 @@ LLM_SECTIONS = 4
 MIN_COVERAGE = 0.5
 MIN_SCORE = 0.7
 #: ... and for a message with words of posting ("submit a do_not_post draft").
-MIN_COVERAGE_POSTING = 0.34
+MIN_COVERAGE_POSTING = 0.3
 #: A match this strong is on-topic whatever a (small, confused) model says.
 STRONG_COVERAGE = 0.8
 STRONG_SCORE = 2.0
