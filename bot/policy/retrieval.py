@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 from pathlib import Path
@@ -46,6 +47,10 @@ GENERIC = frozenset(
     | {"get", "keep", "use", "noth", "exist", "organis", "inform", "activ", "situat", "common"}
     | {"sens", "temporari"}
 )
+#: Weight of a question's words that are a section's own topic words (heading and
+#: keywords), each by how few sections share it, on top of BM25 over the whole text:
+#: staff ask in the keywords' words, which BM25 dilutes in a long section.
+KEYWORD_WEIGHT = 0.15
 #: Shortest stem that typo repair touches: shorter ones have too many neighbours.
 MIN_TYPO_LEN = 6
 #: Second sentence of a quote: only when it scores at least this share of the first.
@@ -195,6 +200,13 @@ class PolicyIndex:
         self.domain |= platforms
         #: Each section's own topic words, to tell when a conversation changes topic.
         self.topics = [set(doc) - GENERIC for doc in topics]
+        shared: dict[str, int] = {}
+        for words in self.topics:
+            for w in words:
+                shared[w] = shared.get(w, 0) + 1
+        self._topic_idf = [
+            {w: math.log(len(sections) / shared[w]) for w in words} for words in self.topics
+        ]
         # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
         # passing; it yields to the section that covers the topic itself.
         self._weights = np.array(
@@ -234,7 +246,9 @@ class PolicyIndex:
         """Weighted BM25 score of every section for the query tokens (zeros if none)."""
         if not q:
             return np.zeros(len(self.sections))
-        result: np.ndarray = self._sections.get_scores(q) * self._weights
+        words = set(q)
+        own = np.array([sum(idf.get(w, 0.0) for w in words) for idf in self._topic_idf])
+        result: np.ndarray = (self._sections.get_scores(q) + KEYWORD_WEIGHT * own) * self._weights
         return result
 
     def coverage(self, q: list[str]) -> float:
