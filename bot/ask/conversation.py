@@ -79,8 +79,9 @@ RECENT = 0.3
 MAX_TOPICS = 16
 #: A question about "that" verdict must come within this many turns of the draft.
 VERDICT_REACH = 4
-#: A reply without topic words is a follow-up only with at most this many unknown words.
-MAX_UNKNOWN_IN_REPLY = 2
+#: A message that neither opens like a follow-up nor points back is one when its own words
+#: match a section the thread cited at least this share of its best match.
+RELATED = 0.5
 #: A new question this strong, on a section the thread has not cited, changes the topic.
 NEW_TOPIC_SCORE = 1.5
 #: ... and says enough to stand alone: a message of one or two topic words leans on the thread.
@@ -112,10 +113,12 @@ _ABOUT_VERDICT = re.compile(
     re.I | re.X,
 )
 _FOLLOW_UP = re.compile(
-    r"""^\s*(?:and|but|so|or|also|ok\s+so|okay\s+so|then|what\s+about|how\s+about|what\s+if|even\s+if
+    r"""^\s*(?:(?:ok|okay|right|hmm+|oh|ah|so|and|but|also|sorry)[,!.\s]+)*
+    (?:and|but|so|or|also|then|what\s+about|how\s+about|what\s+if|even\s+if
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
-    |(?:just|only)\s+(?:to\s|\w+ing\b))""",
+    |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
+    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report))""",
     re.I | re.X,
 )
 _NEW_TOPIC = re.compile(
@@ -141,7 +144,13 @@ _QUESTION = re.compile(
 #: Asking the bot to do something: "can you tell me a joke?", "could u help me with ...".
 _REQUEST = re.compile(
     r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
-    r"(?:can|could|will|would)\s+(?:you|u)\b",
+    r"(?:(?:can|could|will|would)\s+(?:you|u)|(?:please\s+)?(?:tell|give|show|write|send|find|make)\s+me)\b",
+    re.I,
+)
+#: A how-to question: about the post only with a word of the policy or pointing back.
+_HOW_TO = re.compile(
+    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"how\s+(?:do|can|should|could|would|will)\s+(?:i|we|u|you)\b",
     re.I,
 )
 #: "who do I tell?" is about the post; "who won last night?" is not.
@@ -400,6 +409,35 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
     return answer, turn
 
 
+#: Words that look like pointing back but are not: "is there ...?", the IT desk.
+_NOT_REFERRING = re.compile(
+    r"\b(?:(?:is|are|was|were)\s+there|there(?:'s|s|\s+is|\s+are)"
+    r"|(?:this|that|next|last)\s+(?:morning|afternoon|evening|night|week|weekend|month|year|time"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+_IT_DESK = re.compile(r"\bIT\b")
+
+
+def _refers(message: str) -> bool:
+    """Does the message point back to the thread ("it", "that", "she", "the same")?"""
+    return bool(_REFERS.search(_NOT_REFERRING.sub(" ", _IT_DESK.sub(" ", message))))
+
+
+def _related(own: Any, context: _Context, index: PolicyIndex) -> bool:
+    """Do the message's own words match the sections the thread is about nearly best?"""
+    top = float(own.max()) if len(own) else 0.0
+    if top <= 0:
+        return False
+    cited = {context.root, *context.anchors}
+    near = [
+        float(own[pos])
+        for pos, section in enumerate(index.sections)
+        if f"protocol#{section.anchor}" in cited
+    ]
+    return bool(near) and max(near) >= RELATED * top
+
+
 def _offline_turn(
     message: str, context: _Context | None, index: PolicyIndex
 ) -> tuple[Answer, Turn]:
@@ -416,7 +454,7 @@ def _offline_turn(
     follow_up = False
     if context is not None:
         marked = bool(_FOLLOW_UP.match(message))
-        refers = bool(_REFERS.search(message))
+        refers = _refers(message)
         new_topic = bool(_NEW_TOPIC.search(message)) or (
             standalone
             and not marked
@@ -425,24 +463,32 @@ def _offline_turn(
             and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
             and len(set(own_topics)) >= NEW_TOPIC_WORDS  # "can i just delete the comments?"
         )
-        unknown = sum(t not in index.vocab for t in q)
         # "can you tell me a joke?": a request to the bot that says nothing of the policy.
         request = bool(_REQUEST.match(message)) and not shown.strong and not refers
         if new_topic or shown.aside or request:
             pass
         elif not q:
             follow_up = True  # "why?", "what about it?": all context
-        elif index.on_topic(q):
+        elif shown.strong:
             follow_up = marked or refers or not standalone or len(q) <= 4
         else:
-            # No topic word: a reply that adds to the situation ("her family have said
-            # yes", "it's only for a week") rather than a question about something else
-            # ("who won the match last night?", "who's doing the coffee run?").
+            # No word of posting or of a protocol topic: a reply that adds to the situation
+            # ("her family have said yes", "it's only for a week", "if I blur the name?")
+            # rather than a question about something else ("who won the match last
+            # night?", "what time is the christmas party?", "can you tell me a joke?").
             mine = bool(_FIRST_PERSON.search(message))
-            asks = "?" in message or bool(_QUESTION.match(message))
-            reply = marked or refers or mine or not asks
-            aside = bool(_ASIDE.match(message)) and not mine
-            follow_up = reply and unknown <= MAX_UNKNOWN_IN_REPLY and not aside
+            if _ASIDE.match(message) and not mine:
+                pass  # "anyone know when payday is?"
+            elif marked or refers:
+                follow_up = True  # "what if I blur the name?", "everyone's agreed to it"
+            else:
+                # Neither a follow-up's opening nor a word pointing back ("how do I change
+                # my password?", "what's the dress code?"): a reply only when it is about
+                # the asker and about what the thread is about, or says next to nothing of
+                # its own ("who do I tell?", "what could happen to me?").
+                brief = len(set(q)) <= 1
+                how_to = bool(_HOW_TO.match(message))  # "how do I change my password?"
+                follow_up = mine and (brief or (not how_to and _related(own, context, index)))
 
     if not follow_up:
         if not standalone:

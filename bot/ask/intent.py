@@ -26,6 +26,7 @@ from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, toke
 
 _DATA = Path(__file__).parents[1] / "policy" / "data" / "intent.txt"
 _RAW_WORD = re.compile(r"[a-z0-9#@&]+")
+_HASHTAG = re.compile(r"(?<![\w&])#[a-z]\w*")
 
 #: Asking whether something is allowed: what makes everyday words a policy question.
 _PERMISSION = re.compile(
@@ -155,8 +156,10 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     stems = _stems(typed) | _stems(text)
     q = set(index.query(text))
     words = lists.words
-    posting = bool(stems & words.get("posting", frozenset())) or any(
-        p.search(text) for p in lists.phrases.get("posting", [])
+    posting = (
+        bool(stems & words.get("posting", frozenset()))
+        or any(p.search(text) for p in lists.phrases.get("posting", []))
+        or bool(_HASHTAG.search(typed))  # "is #gifted enough?"
     )
     everyday_words = words.get("everyday", frozenset()) | words.get("elsewhere", frozenset())
     topic_words = (q & index.domain) - everyday_words - words.get("posting", frozenset())

@@ -201,11 +201,11 @@ class PolicyIndex:
         #: Each section's own topic words, to tell when a conversation changes topic.
         self.topics = [set(doc) - GENERIC for doc in topics]
         shared: dict[str, int] = {}
-        for words in self.topics:
-            for w in words:
+        for own_words in self.topics:
+            for w in own_words:
                 shared[w] = shared.get(w, 0) + 1
         self._topic_idf = [
-            {w: math.log(len(sections) / shared[w]) for w in words} for words in self.topics
+            {w: math.log(len(sections) / shared[w]) for w in own_words} for own_words in self.topics
         ]
         # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
         # passing; it yields to the section that covers the topic itself.
