@@ -75,6 +75,8 @@ log = logging.getLogger("canipost.ask")
 CARRY = 0.8
 ROOT = 0.6
 RECENT = 0.3
+#: A follow-up's own match counts fully only from this BM25 score up.
+OWN_FLOOR = 1.5
 #: Topic words a thread carries forward (the newest kept).
 MAX_TOPICS = 16
 #: A question about "that" verdict must come within this many turns of the draft.
@@ -227,8 +229,10 @@ def _merge_topics(old: list[str], new: list[str]) -> list[str]:
     return merged[-MAX_TOPICS:]
 
 
-def _scaled(scores: Any) -> Any:
-    top = float(scores.max()) if len(scores) else 0.0
+def _scaled(scores: Any, floor: float = 0.0) -> Any:
+    """Scores over the best one, or over ``floor`` when the best is weaker: a message whose
+    best match is faint ("its not me who posted it") must not outweigh the thread."""
+    top = max(float(scores.max()) if len(scores) else 0.0, floor)
     return scores / top if top > 0 else scores
 
 
@@ -514,7 +518,9 @@ def _offline_turn(
             prior[pos] = 1.0
         elif anchor in context.anchors:
             prior[pos] = RECENT
-    combined = _scaled(own) + CARRY * _scaled(index.scores(context.topics)) + ROOT * prior
+    combined = (
+        _scaled(own, OWN_FLOOR) + CARRY * _scaled(index.scores(context.topics)) + ROOT * prior
+    )
     ranked = index.rank(combined)
     if not ranked:
         answer = Answer(OFF_TOPIC, off_topic=True)

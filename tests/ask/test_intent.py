@@ -1,0 +1,122 @@
+"""Off-topic refusal by evidence of intent: small talk, IT, pay, lunch, sport and weather are
+refused, first and mid-thread; short real policy questions and follow-ups are answered.
+
+None of these messages is in the conversation sets; they were written for this test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.ask import OFF_TOPIC, ask
+from bot.ask.conversation import respond
+from bot.ask.intent import intent
+from bot.ask.threads import Turn
+from bot.config import Config
+from bot.policy import load_policy
+from bot.policy.retrieval import index_for
+
+ASIDES = [
+    "morning! how are you today?",
+    "what's your name?",
+    "the printer on floor 2 is jammed again",
+    "how do i connect to the office wifi",
+    "my teams keeps crashing",
+    "can someone reset my login",
+    "is the canteen doing jacket potatoes today",
+    "when do we get paid this month",
+    "my payslip's wrong, who do i talk to",
+    "did you see the rugby at the weekend",
+    "is it going to snow tomorrow",
+    "tell me a joke",
+    "can you write me a poem",
+    "what should i have for dinner",
+    "how do i book a room for the team meeting",
+    "what time does the gym open",
+    "happy friday!",
+    "how do i change my password",
+    "where do i submit my expenses",
+    "can i take friday off",
+    "what's the dress code for the awards night",
+    "what's the phone number for IT",
+    "fancy the pub after work?",
+    "what's the policy on annual leave",
+]
+
+SHORT_QUESTIONS = [
+    ("can i retweet this?", {"keep-it-legal", "defamation", "personal-responsibility"}),
+    ("is a selfie at work ok?", {"data-protection", "confidential-information", "reputation"}),
+    ("do i need #ad?", {"paid-promotion"}),
+    ("what's purdah?", {"political-neutrality"}),
+    ("am i allowed to swear on my own twitter?", {"dont-get-into-a-row"}),
+    ("can i post the rota", {"confidential-information"}),
+    ("should i reply to a troll", {"dont-get-into-a-row"}),
+    ("can we use a song in our reel", {"keep-it-legal", "accessibility"}),
+    ("what are the rules?", {"purpose", "keep-it-legal", "common-sense"}),
+]
+
+#: A thread's opening question and follow-ups that lean on it, none with a topic of its own.
+THREAD = "can we post a photo of the kids from the youth club trip"
+FOLLOW_UPS = [
+    "the parents said it's fine",
+    "what if it's from behind",
+    "first names only?",
+    "they're all over 16",
+    "we've got consent forms",
+    "who do i ask if i'm not sure?",
+    "why not?",
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> Any:
+    return index_for(load_policy(Config()))
+
+
+def top2(answer: Any) -> set[str]:
+    return {c.anchor.removeprefix("protocol#") for c in answer.citations[:2]}
+
+
+def opened(question: str) -> list[Turn]:
+    _, turn = respond(question, [], config=Config(), use_llm=False)
+    assert turn.kind == "question", turn
+    return [turn]
+
+
+@pytest.mark.parametrize("message", ASIDES)
+def test_asides_are_refused_first_and_mid_thread(message: str) -> None:
+    assert ask(message, config=Config(), use_llm=False).answer == OFF_TOPIC
+    for start in (THREAD, "can i put the wifi password on our event page"):
+        answer, turn = respond(message, opened(start), config=Config(), use_llm=False)
+        assert turn.kind == "off_topic" and answer.off_topic, (start, message, answer.citations)
+
+
+@pytest.mark.parametrize(("question", "sections"), SHORT_QUESTIONS)
+def test_short_policy_questions_are_answered(question: str, sections: set[str]) -> None:
+    answer = ask(question, config=Config(), use_llm=False)
+    assert not answer.off_topic
+    assert top2(answer) & sections, (question, top2(answer))
+
+
+@pytest.mark.parametrize("message", FOLLOW_UPS)
+def test_follow_ups_without_topic_words_stay_on_the_thread(message: str) -> None:
+    answer, turn = respond(message, opened(THREAD), config=Config(), use_llm=False)
+    assert turn.kind == "followup" and "safeguarding" in top2(answer), (message, top2(answer))
+
+
+def test_evidence_kinds(index: Any) -> None:
+    posting = intent("can i put a pic on fb", index)
+    assert posting.posting and posting.evidence
+    topic = intent("what's jigsaw identification", index)
+    assert topic.topic and not topic.posting and topic.evidence
+    # Everyday protocol words count only when asked as permission.
+    assert not intent("whats the wifi password", index).evidence
+    assert intent("is it ok to be drunk at the christmas party", index).evidence
+    assert not intent("when do we get paid", index).evidence
+    # Other workplace business is an aside unless the message is about posting.
+    assert intent("how do I share my screen in teams", index).aside
+    lunch = intent("can i post a pic of my lunch", index)
+    assert lunch.elsewhere and not lunch.aside and lunch.evidence
+    assert intent("is #gifted enough", index).posting
