@@ -487,12 +487,16 @@ def _offline_turn(
                 follow_up = True  # "what if I blur the name?", "everyone's agreed to it"
             else:
                 # Neither a follow-up's opening nor a word pointing back ("how do I change
-                # my password?", "what's the dress code?"): a reply only when it is about
-                # the asker and about what the thread is about, or says next to nothing of
-                # its own ("who do I tell?", "what could happen to me?").
+                # my password?", "what's the dress code?"): a question is a reply only when
+                # it is the asker's and about what the thread is about, or says next to
+                # nothing of its own ("who do I tell?", "what could happen to me?").
+                asks = "?" in message or bool(_QUESTION.match(message))
                 brief = len(set(q)) <= 1
                 how_to = bool(_HOW_TO.match(message))  # "how do I change my password?"
-                follow_up = mine and (brief or (not how_to and _related(own, context, index)))
+                related = not how_to and _related(own, context, index)
+                # A statement adds to the situation ("just for a week tho", "only 30
+                # followers"); a question must be the asker's and about the thread.
+                follow_up = not asks or (mine and (brief or related))
 
     if not follow_up:
         if not standalone:

@@ -35,7 +35,7 @@ _PERMISSION = re.compile(
         (?:can|could|may|should|shall|must|do|does)\s+(?:i|we|staff|people|volunteers|they|he|she|someone|anyone|my|our)\b
       | (?:am\s+i|are\s+we|are\s+staff|is\s+\w+|are\s+\w+)\s+(?:even\s+)?allowed\b
       | (?:ok|okay|alright|fine|allowed|safe|wise|legal|illegal|acceptable|appropriate)\s+(?:to|if|for)\b
-      | (?:is|would|will|was)\s+(?:it|that|this|a|an|the|my|our)\b[^?.!]{0,60}?\b
+      | (?:is|are|would|will|was)\s+\w[^?.!]{0,60}?\b
         (?:ok|okay|alright|fine|allowed|acceptable|appropriate|legal|a\s+problem|an\s+issue|risky)\b
       | (?:ok|okay|alright|fine|allowed)\s*\?
       | (?:does|would|will|could)\s+(?:it|that|this)\s+(?:matter|count|apply|be\s+a\s+problem)\b
