@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.ask.core import (
+    CITE_RELATIVE,
     MAX_CITATIONS,
     MAX_QUESTION_CHARS,
     MIN_COVERAGE,
     MIN_SCORE,
     OFF_TOPIC,
-    RELATIVE,
     Answer,
     Citation,
     PolicyIndex,
@@ -503,7 +503,7 @@ def _offline_turn(
             answer = Answer(OFF_TOPIC, off_topic=True)
             return answer, Turn("off_topic", message, answer=OFF_TOPIC)
         top = hits[0][1]
-        chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= RELATIVE * top]
+        chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= CITE_RELATIVE * top]
         answer = compose_answer(message, index, chosen)
         turn = Turn(
             "question",

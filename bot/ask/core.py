@@ -61,8 +61,10 @@ OFF_TOPIC = (
 )
 MAX_QUESTION_CHARS = 2000
 
-#: Sections cited without a model: the best, and others scoring at least RELATIVE of it.
+#: Sections cited without a model: the best, and others scoring at least CITE_RELATIVE of it.
 MAX_CITATIONS = 3
+CITE_RELATIVE = 0.6
+#: A prohibition is preferred to the best sentence when it scores at least this share of it.
 RELATIVE = 0.7
 #: Sections given to the model.
 LLM_SECTIONS = 4
@@ -169,7 +171,7 @@ def offline_answer(question: str, index: PolicyIndex) -> Answer:
     if not on_topic:
         return Answer(OFF_TOPIC, off_topic=True)
     top = hits[0][1]
-    chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= RELATIVE * top]
+    chosen = [s for s, score in hits[:MAX_CITATIONS] if score >= CITE_RELATIVE * top]
     return compose_answer(question, index, chosen)
 
 
