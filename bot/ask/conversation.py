@@ -116,7 +116,7 @@ _ABOUT_VERDICT = re.compile(
 )
 _FOLLOW_UP = re.compile(
     r"""^\s*(?:(?:ok|okay|right|hmm+|oh|ah|so|and|but|also|sorry)[,!.\s]+)*
-    (?:and|but|so|or|also|then|what\s+about|how\s+about|what\s+if|even\s+if
+    (?:and|but|so|or|then|what\s+about|how\s+about|what\s+if|even\s+if
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
@@ -124,7 +124,7 @@ _FOLLOW_UP = re.compile(
     re.I | re.X,
 )
 _NEW_TOPIC = re.compile(
-    r"\b(?:(?:new|diff|different|another|other|separate|unrelated|one\s+more)\s+(?:q|qu|question|topic|thing)"
+    r"\b(?:(?:new|diff|different|another|other|separate|unrelated|random|one\s+more)\s+(?:q|qu|question|topic|thing)"
     r"|on\s+(?:a|another)\s+(?:different\s+)?(?:note|subject|topic)|chang(?:e|ing)\s+(?:the\s+)?subject"
     r"|something\s+(?:else|different)|unrelated)\b",
     re.I,
@@ -140,13 +140,20 @@ _ASIDE = re.compile(
 _QUESTION = re.compile(
     r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"(?:can|could|would|will|do|does|did|is|are|was|were|what|whats|what's|who|whos|who's"
-    r"|when|where|why|how|which|any|anyone|has|have)\b",
+    r"|when|whens|when's|where|wheres|where's|why|how|hows|how's|which|any|anyone|has|have)\b",
     re.I,
 )
 #: Asking the bot to do something: "can you tell me a joke?", "could u help me with ...".
 _REQUEST = re.compile(
     r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"(?:(?:can|could|will|would)\s+(?:you|u)|(?:please\s+)?(?:tell|give|show|write|send|find|make)\s+me)\b",
+    re.I,
+)
+#: A conjunction, then a question that stands on its own.
+_CONJ_QUESTION = re.compile(
+    r"^\s*(?:(?:and|but|so|or|also|then|ok|okay|oh|btw)[,!.\s]+)+"
+    r"(?:when|whens|when's|where|wheres|where's|who|whos|who's|what\s+time|what's\s+the|whats\s+the"
+    r"|how\s+(?:do|can|long|much|many)|is\s+there|are\s+there|does\s+anyone|can\s+(?:you|u|someone|anyone))\b",
     re.I,
 )
 #: A how-to question: about the post only with a word of the policy or pointing back.
@@ -457,7 +464,9 @@ def _offline_turn(
 
     follow_up = False
     if context is not None:
-        marked = bool(_FOLLOW_UP.match(message))
+        # "and when's the christmas party?": a conjunction before a question of its own is
+        # no follow-up's opening; "and if it's already in the paper?" is.
+        marked = bool(_FOLLOW_UP.match(message)) and not _CONJ_QUESTION.match(message)
         refers = _refers(message)
         new_topic = bool(_NEW_TOPIC.search(message)) or (
             standalone

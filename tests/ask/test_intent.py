@@ -43,6 +43,10 @@ ASIDES = [
     "what's the phone number for IT",
     "fancy the pub after work?",
     "what's the policy on annual leave",
+    "also how do i get on the training course",
+    "and whens the christmas party this year",
+    "random q but does anyone have a phone charger",
+    "btw is it true the canteen is closing",
 ]
 
 SHORT_QUESTIONS = [
