@@ -17,12 +17,13 @@ same spellings and stemming as retrieval, so "tweeting" and "pics" count.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, tokens
+from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, tokens, tokens_of
 
 _DATA = Path(__file__).parents[1] / "policy" / "data" / "intent.txt"
 _RAW_WORD = re.compile(r"[a-z0-9#@&]+")
@@ -127,7 +128,7 @@ def _read(path: Path) -> _Lists:
 def _stems(text: str) -> set[str]:
     """A text's words stemmed as typed and after the chat spellings ("pics" -> photo)."""
     out = set(_STEMMER.stemWords(_RAW_WORD.findall(text)))
-    out.update(tokens([text])[0])
+    out.update(tokens_of(text))
     return out
 
 
@@ -143,8 +144,9 @@ def _get_lists() -> _Lists:
         return _lists
 
 
+@functools.lru_cache(maxsize=512)
 def intent(message: str, index: PolicyIndex) -> Intent:
-    """Read what ``message`` shows about being a policy question."""
+    """Read what ``message`` shows about being a policy question (cached: a turn asks twice)."""
     lists = _get_lists()
     typed = " ".join(message.lower().replace("\u2019", "'").replace("\u2018", "'").split())
     text = " ".join(normalise_question(message).split())

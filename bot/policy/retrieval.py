@@ -17,6 +17,7 @@ the ``canipost check`` path.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -109,6 +110,13 @@ def tokens(texts: list[str]) -> list[list[str]]:
         show_progress=False,
     )
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def tokens_of(text: str) -> tuple[str, ...]:
+    """:func:`tokens` of one text, remembered: a turn tokenises the same message many times
+    (retrieval, quoting, intent), and bm25s's tokenizer costs a progress bar each call."""
+    return tuple(tokens([text])[0])
 
 
 def plain(line: str) -> str:
@@ -232,7 +240,7 @@ class PolicyIndex:
     def query(self, text: str) -> list[str]:
         """The text's search tokens, a word one typo from a protocol word read as that word."""
         out: list[str] = []
-        for t in tokens([text])[0]:
+        for t in tokens_of(text):
             if t in self.vocab or len(t) < MIN_TYPO_LEN or t.isdigit():
                 out.append(t)
                 continue
