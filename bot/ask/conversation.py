@@ -196,11 +196,39 @@ class _Context:
     root: str | None = None
 
 
+#: More ways to paste a draft: "can I tweet: ...", "would this be ok? \"...\"", "what about
+#: \"...\"" (a quote of three words or more: "just say 'a certain striker'" stays a question).
+_POST_VERB = r"(?:post|tweet|put|share|say|write|publish)"
+_DRAFT_MORE = re.compile(
+    rf"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
+    (?:
+        (?:(?:can|could|may|should)\s+(?:i|we)|i\s+want\s+to|we\s+want\s+to|i'?d\s+like\s+to)
+            \s+{_POST_VERB}(?:\s+(?:this|the\s+following|something\s+like))?\s*(?:[:\-\u2013\u2014]\s*)
+      | (?:here'?s|here\s+is)\s+what\s+(?:i|we)\s+(?:want|would\s+like|plan|am\s+going)\s+to\s+{_POST_VERB}
+            \s*[:\-\u2013\u2014]\s*
+    )
+    (?P<draft>\S.{{8,}})$""",
+    re.I | re.S | re.X,
+)
+_DRAFT_QUOTED = re.compile(
+    rf"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
+    (?:what\s+about|how\s+about|(?:can|could|may|should)\s+(?:i|we)\s+{_POST_VERB}
+      |(?:is|would)\s+it\s+(?:be\s+)?(?:ok|okay|fine|alright|allowed)\s+(?:to|if\s+i)\s+{_POST_VERB}
+      |(?:would|is)\s+this\s+(?:be\s+)?(?:ok|okay|fine|alright|allowed)\s*\??
+      |(?:i|we)\s+want\s+to\s+{_POST_VERB})
+    \s*[:\-\u2013\u2014]?\s*
+    (?P<draft>["\u201c\u2018'][^"\u201c\u201d]{{12,}}["\u201d\u2019']?)\s*\??\s*$""",
+    re.I | re.S | re.X,
+)
+
+
 def extract_draft(message: str) -> str | None:
     """The draft inside "what if I wrote: ...", or None when the message is not one."""
-    m = _DRAFT.match(message)
+    m = _DRAFT.match(message) or _DRAFT_MORE.match(message)
     if not m:
-        return None
+        m = _DRAFT_QUOTED.match(message)
+        if not m or len(m.group("draft").split()) < 3:
+            return None
     draft = m.group("draft").strip()
     if len(draft) >= 2 and draft[0] in _QUOTES and draft[-1] in _QUOTES + "?":
         draft = draft[1:].rstrip("?").rstrip().rstrip(_QUOTES).strip()
