@@ -43,6 +43,7 @@ _PERMISSION = re.compile(
       | (?:am\s+i|are\s+we|would\s+i\s+be|will\s+i\s+be)\s+(?:ok|okay|alright|covered|in\s+trouble)\b
       | (?:will|would|could|can)\s+i\s+get\s+(?:in(?:to)?\s+trouble|sacked|fired|sued|disciplined)\b
       | what\s+happens\s+if\b
+      | what\s+(?:do|should|can|could|would)\s+(?:i|we)\s+(?:say|post|write|put|do)\b
       | \b(?:rules?|guidelines?|polic(?:y|ies)|banned|forbidden|not\s+allowed)\b
       | what\s+(?:if|about)\s+(?:i|we)\b
       | any\s+(?:rules|problem|issue)s?\b
