@@ -174,6 +174,86 @@ _THANKS = re.compile(
     r"[\s!.:)x]*$",
     re.I,
 )
+#: ... or any run of these words with one of thanks in it ("nice one cheers", "ta mate, v helpful").
+_ACK_WORDS = frozenset(
+    [
+        "ok",
+        "okay",
+        "great",
+        "brill",
+        "brilliant",
+        "perfect",
+        "lovely",
+        "cool",
+        "right",
+        "ah",
+        "oh",
+        "nice",
+        "one",
+        "thanks",
+        "thank",
+        "thx",
+        "ta",
+        "cheers",
+        "you",
+        "u",
+        "so",
+        "much",
+        "a",
+        "lot",
+        "loads",
+        "very",
+        "v",
+        "mate",
+        "hun",
+        "love",
+        "that",
+        "that's",
+        "thats",
+        "helps",
+        "helped",
+        "helpful",
+        "useful",
+        "clear",
+        "got",
+        "it",
+        "makes",
+        "sense",
+        "understood",
+        "noted",
+        "bye",
+        "for",
+        "the",
+        "your",
+        "help",
+        "will",
+        "do",
+        "i'll",
+        "ill",
+        "appreciate",
+        "appreciated",
+        "it",
+        "legend",
+        "star",
+        "x",
+        "xx",
+        "amazing",
+        "fab",
+        "super",
+        "sound",
+        "ace",
+    ]
+)
+_ACK_CORE = frozenset(["thanks", "thank", "thx", "ta", "cheers", "appreciate", "appreciated"])
+
+
+def _is_thanks(message: str) -> bool:
+    if _THANKS.match(message):
+        return True
+    words = re.findall(r"[a-z']+", message.lower().replace("\u2019", "'"))
+    return bool(words) and set(words) <= _ACK_WORDS and not _ACK_CORE.isdisjoint(words)
+
+
 THANKS = "You're welcome. Ask again any time, or paste a draft and I'll check it."
 _REFERS = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|there|she|he|her|his|him|hers|their"
@@ -716,7 +796,7 @@ def respond(
     q = _check(question)
     policy = load_policy(config)
     index = index_for(policy)
-    if _THANKS.match(q):
+    if _is_thanks(q):
         from bot.ask.threads import Turn
 
         return Answer(THANKS, off_topic=True), Turn("off_topic", q, answer=THANKS)

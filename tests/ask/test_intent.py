@@ -124,3 +124,18 @@ def test_evidence_kinds(index: Any) -> None:
     lunch = intent("can i post a pic of my lunch", index)
     assert lunch.elsewhere and not lunch.aside and lunch.evidence
     assert intent("is #gifted enough", index).posting
+
+
+@pytest.mark.parametrize(
+    "message", ["nice one cheers", "ta mate, v helpful", "ok thank you so much x"]
+)
+def test_thanks_in_any_order_are_acknowledged(message: str) -> None:
+    answer, turn = respond(message, opened(THREAD), config=Config(), use_llm=False)
+    assert turn.kind == "off_topic" and answer.citations == [] and "welcome" in answer.answer
+
+
+def test_thanks_with_a_question_is_answered() -> None:
+    answer, turn = respond(
+        "cheers, and can we tag the location?", opened(THREAD), config=Config(), use_llm=False
+    )
+    assert turn.kind == "followup" and not answer.off_topic
