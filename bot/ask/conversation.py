@@ -23,9 +23,18 @@ Each message is one of:
   in the paper?"): offline, the earlier turns' topic words are carried into
   retrieval; with a model, the follow-up is first condensed into a standalone
   question (``prompts/ask_condense.md``);
-- **a new question**: a message that matches another section strongly and
-  does not read as a follow-up changes the topic; nothing is carried;
-- **off topic**: refused, as in :func:`bot.ask.ask`.
+- **a new question**: a message that matches another section strongly, says
+  enough to stand alone (three topic words or more) and does not read as a
+  follow-up changes the topic; nothing is carried;
+- **off topic**: refused, as in :func:`bot.ask.ask`. Whether a message is about
+  the policy at all is read from evidence (:mod:`bot.ask.intent`): words of
+  posting or of a protocol topic. Mid-thread, a message without them is a reply
+  when it opens like a follow-up ("what if ...", "and if ..."), points back
+  ("it", "she", "the same") or adds to the situation ("just for a week tho");
+  a question of its own ("how do I change my password?", "and when's the
+  christmas party?", "can you tell me a joke?") is one only when it is the
+  asker's and matches what the thread cited. Other workplace business (IT, pay,
+  lunch, sport, weather) is always an aside; thanks are thanked back.
 
 :func:`respond` does the same on a history held in memory (evaluation, tests).
 """
@@ -57,7 +66,7 @@ from bot.ask.core import (
     index_for,
     must_not,
 )
-from bot.ask.intent import intent
+from bot.ask.intent import intent, thanks_only
 from bot.config import Config
 from bot.errors import InputError
 from bot.policy import Policy, Section, load_policy
@@ -174,84 +183,12 @@ _THANKS = re.compile(
     r"[\s!.:)x]*$",
     re.I,
 )
-#: ... or any run of these words with one of thanks in it ("nice one cheers", "ta mate, v helpful").
-_ACK_WORDS = frozenset(
-    [
-        "ok",
-        "okay",
-        "great",
-        "brill",
-        "brilliant",
-        "perfect",
-        "lovely",
-        "cool",
-        "right",
-        "ah",
-        "oh",
-        "nice",
-        "one",
-        "thanks",
-        "thank",
-        "thx",
-        "ta",
-        "cheers",
-        "you",
-        "u",
-        "so",
-        "much",
-        "a",
-        "lot",
-        "loads",
-        "very",
-        "v",
-        "mate",
-        "hun",
-        "love",
-        "that",
-        "that's",
-        "thats",
-        "helps",
-        "helped",
-        "helpful",
-        "useful",
-        "clear",
-        "got",
-        "it",
-        "makes",
-        "sense",
-        "understood",
-        "noted",
-        "bye",
-        "for",
-        "the",
-        "your",
-        "help",
-        "will",
-        "do",
-        "i'll",
-        "ill",
-        "appreciate",
-        "appreciated",
-        "it",
-        "legend",
-        "star",
-        "x",
-        "xx",
-        "amazing",
-        "fab",
-        "super",
-        "sound",
-        "ace",
-    ]
-)
-_ACK_CORE = frozenset(["thanks", "thank", "thx", "ta", "cheers", "appreciate", "appreciated"])
 
 
 def _is_thanks(message: str) -> bool:
-    if _THANKS.match(message):
-        return True
-    words = re.findall(r"[a-z']+", message.lower().replace("\u2019", "'"))
-    return bool(words) and set(words) <= _ACK_WORDS and not _ACK_CORE.isdisjoint(words)
+    """Thanks and goodbyes, in these words or any run of acknowledgements with a thank in it
+    ("nice one cheers", "ta mate, v helpful": see ``[thanks]`` in intent.txt)."""
+    return bool(_THANKS.match(message)) or thanks_only(message)
 
 
 THANKS = "You're welcome. Ask again any time, or paste a draft and I'll check it."

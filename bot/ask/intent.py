@@ -27,6 +27,9 @@ from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, toke
 
 _DATA = Path(__file__).parents[1] / "policy" / "data" / "intent.txt"
 _RAW_WORD = re.compile(r"[a-z0-9#@&]+")
+_ACK_WORD = re.compile(r"[a-z']+")
+#: Groups of intent.txt read as plain words (no stemming, no phrases).
+_WORD_GROUPS = frozenset({"thanks", "thank"})
 _HASHTAG = re.compile(r"(?<![\w&])#[a-z]\w*")
 
 #: Asking whether something is allowed: what makes everyday words a policy question.
@@ -87,6 +90,7 @@ class Intent:
 @dataclass(frozen=True, slots=True)
 class _Lists:
     words: dict[str, frozenset[str]]
+    plain: dict[str, frozenset[str]]
     phrases: dict[str, list[re.Pattern[str]]]
     phrase_tokens: dict[str, list[frozenset[str]]]
 
@@ -98,6 +102,7 @@ def _phrase(entry: str) -> re.Pattern[str]:
 
 def _read(path: Path) -> _Lists:
     words: dict[str, set[str]] = {}
+    plain: dict[str, set[str]] = {}
     phrases: dict[str, list[re.Pattern[str]]] = {}
     phrase_tokens: dict[str, list[frozenset[str]]] = {}
     group = ""
@@ -108,10 +113,14 @@ def _read(path: Path) -> _Lists:
         if line.startswith("[") and line.endswith("]"):
             group = line[1:-1]
             words.setdefault(group, set())
+            plain.setdefault(group, set())
             phrases.setdefault(group, [])
             phrase_tokens.setdefault(group, [])
             continue
         entry = line.lower()
+        if group in _WORD_GROUPS:  # plain words, several to a line
+            plain[group].update(entry.split())
+            continue
         if " " in entry:
             phrases[group].append(_phrase(entry))
             toks = frozenset(tokens([entry])[0])
@@ -119,8 +128,10 @@ def _read(path: Path) -> _Lists:
                 phrase_tokens[group].append(toks)
         else:
             words[group].add(_STEMMER.stemWord(entry))  # as typed: "selfie" is not "photo"
+            plain[group].add(entry)
     return _Lists(
         {g: frozenset(w) for g, w in words.items()},
+        {g: frozenset(w) for g, w in plain.items()},
         phrases,
         phrase_tokens,
     )
@@ -176,3 +187,12 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     elsewhere = elsewhere or bool(stems & words.get("elsewhere", frozenset()))
     permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
     return Intent(posting, topic, everyday, elsewhere, permission)
+
+
+def thanks_only(message: str) -> bool:
+    """Is the message nothing but acknowledgements, with a thank among them ("nice one cheers")?"""
+    lists = _get_lists()
+    words = _ACK_WORD.findall(message.lower().replace("\u2019", "'"))
+    ack = lists.plain.get("thanks", frozenset())
+    core = lists.plain.get("thank", frozenset())
+    return bool(words) and set(words) <= ack and not core.isdisjoint(words)
