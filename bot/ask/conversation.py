@@ -97,6 +97,8 @@ RELATED = 0.5
 NEW_TOPIC_SCORE = 1.5
 #: ... and says enough to stand alone: a message of one or two topic words leans on the thread.
 NEW_TOPIC_WORDS = 3
+#: ... and this many more when it points back ("it", "that") but asks a question of its own.
+SELF_CONTAINED = 2
 
 _DRAFT = re.compile(
     r"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
@@ -150,6 +152,12 @@ _QUESTION = re.compile(
     r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"(?:can|could|would|will|do|does|did|is|are|was|were|what|whats|what's|who|whos|who's"
     r"|when|whens|when's|where|wheres|where's|why|how|hows|how's|which|any|anyone|has|have)\b",
+    re.I,
+)
+#: ... or a question after the situation: "i posted something stupid, can i say i was hacked".
+_ASKS_LATER = re.compile(
+    r"[,;.!\-\u2013]\s*(?:so\s+|but\s+|and\s+)?(?:can|could|should|may|is|are|do|does|am|would|will)"
+    r"\s+(?:i|we|it|that|this|you|u|they|he|she)\b",
     re.I,
 )
 #: Asking the bot to do something: "can you tell me a joke?", "could u help me with ...".
@@ -513,13 +521,16 @@ def _offline_turn(
         # no follow-up's opening; "and if it's already in the paper?" is.
         marked = bool(_FOLLOW_UP.match(message)) and not _CONJ_QUESTION.match(message)
         refers = _refers(message)
+        asks = "?" in message or bool(_QUESTION.match(message) or _ASKS_LATER.search(message))
         new_topic = bool(_NEW_TOPIC.search(message)) or (
             standalone
             and not marked
-            and not refers
             and hits[0][1] >= NEW_TOPIC_SCORE
             and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
-            and len(set(own_topics)) >= NEW_TOPIC_WORDS  # "can i just delete the comments?"
+            # "can i just delete the comments?" leans on the thread; a message that says
+            # this much of its own stands alone, whatever "it" or "that" it holds.
+            and (not refers or asks)  # "everyone's already talking about it tho" adds
+            and len(set(own_topics)) >= (NEW_TOPIC_WORDS + SELF_CONTAINED * refers)
         )
         # "can you tell me a joke?": a request to the bot that says nothing of the policy.
         request = bool(_REQUEST.match(message)) and not shown.strong and not refers
@@ -544,7 +555,6 @@ def _offline_turn(
                 # my password?", "what's the dress code?"): a question is a reply only when
                 # it is the asker's and about what the thread is about, or says next to
                 # nothing of its own ("who do I tell?", "what could happen to me?").
-                asks = "?" in message or bool(_QUESTION.match(message))
                 brief = len(set(q)) <= 1
                 how_to = bool(_HOW_TO.match(message))  # "how do I change my password?"
                 related = not how_to and _related(own, context, index)

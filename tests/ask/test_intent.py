@@ -139,3 +139,27 @@ def test_thanks_with_a_question_is_answered() -> None:
         "cheers, and can we tag the location?", opened(THREAD), config=Config(), use_llm=False
     )
     assert turn.kind == "followup" and not answer.off_topic
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "section"),
+    [
+        (
+            "a brand sent me free trainers, can i post about them on my insta",
+            "question",
+            "paid-promotion",
+        ),
+        (
+            "i posted something daft last night, can i just say my account was hacked",
+            "question",
+            "permanence",
+        ),
+        ("what if he gets off", "followup", "court-cases"),
+    ],
+)
+def test_a_question_of_its_own_changes_the_topic_a_short_one_leans_on_it(
+    message: str, kind: str, section: str
+) -> None:
+    thread = opened("can i tweet about the trial of the man who stabbed a nurse")
+    answer, turn = respond(message, thread, config=Config(), use_llm=False)
+    assert turn.kind == kind and section in top2(answer), (turn.kind, top2(answer))
