@@ -38,14 +38,14 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """69 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-:
-    30 written later and first measured before any further tuning).
+    """84 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    g-: 15 each, written later, each first measured before any tuning on it).
 
-    Measured: 61/69 first questions, 110/123 follow-ups, 29/29 off-topic or thanks
-    refused. Before this work: 50/69, 103/123, 17/29.
+    Measured: 73/84 first questions, 132/148 follow-ups, 34/34 off-topic or thanks
+    refused. Before this work: 60/84, 122/148, 19/34.
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 69 and result["followups"]["of"] == 123
-    assert result["first"]["rate"] >= 0.85, result
+    assert result["first"]["of"] == 84 and result["followups"]["of"] == 148
+    assert result["first"]["rate"] >= 0.84, result
     assert result["followups"]["rate"] >= 0.87, result
-    assert result["off_topic"]["of"] == 29 and result["off_topic"]["refused"] >= 28, result
+    assert result["off_topic"]["of"] == 34 and result["off_topic"]["refused"] >= 33, result
