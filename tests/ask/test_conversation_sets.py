@@ -38,14 +38,14 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """84 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
-    g-: 15 each, written later, each first measured before any tuning on it).
+    """99 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    g-, h-: 15 each, written later, each first measured before any tuning on it).
 
-    Measured: 73/84 first questions, 132/148 follow-ups, 34/34 off-topic or thanks
-    refused. Before this work: 60/84, 122/148, 19/34.
+    Measured: 87/99 first questions, 151/174 follow-ups, 39/40 off-topic or thanks
+    refused. Before this work: 72/99, 138/174, 22/40.
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 84 and result["followups"]["of"] == 148
-    assert result["first"]["rate"] >= 0.84, result
-    assert result["followups"]["rate"] >= 0.87, result
-    assert result["off_topic"]["of"] == 34 and result["off_topic"]["refused"] >= 33, result
+    assert result["first"]["of"] == 99 and result["followups"]["of"] == 174
+    assert result["first"]["rate"] >= 0.85, result
+    assert result["followups"]["rate"] >= 0.85, result
+    assert result["off_topic"]["of"] == 40 and result["off_topic"]["refused"] >= 38, result
