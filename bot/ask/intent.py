@@ -189,10 +189,11 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     return Intent(posting, topic, everyday, elsewhere, permission)
 
 
-def thanks_only(message: str) -> bool:
-    """Is the message nothing but acknowledgements, with a thank among them ("nice one cheers")?"""
+def acknowledgement(message: str) -> str | None:
+    """ "thanks" for nothing but acknowledgements with a thank among them ("nice one cheers"),
+    "ok" for acknowledgements alone ("ok", "fair enough", "lol"), else None."""
     lists = _get_lists()
     words = _ACK_WORD.findall(message.lower().replace("\u2019", "'"))
-    ack = lists.plain.get("thanks", frozenset())
-    core = lists.plain.get("thank", frozenset())
-    return bool(words) and set(words) <= ack and not core.isdisjoint(words)
+    if not words or not set(words) <= lists.plain.get("thanks", frozenset()):
+        return None
+    return "ok" if lists.plain.get("thank", frozenset()).isdisjoint(words) else "thanks"
