@@ -128,7 +128,10 @@ _answers = AnswerCache(256)
 
 def clear_cache() -> None:
     """Forget built indexes and cached model answers (tests, config reload)."""
+    from bot.ask.intent import intent
+
     clear_index_cache()
+    intent.cache_clear()  # keyed by the index too
     _answers.clear()
 
 
