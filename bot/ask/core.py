@@ -159,6 +159,9 @@ def answerable(question: str, index: PolicyIndex) -> tuple[list[tuple[Section, f
     hits = index.rank(index.scores(q))
     if not hits or hits[0][1] < MIN_SCORE:
         return hits, False
+    # Phrases (phrases.txt) say which section a question is about; whether it is one at
+    # all is read from the asker's own words (intent: "did you see that footballer's
+    # goal?" holds no celebrity patient).
     shown = intent(question, index)
     if not shown.evidence:
         return hits, False

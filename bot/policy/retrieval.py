@@ -111,22 +111,26 @@ PHRASES = _load_phrases()
 _CAMEL_TAG = re.compile(r"#[A-Za-z]*[a-z][A-Z]")
 
 
-def normalise_question(text: str) -> str:
+def normalise_question(text: str, *, phrases: bool = True) -> str:
     """Lower-case, curly quotes straightened, informal spellings replaced (``abt`` -> about),
     then phrases (``5x a day`` -> how often post frequency); a CamelCase hashtag adds
-    ``camelcase``: whether to capitalise a hashtag's words is a question of accessibility."""
+    ``camelcase``: whether to capitalise a hashtag's words is a question of accessibility.
+
+    ``phrases=False`` keeps the asker's words: phrases say *which* section a question
+    is about, never *whether* it is about the policy ("did you see that footballer's
+    goal?" holds no celebrity patient, "my sister had a baby!" no child to protect)."""
     camel = " camelcase hashtag" if _CAMEL_TAG.search(text) else ""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = _WORD.sub(lambda m: SPELLINGS.get(m.group(0), m.group(0)), text)
-    for pattern, words in PHRASES:
+    for pattern, words in PHRASES if phrases else ():
         text = pattern.sub(words, text)
     return text + camel
 
 
-def tokens(texts: list[str]) -> list[list[str]]:
+def tokens(texts: list[str], *, phrases: bool = True) -> list[list[str]]:
     """Stemmed words without stopwords: "retweeting" finds "retweet", "legally" "legal"."""
     out: list[list[str]] = bm25s.tokenize(
-        [normalise_question(t) for t in texts],
+        [normalise_question(t, phrases=phrases) for t in texts],
         stopwords=_STOP,
         stemmer=_STEMMER.stemWords,
         return_ids=False,
@@ -136,10 +140,10 @@ def tokens(texts: list[str]) -> list[list[str]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def tokens_of(text: str) -> tuple[str, ...]:
+def tokens_of(text: str, phrases: bool = True) -> tuple[str, ...]:
     """:func:`tokens` of one text, remembered: a turn tokenises the same message many times
     (retrieval, quoting, intent), and bm25s's tokenizer costs a progress bar each call."""
-    return tuple(tokens([text])[0])
+    return tuple(tokens([text], phrases=phrases)[0])
 
 
 def plain(line: str) -> str:
@@ -279,10 +283,11 @@ class PolicyIndex:
 
     # ------------------------------------------------------------------ queries
 
-    def query(self, text: str) -> list[str]:
-        """The text's search tokens, a word one typo from a protocol word read as that word."""
+    def query(self, text: str, *, phrases: bool = True) -> list[str]:
+        """The text's search tokens, a word one typo from a protocol word read as that word
+        (``phrases=False``: without phrases.txt, see :func:`normalise_question`)."""
         out: list[str] = []
-        for t in tokens_of(text):
+        for t in tokens_of(text, phrases):
             if t in self.vocab or len(t) < MIN_TYPO_LEN or t.isdigit():
                 out.append(t)
                 continue

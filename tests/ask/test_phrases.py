@@ -83,3 +83,31 @@ def test_a_word_of_a_phrase_alone_weighs_less_than_the_phrase() -> None:
     alone = index.own_score(care, {"day"})
     whole = index.own_score(care, {"day", "sport"})
     assert 0 < alone < whole
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "did you see that footballer's goal last night?",
+        "my sister just had a baby!",
+        "anyone know a good soft play near the office",
+        "the wifi is down every hour, who do i call",
+        "who has to sign off my timesheet",
+        "what time does the shelter on the high street open",
+    ],
+)
+def test_phrases_never_make_small_talk_a_policy_question(message: str) -> None:
+    # A phrase says which section a question is about, never that it is one.
+    assert ask(message, config=Config(), use_llm=False).off_topic, message
+
+
+def test_having_a_laugh_on_my_story_is_a_policy_question() -> None:
+    # "can i have a laugh about it" asks to do something, unlike "can i have the wifi code";
+    # "on my story" is posting.
+    answer = ask(
+        "my manager tripped over in the car park, can i have a laugh about it on my story",
+        config=Config(),
+        use_llm=False,
+    )
+    assert not answer.off_topic
+    assert ask("can i have the wifi code", config=Config(), use_llm=False).off_topic
