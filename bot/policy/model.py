@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from bot import detectors
 from bot.config import Organisation
 from bot.errors import PolicyError
+from bot.policy.needs import comparable, minimal, needs
 from bot.policy.programs import compile_regex
 from bot.text import Prepared
 
@@ -98,6 +99,7 @@ class Context:
     _word_starts: list[int] | None = None
     _digits: int | None = None
     _segments: tuple[list[int], list[int]] | None = None
+    _comparable: bool | None = None
     detections: dict[str, Any] = field(default_factory=dict)
     #: The policy's substrings present in ``lower`` (one Aho-Corasick pass, see
     #: ``Policy.candidates``), valid for matchers carrying the same ``sub_token``.
@@ -117,6 +119,13 @@ class Context:
         if self._lower is None:
             self._lower = self.text.lower()
         return self._lower
+
+    @property
+    def comparable(self) -> bool:
+        """Whether substring tests on ``lower`` stand for matches on the text (``needs``)."""
+        if self._comparable is None:
+            self._comparable = comparable(self.text, self.lower)
+        return self._comparable
 
     @property
     def digits(self) -> int:
@@ -291,6 +300,9 @@ class Matcher:
     plain_words: frozenset[str] = frozenset()
     #: Set by the policy index: ``ctx.subs`` answers for this matcher's substrings.
     sub_token: object = None
+    #: Lower-case strings one of which every match of the whole regex contains
+    #: (:mod:`bot.policy.needs`); None: no such gate.
+    needs: frozenset[str] | None = None
     _regex: re.Pattern[str] | None = None
     _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
     #: Case-sensitive twins of the case-insensitive regexes, run on ``ctx.lower`` (Python's
@@ -435,17 +447,28 @@ class Matcher:
             out.append((s, e))
         return out
 
+    def _cannot_match(self, ctx: Context) -> bool:
+        """The whole regex needs one of ``needs`` and the draft holds none of them."""
+        return (
+            self.needs is not None
+            and self.sub_token is not None
+            and ctx.sub_token is self.sub_token
+            and ctx.subs.isdisjoint(self.needs)
+            and ctx.comparable
+        )
+
     def find(self, ctx: Context) -> list[tuple[int, int]]:
         if self.word_groups is not None and self.detector is None:
             return self._find_grouped(ctx)
         spans: list[tuple[int, int]] = []
+        has_regex = bool(self.terms or self.patterns)
         if self.detector is not None and not detector_may_match(ctx, self.detector):
-            if self.regex is None:
+            if not has_regex:
                 return spans
             detector_ok = False
         else:
             detector_ok = True
-        if self.regex is not None:
+        if has_regex and not self._cannot_match(ctx):
             spans.extend(self._spans(ctx, ""))
         if self.detector is not None and detector_ok:
             for d in run_detector(ctx, self.detector):
@@ -513,7 +536,7 @@ class Matcher:
 
     def may_match(self, ctx: Context) -> bool:
         if self.anchors is None:
-            return True
+            return self.detector is not None or not self._cannot_match(ctx)
         if not self.anchors.isdisjoint(ctx.words):
             return True
         if self.substrings is None:
@@ -524,7 +547,7 @@ class Matcher:
 
     def all_substrings(self) -> set[str]:
         """Every substring this matcher tests for (what the policy's automaton must hold)."""
-        return {*self.substring_list, *(self.sub_groups or ())}
+        return {*self.substring_list, *(self.sub_groups or ()), *(self.needs or ())}
 
 
 def _occurrences(text: str, key: str) -> Iterator[int]:
@@ -608,6 +631,7 @@ def build_matcher(
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
     grouped = bool(terms) and not patterns and detector is None and not triggers
     return Matcher(
+        needs=None if grouped or detector is not None else _whole_needs(terms, patterns, flags),
         terms=tuple(str(t) for t in terms),
         patterns=tuple(patterns),
         word_groups={k: tuple(v) for k, v in word_groups.items()} if grouped else None,
@@ -625,6 +649,23 @@ def build_matcher(
         else None,
         substring_list=tuple(sorted(substrings)),
     )
+
+
+def _whole_needs(terms: list[str], patterns: list[str], flags: int) -> frozenset[str] | None:
+    """What every match of the whole regex (terms, then patterns) must contain: each
+    term's anchor (a literal of the term), each pattern's :func:`bot.policy.needs.needs`."""
+    out: set[str] = set()
+    for term in terms:
+        _kind, value = term_anchor(str(term))
+        if len(value) < 2 or not value.isascii():
+            return None
+        out.add(value)
+    for p in patterns:
+        found = needs(p, flags)
+        if found is None:
+            return None
+        out |= found
+    return minimal(frozenset(out)) if out else None
 
 
 def _as_list(value: Any, key: str, where: Callable[[str], str]) -> list[str]:
