@@ -190,10 +190,6 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     everyday = bool(q & index.domain) or bool(phrase_hits)
     elsewhere = elsewhere or bool(stems & words.get("elsewhere", frozenset()))
     permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
-    if permission and not everyday:
-        # Asking leave to do something: the protocol's words for what it names count
-        # ("can i say he's on the take?" is about corruption), as they do for retrieval.
-        everyday = bool(set(index.query(text)) & index.domain)
     return Intent(posting, topic, everyday, elsewhere, permission)
 
 

@@ -65,7 +65,7 @@ def test_a_camel_case_hashtag_asks_about_accessibility() -> None:
             "there's a tummy bug going round the care home, can i post a warning",
             "sensitive-situations",
         ),
-        ("can i say the housing officer is on the fiddle", "defamation"),
+        ("can i post that the housing officer is on the fiddle", "defamation"),
         (
             "some keyboard warrior keeps posting vile comments under our video",
             "dont-get-into-a-row",
@@ -94,6 +94,9 @@ def test_a_word_of_a_phrase_alone_weighs_less_than_the_phrase() -> None:
         "the wifi is down every hour, who do i call",
         "who has to sign off my timesheet",
         "what time does the shelter on the high street open",
+        "can i give the patient in bed 4 a cup of tea",
+        "can we hand over the keys to facilities on friday",
+        "can i bring in a big cheque for the raffle",
     ],
 )
 def test_phrases_never_make_small_talk_a_policy_question(message: str) -> None:
