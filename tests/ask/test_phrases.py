@@ -114,3 +114,10 @@ def test_having_a_laugh_on_my_story_is_a_policy_question() -> None:
     )
     assert not answer.off_topic
     assert ask("can i have the wifi code", config=Config(), use_llm=False).off_topic
+
+
+def test_a_phrase_that_means_two_things_is_left_out() -> None:
+    # "word for word" is verbatim as often as it is repetition: sharing the police's
+    # statement word for word is no spam, so phrases.txt does not read it.
+    assert "repeat" not in normalise_question("sharing the police statement word for word?")
+    assert "repeat" in normalise_question("the same post on every platform")
