@@ -53,6 +53,7 @@ SOURCES = [
     (r"(?<!\bof )(?<!\bfor )\b(?:the|a|this|our)\s+(?:patient|client)\b", re.IGNORECASE),
     (r"(?-i:\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:Road|Street)\b)", re.IGNORECASE),
     (r"\bcan confirm\b", 0),
+    (r"^\s*(?:spoke|rang) to|\brang\b", re.IGNORECASE),
     (r"\b\d{1,2}\s?% off\b", re.IGNORECASE),
     (r"\b(?:Mr|Mrs|Ms)\.?\s+[A-Z][a-z]+|@\w+|\bkelvin\b|\bstreet\b", re.IGNORECASE),
     (terms_regex(["mental health", "health visitor*", "a&e", "you're", "#ad"]), re.IGNORECASE),
@@ -91,6 +92,7 @@ def test_hints_are_given_where_re_has_none() -> None:
     assert kind(r"\b(?:bed|bay)\s*\d+", re.IGNORECASE) == "charset"
     assert kind(r"\b\d+ off") == "charset"
     assert kind(r"can confirm") is None  # re's own literal prefix
+    assert kind(r"^\s*(?:spoke|rang) to") is None  # re tries it at the start only
     assert kind(r"\b.x") is None  # any character can start it
     assert kind(r"\b(?:x)?") is None  # can match the empty string
     assert kind(r"\bé\w", re.IGNORECASE) is None  # non-ASCII letter, case-insensitive

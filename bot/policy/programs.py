@@ -73,7 +73,7 @@ def _connect() -> Any:
             import sqlite3
 
             folder.mkdir(parents=True, exist_ok=True)
-            tag = f"{sys.implementation.cache_tag}-{_MAGIC}-{array('I').itemsize}-v3"
+            tag = f"{sys.implementation.cache_tag}-{_MAGIC}-{array('I').itemsize}-v4"
             db = sqlite3.connect(
                 str(folder / f"regex-{tag}.sqlite3"),
                 timeout=1.0,

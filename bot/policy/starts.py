@@ -141,12 +141,17 @@ def _literal_prefix(items: Any, flags: int) -> list[int]:
     return prefix
 
 
+_AT_START = (C.AT_BEGINNING, C.AT_BEGINNING_STRING) if C is not None else ()
+
+
 def hint(parsed: Any, flags: int) -> tuple[str, list[Any]] | None:
     """``("prefix", chars)`` or ``("charset", items)`` for a pattern ``re`` gives no hint of
     its own (None when it has one, or when the start can be any character)."""
     lo, _hi = parsed.getwidth()
     if lo == 0 or flags & C.SRE_FLAG_LOCALE:
         return None
+    if parsed.data and parsed.data[0][0] is C.AT and parsed.data[0][1] in _AT_START:
+        return None  # re tries ``^...`` at the start only, which no hint could beat
     prefix, _skip, _all = _compiler._get_literal_prefix(parsed, flags)
     if prefix or _compiler._get_charset_prefix(parsed, flags):
         return None  # re's own optimisation applies
