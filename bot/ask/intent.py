@@ -126,7 +126,7 @@ def _read(path: Path) -> _Lists:
             continue
         if " " in entry:
             phrases[group].append(_phrase(entry))
-            toks = frozenset(tokens([entry])[0])
+            toks = frozenset(tokens([entry], phrases=False)[0])
             if toks:
                 phrase_tokens[group].append(toks)
         else:

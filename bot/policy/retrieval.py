@@ -211,26 +211,27 @@ class PolicyIndex:
             f"{s.heading}\n{s.heading}\n{' '.join(s.keywords)}\n{_COMMENT.sub('', s.text)}"
             for s in sections
         ]
-        toks = tokens(docs)
+        # The protocol is indexed in its own words: phrases.txt reads the asker's.
+        toks = tokens(docs, phrases=False)
         self.vocab = {t for doc in toks for t in doc}
         #: Topic words (headings and keywords): a question with none of them is off topic,
         #: however many everyday words ("last", "night") it shares with the text.
-        topics = tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections])
+        topics = tokens([f"{s.heading} {' '.join(s.keywords)}" for s in sections], phrases=False)
         # A one-word keyword ("nicked") makes a question on topic by itself; a phrase
         # ("night shift") only whole, or "who won the match last night?" would be.
         keywords = sorted({k for s in sections for k in s.keywords})
         single: set[str] = set()
         #: Multi-word keywords, each as the set of its search tokens.
         self.phrases: list[frozenset[str]] = []
-        for keyword, words in zip(keywords, tokens(keywords), strict=True):
+        for keyword, words in zip(keywords, tokens(keywords, phrases=False), strict=True):
             if len(keyword.split()) == 1:
                 single.update(words)
             elif len(set(words)) > 1:  # "night out" is only "night" once "out" is dropped
                 self.phrases.append(frozenset(words))
-        headings = tokens([s.heading for s in sections])
+        headings = tokens([s.heading for s in sections], phrases=False)
         self.domain = ({t for doc in headings for t in doc} | single) - GENERIC
         # Networks are on topic everywhere and favour no section: known, not indexed.
-        platforms = {t for doc in tokens(_lines("platforms.txt")) for t in doc}
+        platforms = {t for doc in tokens(_lines("platforms.txt"), phrases=False) for t in doc}
         self.vocab |= platforms
         self.domain |= platforms
         #: Each section's own topic words, to tell when a conversation changes topic.
@@ -251,7 +252,7 @@ class PolicyIndex:
         self._own_phrases: list[list[frozenset[str]]] = []
         for s, heading in zip(sections, headings, strict=True):
             kw = [k for k in s.keywords if k != "overview"]
-            kw_tokens: list[list[str]] = tokens(kw) if kw else []
+            kw_tokens: list[list[str]] = tokens(kw, phrases=False) if kw else []
             alone = set(heading)
             own_phrases: list[frozenset[str]] = []
             for k, ws in zip(kw, kw_tokens, strict=True):
@@ -272,7 +273,7 @@ class PolicyIndex:
             (i, u) for i, s in enumerate(sections) for u in split_units(s.text)
         ]
         self._units = bm25s.BM25()
-        self._units.index(tokens([u for _, u in self.units]), show_progress=False)
+        self._units.index(tokens([u for _, u in self.units], phrases=False), show_progress=False)
         # Typo repair, toward topic words only (SymSpell-style deletes): "coment" is
         # "comment", but an everyday word ("night") must not turn into a protocol one.
         self._near: dict[str, str] = {}

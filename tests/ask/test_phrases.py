@@ -121,3 +121,12 @@ def test_a_phrase_that_means_two_things_is_left_out() -> None:
     # statement word for word is no spam, so phrases.txt does not read it.
     assert "repeat" not in normalise_question("sharing the police statement word for word?")
     assert "repeat" in normalise_question("the same post on every platform")
+
+
+def test_the_protocol_is_indexed_in_its_own_words() -> None:
+    # phrases.txt reads questions, never the protocol: "awful shift" (a keyword of
+    # sensitive situations) must not become a grumble about work there.
+    index = index_for(load_policy(Config()))
+    sensitive = next(s for s in index.sections if s.anchor == "sensitive-situations")
+    assert not index.topic_words(sensitive, ["moan", "complain"])
+    assert "reputation" in top2("can i moan about the awful rota on my personal insta")
