@@ -97,6 +97,8 @@ def test_a_word_of_a_phrase_alone_weighs_less_than_the_phrase() -> None:
         "can i give the patient in bed 4 a cup of tea",
         "can we hand over the keys to facilities on friday",
         "can i bring in a big cheque for the raffle",
+        "when do we get our pay rise this year",
+        "is there a queue at the canteen",
     ],
 )
 def test_phrases_never_make_small_talk_a_policy_question(message: str) -> None:
