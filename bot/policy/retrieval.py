@@ -111,6 +111,7 @@ PHRASES = _load_phrases()
 _CAMEL_TAG = re.compile(r"#[A-Za-z]*[a-z][A-Z]")
 
 
+@functools.lru_cache(maxsize=4096)  # a turn reads one message several times
 def normalise_question(text: str, *, phrases: bool = True) -> str:
     """Lower-case, curly quotes straightened, informal spellings replaced (``abt`` -> about),
     then phrases (``5x a day`` -> how often post frequency); a CamelCase hashtag adds

@@ -38,17 +38,18 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """209 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
-    g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, o-: 12, p-: 10,
+    """217 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, o-: 12, p-: 10, q-: 8,
     written later, each batch first measured before any tuning on it).
 
-    Measured: 194/209 first questions, 257/294 follow-ups, 39/40 off-topic or thanks
+    Measured: 200/217 first questions, 262/303 follow-ups, 39/40 off-topic or thanks
     refused. Before this work (the first 99): 72/99, 138/174, 22/40. Before the fixes
     each prompted: i- 9/18 and 16/22, j- 9/14 and 13/17, k- 13/16 and 12/16, l- 8/12
-    and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14, o- 5/12 and 7/12, p- 5/10 and 5/11.
+    and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14, o- 5/12 and 7/12, p- 5/10 and 5/11,
+    q- 7/8 and 6/9.
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 209 and result["followups"]["of"] == 294
+    assert result["first"]["of"] == 217 and result["followups"]["of"] == 303
     assert result["first"]["rate"] >= 0.9, result
     assert result["followups"]["rate"] >= 0.85, result
     assert result["off_topic"]["of"] == 40 and result["off_topic"]["refused"] >= 38, result
