@@ -95,3 +95,17 @@ def test_twin_eligibility_read_off_the_terms_agrees_with_the_source() -> None:
                     expected = bool(m.flags & re.IGNORECASE) and lowercase_safe(m.source or "")
                     assert m._lowercase_safe(None) == expected
     assert checked > 1000
+
+
+def test_prefetched_programs_are_the_kept_ones(folder: Path) -> None:
+    """A long post reads its programs in a few queries; what it gets matches as before."""
+    first = [programs.compile_regex(src, flags) for src, flags in SOURCES]
+    programs.flush()
+    programs.reset()
+    wanted = [(src, int(flags)) for src, flags in SOURCES] + [("never kept", 0)]
+    programs.prefetch(wanted)
+    assert set(programs._fetched) == set(wanted)
+    assert programs._fetched[("never kept", 0)] is None  # known missing: no second query
+    again = [programs.compile_regex(src, flags) for src, flags in SOURCES]
+    assert not any(pair in programs._fetched for pair in wanted[:-1])  # each row used once
+    assert [_spans(rx) for rx in again] == [_spans(rx) for rx in first]

@@ -28,7 +28,10 @@ import ahocorasick
 from bot import detectors
 from bot.config import PROFILES, Config
 from bot.errors import PolicyError
-from bot.policy import cache  # its code stamp is taken now, with the classes it pickles
+from bot.policy import (
+    cache,  # its code stamp is taken now, with the classes it pickles
+    programs,
+)
 from bot.policy.kinds import KINDS
 from bot.policy.model import LONG_TEXT, CharGate, Context, Rule, build_matcher
 from bot.resources import data_dir
@@ -157,8 +160,6 @@ class Policy:
         for rule in self.rules:
             for matcher in rule.matchers():
                 matcher.compile()
-        from bot.policy import programs
-
         programs.flush()  # later processes start with every program compiled
 
     def candidates(self, ctx: Context) -> list[Rule]:
@@ -190,7 +191,16 @@ class Policy:
                 idx = by_sub.get(sub)
                 if idx:
                     picked.update(idx)
-        return [self.rules[i] for i in sorted(picked)]
+        rules = [self.rules[i] for i in sorted(picked)]
+        if ctx.positions is not None:
+            # A long post reaches a thousand or more small programs: read the kept ones
+            # in a few queries rather than one query each.
+            wanted: list[tuple[str, int]] = []
+            for rule in rules:
+                for matcher in rule.matchers():
+                    matcher.wanted_programs(ctx, wanted)
+            programs.prefetch(wanted)
+        return rules
 
     def _anchor_positions(self, lower: str) -> dict[str, list[int]]:
         """Where each group anchor occurs in a long text: one automaton pass for every term."""

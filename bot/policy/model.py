@@ -36,6 +36,8 @@ _SEPARATORS = re.compile(r"[ \-]+")
 _SEGMENT_BREAKS = re.compile(r"[\s\-]+")
 #: Texts longer than this scan each anchor's group only near the anchor (blog posts).
 LONG_TEXT = 2000
+#: An anchor found more often than this in a long text is scanned for in the whole text.
+NEAR_MAX = 12
 _SUB = "\x00"
 #: Segments a group's longest term can reach from its anchor, by the group's terms (kept
 #: off the Matcher so that pickled policies keep their layout).
@@ -377,10 +379,10 @@ class Matcher:
         if not self.flags & re.IGNORECASE:
             return False
         if terms is None:
-            return not any(ch.isupper() for t in self.terms for ch in t) and all(
+            return _no_capitals(self.terms) and all(
                 lowercase_safe(f"(?:{p})") for p in self.patterns
             )
-        return not any(ch.isupper() for t in terms for ch in t)
+        return _no_capitals(terms)
 
     def _spans(
         self, ctx: Context, key: str, terms: tuple[str, ...] | None = None
@@ -407,11 +409,12 @@ class Matcher:
         key = f"\x01{k}"
         rx = cache.get(key)
         if rx is None:
-            if self.terms:
-                source = terms_regex(self.terms) if k == 0 else self.patterns[k - 1]
+            flags = self.flags & ~re.IGNORECASE if lower else self.flags
+            if self.terms and k == 0:  # kept under its terms: a hit builds no trie source
+                ident = "whole-terms\x1e" + "\x1f".join(self.terms)
+                rx = compile_regex(lambda: terms_regex(self.terms), flags, key=ident)
             else:
-                source = self.patterns[k]
-            rx = compile_regex(source, self.flags & ~re.IGNORECASE if lower else self.flags)
+                rx = compile_regex(self.patterns[k - 1 if self.terms else k], flags)
             cache[key] = rx
         return rx
 
@@ -477,7 +480,12 @@ class Matcher:
             else None
         )
         if known is not None:
-            occurrences: Iterable[int] = known.get(key, ())
+            found_at = known.get(key, [])
+            occurrences: Iterable[int] = found_at
+            if len(found_at) > NEAR_MAX:
+                # Windows would cover much of the text: one scan in C costs less than
+                # the windows' bookkeeping, and finds the same matches (see above).
+                return [m.span() for m in prog.finditer(hay)]
         else:
             occurrences = _occurrences(lower, key)
         reach = _REACH.get(terms)
@@ -574,6 +582,49 @@ class Matcher:
             out.append((s, e))
         return out
 
+    def wanted_programs(self, ctx: Context, out: list[tuple[str, int]]) -> None:
+        """Add the (key, flags) of the kept programs :meth:`find` will ask for on this
+        (long) draft and has not compiled yet, for :func:`bot.policy.programs.prefetch`.
+        Mirrors :meth:`_find_grouped` and :meth:`_spans_split`; a pair it misses is
+        simply read when asked for."""
+        same_length = len(ctx.lower) == len(ctx.text)
+        if self.branch_needs is not None:
+            lower = same_length and self._lowercase_safe(None)
+            flags = int(self.flags & ~re.IGNORECASE if lower else self.flags)
+            cache = self._twins if lower else self._group_regex
+            first = 1 if self.terms else 0
+            if self.terms and "\x010" not in cache:
+                out.append(("whole-terms\x1e" + "\x1f".join(self.terms), flags))
+            for k, pattern in enumerate(self.patterns, start=first):
+                if f"\x01{k}" not in cache:
+                    out.append((pattern, flags))
+        if self.word_groups is None or self.detector is not None:
+            return
+        groups = self.word_groups
+        pairs: list[tuple[str, tuple[str, ...]]] = []
+        for word in ctx.words & self.group_keys:
+            terms = groups[word]
+            if self._is_plain(word, terms):
+                if same_length or not self.flags & re.IGNORECASE:
+                    continue  # found by str.find
+                terms = (word,)
+            pairs.append((word, terms))
+        sub_groups = self.sub_groups
+        if sub_groups and self.sub_token is not None and ctx.sub_token is self.sub_token:
+            for sub in ctx.subs.intersection(sub_groups):
+                same = groups.get(sub)
+                if same is not None and not self._is_plain(sub, same):
+                    pairs.append((sub, same))
+                else:
+                    pairs.append((_SUB + sub, sub_groups[sub]))
+        for key, terms in pairs:
+            ident = "terms\x1e" + "\x1f".join(terms)
+            lower_ok = self._lowercase_safe(terms)
+            if lower_ok and key not in self._twins:
+                out.append((ident, int(self.flags & ~re.IGNORECASE)))
+            if (not lower_ok or not same_length) and key not in self._group_regex:
+                out.append((ident, int(self.flags)))
+
     def _is_plain(self, word: str, terms: tuple[str, ...]) -> bool:
         """One plain word: found by ``str.find``, no regex."""
         return terms == (word,) or (len(terms) == 1 and terms[0] in self.plain_words)
@@ -613,6 +664,15 @@ class Matcher:
         for need in self.branch_needs or ():
             out |= need or set()
         return out
+
+
+def _no_capitals(terms: tuple[str, ...]) -> bool:
+    """No character of the terms is upper-case (``str.islower`` of them all says so at
+    C speed; only when it does not is each character looked at)."""
+    joined = "".join(terms)
+    if joined.islower():  # every cased character is lower-case
+        return True
+    return not any(ch.isupper() for ch in joined)
 
 
 def _occurrences(text: str, key: str) -> Iterator[int]:

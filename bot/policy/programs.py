@@ -62,6 +62,7 @@ def _connect() -> Any:
     if _pid != os.getpid():  # a forked worker: never use the parent's SQLite connection
         _db, _pid = None, os.getpid()
         _pending.clear()
+        _fetched.clear()
     if _db is None:
         _db = False
         from bot.policy.cache import cache_dir
@@ -107,8 +108,8 @@ def compile_regex(
         return re.compile(source() if callable(source) else source, flags)
     with _lock:
         db = _connect()
-        row = None
-        if db:
+        row = _fetched.pop((key, int(flags)), _UNKNOWN)
+        if row is _UNKNOWN and db:
             try:
                 row = db.execute(
                     "SELECT source, code, final_flags, groups, groupindex, indexgroup"
@@ -117,18 +118,63 @@ def compile_regex(
                 ).fetchone()
             except Exception:
                 row = None
+        elif row is _UNKNOWN:
+            row = None
     if row is not None:
         try:
             code = array("I")
             code.frombytes(row[1])
-            indexgroup = tuple(json.loads(row[5]))
+            # Most programs have no named groups: skip the JSON parser for those.
+            indexgroup = (None,) if row[5] == "[null]" else tuple(json.loads(row[5]))
+            groupindex = {} if row[4] == "{}" else json.loads(row[4])
             pattern: re.Pattern[str] = _sre.compile(
-                row[0], row[2], code.tolist(), row[3], json.loads(row[4]), indexgroup
+                row[0], row[2], code.tolist(), row[3], groupindex, indexgroup
             )
             return pattern
         except Exception:  # damaged or foreign entry: compile it the ordinary way
             pass
     return _compile_and_keep(source() if callable(source) else source, flags, key)
+
+
+#: Rows read ahead by :func:`prefetch`, by (key, flags); None: known not to be kept.
+_fetched: dict[tuple[str, int], Any] = {}
+_UNKNOWN: Any = object()
+#: Keys per query (SQLite allows 32,766 parameters; two per key).
+_BATCH = 400
+
+
+def prefetch(wanted: list[tuple[str, int]]) -> None:
+    """Read the kept programs for ``wanted`` (key, flags) pairs in a few queries, ahead of
+    the :func:`compile_regex` calls that will ask for them one by one (a long post
+    reaches over a thousand programs; one query each was most of its first review)."""
+    if _MAGIC is None or not wanted:
+        return
+    with _lock:
+        db = _connect()
+        if not db:
+            return
+        todo = sorted({(k, int(f)) for k, f in wanted} - _fetched.keys())
+        try:
+            for i in range(0, len(todo), _BATCH):
+                chunk = todo[i : i + _BATCH]
+                for pair in chunk:
+                    _fetched[pair] = None
+                marks = ",".join("?" * len({k for k, _ in chunk}))
+                rows = db.execute(
+                    "SELECT key, flags, source, code, final_flags, groups, groupindex, indexgroup"
+                    f" FROM programs WHERE key IN ({marks})",
+                    sorted({k for k, _ in chunk}),
+                ).fetchall()
+                for row in rows:
+                    pair = (row[0], int(row[1]))
+                    if pair in _fetched:
+                        _fetched[pair] = tuple(row[2:])
+        except Exception:  # leave the rest to compile_regex's own queries
+            for pair in todo:
+                if _fetched.get(pair, _UNKNOWN) is None:
+                    del _fetched[pair]
+        if len(_fetched) > 50_000:
+            _fetched.clear()
 
 
 def _compile_and_keep(source: str, flags: int, key: str) -> re.Pattern[str]:
@@ -194,6 +240,7 @@ def reset() -> None:
     global _db
     with _lock:
         _pending.clear()
+        _fetched.clear()
         if _db:
             _db.close()
         _db = None
