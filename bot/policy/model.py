@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from bot import detectors
 from bot.config import Organisation
 from bot.errors import PolicyError
-from bot.policy.needs import comparable, minimal, needs
+from bot.policy.needs import comparable, minimal, needs_and_width
 from bot.policy.programs import compile_regex
 from bot.text import Prepared
 
@@ -723,8 +723,10 @@ def build_matcher(
         terms.extend(vocab[name])
     if any(not str(t).strip() for t in terms):
         raise PolicyError(f"{where('terms')}: empty term")
+    term_anchors_seen: set[str] = set()
     for term in terms:
         kind, value = term_anchor(str(term))
+        term_anchors_seen.add(value)
         if anchors is not None:
             (anchors if kind == "word" else substrings).add(value)
         (word_groups if kind == "word" else sub_groups).setdefault(value, []).append(str(term))
@@ -756,7 +758,7 @@ def build_matcher(
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
     grouped = bool(terms) and not patterns and detector is None and not triggers
     whole = not grouped and detector is None
-    branch_needs = _branch_needs(terms, patterns, flags) if whole else None
+    branch_needs = _branch_needs(terms, term_anchors_seen, patterns, flags) if whole else None
     return Matcher(
         needs=_whole_needs(branch_needs) if branch_needs is not None else None,
         branch_needs=branch_needs if branch_needs is not None and len(branch_needs) > 1 else None,
@@ -780,7 +782,7 @@ def build_matcher(
 
 
 def _branch_needs(
-    terms: list[str], patterns: list[str], flags: int
+    terms: list[str], anchors: set[str], patterns: list[str], flags: int
 ) -> tuple[frozenset[str] | None, ...] | None:
     """What each branch of the whole regex (terms' trie, then each pattern) needs: each
     term's anchor (a literal of the term), each pattern's :func:`bot.policy.needs.needs`.
@@ -788,7 +790,6 @@ def _branch_needs(
     the alternation cannot be split into branches run one by one)."""
     out: list[frozenset[str] | None] = []
     if terms:
-        anchors = {term_anchor(str(t))[1] for t in terms}
         ok = all(len(a) >= 2 and a.isascii() for a in anchors)
         out.append(minimal(frozenset(anchors)) if ok else None)
         if any(not str(t).strip("*'") for t in terms):
@@ -796,20 +797,11 @@ def _branch_needs(
     for p in patterns:
         if "(?P=" in p or "(?(" in p or re.search(r"\\[1-9]", p):
             return None
-        try:
-            if sre_min_width(p, flags) == 0:
-                return None
-        except re.error:
-            return None
-        out.append(needs(p, flags))
+        need, width = needs_and_width(p, int(flags))
+        if width <= 0:
+            return None  # could match the empty string (or unreadable)
+        out.append(need)
     return tuple(out)
-
-
-def sre_min_width(source: str, flags: int) -> int:
-    """The shortest match ``source`` can have (0: it can match the empty string)."""
-    from re import _parser  # type: ignore[attr-defined]
-
-    return int(_parser.parse(source, flags).getwidth()[0])
 
 
 def _whole_needs(branches: tuple[frozenset[str] | None, ...]) -> frozenset[str] | None:

@@ -30,7 +30,7 @@ except (ImportError, AttributeError):  # pragma: no cover - other interpreters
     C = None
 
 #: Most strings one element may stand for (``(?:bed|bay)\\s`` is two).
-MAX_STRINGS = 48
+MAX_STRINGS = 16
 #: Shortest needed string worth testing (single characters are in every draft).
 MIN_LENGTH = 2
 #: Characters ``re`` matches to an ASCII letter case-insensitively though ``str.lower``
@@ -87,17 +87,17 @@ def _seq(items: Any, flags: int) -> tuple[frozenset[str] | None, frozenset[str] 
             current, whole = None, None
             continue
         if whole is not None:
-            joined = frozenset(a + b for a, b in product(whole, exact))
-            whole = joined if len(joined) <= MAX_STRINGS else None
+            if len(whole) * len(exact) <= MAX_STRINGS:
+                whole = frozenset(a + b for a, b in product(whole, exact))
+            else:
+                whole = None
         if current is None:
             current = exact
+        elif len(current) * len(exact) <= MAX_STRINGS:
+            current = frozenset(a + b for a, b in product(current, exact))
         else:
-            joined = frozenset(a + b for a, b in product(current, exact))
-            if len(joined) <= MAX_STRINGS:
-                current = joined
-            else:
-                runs.append(current)
-                current = exact
+            runs.append(current)
+            current = exact
     if current is not None:
         runs.append(current)
     return whole, _best([*runs, *needs])
@@ -177,14 +177,24 @@ def _item(op: Any, av: Any, flags: int) -> tuple[frozenset[str] | None, frozense
 def needs(source: str, flags: int) -> frozenset[str] | None:
     """Lower-case strings one of which every match of ``source`` contains (None: no such
     set worth testing, or the pattern could not be read)."""
+    return needs_and_width(source, flags)[0]
+
+
+def needs_and_width(source: str, flags: int) -> tuple[frozenset[str] | None, int]:
+    """:func:`needs`, and the shortest match's length (-1: unreadable), from one parse."""
     if C is None:
-        return None
+        return None, -1
     try:
         parsed = _parser.parse(source, flags)
     except Exception:
-        return None
+        return None, -1
+    width = int(parsed.getwidth()[0])
     if flags & C.SRE_FLAG_LOCALE:
-        return None
+        return None, width
+    return _needs(parsed, flags), width
+
+
+def _needs(parsed: Any, flags: int) -> frozenset[str] | None:
     exact, need = _seq(parsed.data, flags | parsed.state.flags)
     if need is None and exact is not None and "" not in exact:
         need = exact
@@ -195,6 +205,8 @@ def needs(source: str, flags: int) -> frozenset[str] | None:
 
 def minimal(strings: frozenset[str]) -> frozenset[str]:
     """Drop strings that hold another of the set: "mr" present, "mrs." adds nothing."""
+    if len(strings) > 64:
+        return strings  # long lists: the pass would cost more than it saves
     ordered = sorted(strings, key=len)
     kept: list[str] = []
     for s in ordered:
