@@ -5,7 +5,8 @@
 Data (read by path; no text lands in the repository, only hashed vectors):
 - every rule's ``examples`` in policy/packs (a flag example takes the rule's category and
   severity, a pass example is ``ok``);
-- tests/data/holdout.jsonl and every tests/data/*_tune.jsonl half (never *_heldout.jsonl);
+- tests/data/holdout.jsonl, every tests/data/*_tune.jsonl half (never *_heldout.jsonl) and the
+  blind training sets tests/data/train*.jsonl; blind7 (both halves) judges the round and is left out;
 - corporate tweets of the Action and Dialogue kinds from ../shared/data/public (``ok``;
   the Information kind is kept for reporting).
 ``../shared/eval/dev.jsonl`` is NOT trained on, so its figure stays an honest one.
@@ -51,6 +52,8 @@ from bot.review import review_rules  # noqa: E402
 OUT = ROOT / "bot/learned/data"
 PROFILES = ("council", "nhs", "charity", "business")
 FOLDS = 4
+#: Sets that judge the model and are never trained on (the *_heldout halves never are).
+JUDGE_SETS = frozenset({"blind7_tune.jsonl", "blind7_heldout.jsonl"})
 
 
 def _cfgs() -> dict[str, Config]:
@@ -188,7 +191,10 @@ def main() -> int:
     sets = [
         ROOT / "tests/data/holdout.jsonl",
         *sorted((ROOT / "tests/data").glob("blind*_tune.jsonl")),
+        *sorted((ROOT / "tests/data").glob("train*.jsonl")),
     ]
+    # blind7 is the judge of this round: written blind, never trained or tuned on (both halves).
+    sets = [p for p in sets if p.name not in JUDGE_SETS]
     for p in sets:
         rows += jsonl(p)
     rows += corporate(args.shared)

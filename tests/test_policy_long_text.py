@@ -82,6 +82,34 @@ def test_windowed_scan_equals_whole_text_scan(post: int) -> None:
     assert checked > 500
 
 
+@pytest.mark.parametrize("post", range(3))
+def test_branch_by_branch_scan_equals_whole_regex_scan(post: int) -> None:
+    """``Matcher._spans_split`` (each branch of a terms-and-patterns alternation on its
+    own, merged) returns exactly the whole alternation's matches."""
+    text = _long_posts()[post]
+    cfg = load_config(None)
+    checked = 0
+    for profile in PROFILES:
+        policy = load_policy(cfg.with_profile(profile))
+        for hay_text in (text, text.upper(), "\u017ftreet İLL " + text):
+            ctx = Context(prepared=prepare(hay_text), channel="any", org=cfg.organisation, vocab={})
+            policy.candidates(ctx)
+            for rule in policy.rules:
+                for matcher in rule.matchers():
+                    if matcher.branch_needs is None:
+                        continue
+                    twin = matcher._program("", None, True)
+                    if twin is not None and len(ctx.lower) == len(ctx.text):
+                        whole = [m.span() for m in twin.finditer(ctx.lower)]
+                    else:
+                        prog = matcher._program("", None, False)
+                        assert prog is not None
+                        whole = [m.span() for m in prog.finditer(ctx.text)]
+                    assert matcher._spans_split(ctx) == whole, rule.id
+                    checked += 1
+    assert checked > 100
+
+
 def test_long_post_cost_is_about_linear_in_length() -> None:
     """Twice the text should cost about twice the time, not anchors x length."""
     cfg = load_config(None)

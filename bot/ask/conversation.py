@@ -66,7 +66,7 @@ from bot.ask.core import (
     index_for,
     must_not,
 )
-from bot.ask.intent import intent, thanks_only
+from bot.ask.intent import acknowledgement, intent
 from bot.config import Config
 from bot.errors import InputError
 from bot.policy import Policy, Section, load_policy
@@ -193,13 +193,17 @@ _THANKS = re.compile(
 )
 
 
-def _is_thanks(message: str) -> bool:
-    """Thanks and goodbyes, in these words or any run of acknowledgements with a thank in it
-    ("nice one cheers", "ta mate, v helpful": see ``[thanks]`` in intent.txt)."""
-    return bool(_THANKS.match(message)) or thanks_only(message)
+def _acknowledged(message: str) -> str | None:
+    """The reply to thanks, goodbyes and bare acknowledgements ("nice one cheers", "ok",
+    "fair enough": ``[thanks]`` in intent.txt), or None for anything else."""
+    if _THANKS.match(message):
+        return THANKS
+    kind = acknowledgement(message)
+    return {"thanks": THANKS, "ok": ACKNOWLEDGED}.get(kind or "")
 
 
 THANKS = "You're welcome. Ask again any time, or paste a draft and I'll check it."
+ACKNOWLEDGED = "OK. Ask me anything else about the policy, or paste a draft and I'll check it."
 _REFERS = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|there|she|he|her|his|him|hers|their"
     r"|she's|he's|they're|the\s+same|one|instead|too|either|as\s+well)\b",
@@ -560,7 +564,7 @@ def _offline_turn(
                 related = not how_to and _related(own, context, index)
                 # A statement adds to the situation ("just for a week tho", "only 30
                 # followers"); a question must be the asker's and about the thread.
-                follow_up = not asks or (mine and (brief or related))
+                follow_up = not asks or brief or (mine and related)
 
     if not follow_up:
         if not standalone:
@@ -743,10 +747,11 @@ def respond(
     q = _check(question)
     policy = load_policy(config)
     index = index_for(policy)
-    if _is_thanks(q):
+    reply = _acknowledged(q)
+    if reply is not None:
         from bot.ask.threads import Turn
 
-        return Answer(THANKS, off_topic=True), Turn("off_topic", q, answer=THANKS)
+        return Answer(reply, off_topic=True), Turn("off_topic", q, answer=reply)
     draft = extract_draft(q)
     if draft is not None:
         return _review_draft(

@@ -128,7 +128,10 @@ _answers = AnswerCache(256)
 
 def clear_cache() -> None:
     """Forget built indexes and cached model answers (tests, config reload)."""
+    from bot.ask.intent import intent
+
     clear_index_cache()
+    intent.cache_clear()  # keyed by the index too
     _answers.clear()
 
 
@@ -156,12 +159,18 @@ def answerable(question: str, index: PolicyIndex) -> tuple[list[tuple[Section, f
     hits = index.rank(index.scores(q))
     if not hits or hits[0][1] < MIN_SCORE:
         return hits, False
+    # Phrases (phrases.txt) say which section a question is about; whether it is one at
+    # all is read from the asker's own words (intent and coverage: "did you see that
+    # footballer's goal?" holds no celebrity patient, "can i give the patient in bed 4 a
+    # cup of tea?" no ward to keep confidential).
     shown = intent(question, index)
     if not shown.evidence:
         return hits, False
-    if index.coverage(q) >= MIN_COVERAGE:
+    asked = index.query(question, phrases=False) or q
+    if index.coverage(asked) >= MIN_COVERAGE:
         return hits, True
-    known = sum(t in index.vocab for t in q) / len(q)
+    # With words of posting of its own, the protocol's words for its phrases count too.
+    known = max(sum(t in index.vocab for t in w) / len(w) for w in (asked, q))
     return hits, shown.posting and known >= MIN_COVERAGE_POSTING
 
 

@@ -55,7 +55,10 @@ _PERMISSION = re.compile(
 )
 #: "can I have / get / borrow the wifi password?" asks for a thing, not for permission.
 _REQUEST = re.compile(
-    r"\b(?:can|could|may)\s+(?:i|we)\s+(?:have|get|borrow|grab|book|claim|swap|order|take)\b", re.I
+    r"\b(?:can|could|may)\s+(?:i|we)\s+(?:have|get|borrow|grab|book|claim|swap|order|take)\b"
+    # "can i have a laugh / a moan about it?" asks to do something, not for a thing
+    r"(?!\s+(?:a\s+)?(?:laugh|moan|rant|go\s+at|dig|vent|joke|whinge|pop\s+at)\b)",
+    re.I,
 )
 
 
@@ -140,7 +143,7 @@ def _read(path: Path) -> _Lists:
 def _stems(text: str) -> set[str]:
     """A text's words stemmed as typed and after the chat spellings ("pics" -> photo)."""
     out = set(_STEMMER.stemWords(_RAW_WORD.findall(text)))
-    out.update(tokens_of(text))
+    out.update(tokens_of(text, False))
     return out
 
 
@@ -161,7 +164,8 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     """Read what ``message`` shows about being a policy question (cached: a turn asks twice)."""
     lists = _get_lists()
     typed = " ".join(message.lower().replace("\u2019", "'").replace("\u2018", "'").split())
-    text = " ".join(normalise_question(message).split())
+    # Phrases (retrieval's "footballer" -> famous) are no evidence of a policy question.
+    text = " ".join(normalise_question(message, phrases=False).split())
     elsewhere = False
     for pattern in lists.phrases.get("elsewhere", []):
         if pattern.search(text) or pattern.search(typed):
@@ -169,7 +173,7 @@ def intent(message: str, index: PolicyIndex) -> Intent:
             # "share my screen" is not sharing a post
             text, typed = pattern.sub(" ", text), pattern.sub(" ", typed)
     stems = _stems(typed) | _stems(text)
-    q = set(index.query(text))
+    q = set(index.query(text, phrases=False))
     words = lists.words
     posting = (
         bool(stems & words.get("posting", frozenset()))
@@ -189,10 +193,11 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     return Intent(posting, topic, everyday, elsewhere, permission)
 
 
-def thanks_only(message: str) -> bool:
-    """Is the message nothing but acknowledgements, with a thank among them ("nice one cheers")?"""
+def acknowledgement(message: str) -> str | None:
+    """ "thanks" for nothing but acknowledgements with a thank among them ("nice one cheers"),
+    "ok" for acknowledgements alone ("ok", "fair enough", "lol"), else None."""
     lists = _get_lists()
     words = _ACK_WORD.findall(message.lower().replace("\u2019", "'"))
-    ack = lists.plain.get("thanks", frozenset())
-    core = lists.plain.get("thank", frozenset())
-    return bool(words) and set(words) <= ack and not core.isdisjoint(words)
+    if not words or not set(words) <= lists.plain.get("thanks", frozenset()):
+        return None
+    return "ok" if lists.plain.get("thank", frozenset()).isdisjoint(words) else "thanks"

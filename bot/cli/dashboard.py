@@ -3,6 +3,9 @@
 Whoever can run commands against the database vouches for the user id, as
 with ``queue decide --by``; the link is for approvers and dashboard admins
 only (exit 3 for anyone else), works once, and expires after 15 minutes.
+``--workspace ID`` (a Slack team or Teams tenant this database knows: its
+settings, installation or submissions; exit 2 otherwise) signs in to that
+workspace's dashboard, checked against its approvers.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import Any
 from urllib.parse import urlencode
 
 from bot.errors import InputError
@@ -31,8 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="print a one-time sign-in link (15 minutes) for an approver or admin",
         description=(
             "Print a sign-in link for USER, valid once for 15 minutes. USER must be an "
-            "approver (config approvers, CANIPOST_APPROVERS) or listed in "
-            "CANIPOST_DASHBOARD_ADMINS; anyone else gets exit 3."
+            "approver (config approvers, CANIPOST_APPROVERS, or the --workspace's own "
+            "approvers) or listed in CANIPOST_DASHBOARD_ADMINS; anyone else gets exit 3. "
+            "An unknown --workspace is exit 2."
         ),
     )
     link.add_argument("--user", required=True, metavar="ID", help="the user id to sign in")
@@ -44,9 +49,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "else http://127.0.0.1:$PORT)",
     )
     link.add_argument(
+        "--workspace",
+        metavar="ID",
+        help="the Slack team or Teams tenant whose dashboard to sign in to, checked against "
+        "its approvers (default: the config's own; unknown here: exit 2)",
+    )
+    link.add_argument(
         "--config", metavar="FILE", help="organisation config (default $CANIPOST_CONFIG)"
     )
-    link.add_argument("--json", action="store_true", help='print {"url", "user", "expires_at"}')
+    link.add_argument(
+        "--json", action="store_true", help='print {"url", "user", "expires_at", "workspace"}'
+    )
     link.set_defaults(func=run_link)
 
 
@@ -64,6 +77,25 @@ def _base_url(value: str | None) -> str:
     return base.rstrip("/")
 
 
+def _workspace(store: Any, config: Any, value: str | None) -> str:
+    """The workspace a link signs in to: ``--workspace`` when this database knows it."""
+    from bot.workspaces.settings import SettingsError, check_workspace, workspace_known
+
+    if value is None:
+        return str(config.workspace)
+    try:
+        workspace = check_workspace(value)
+        known = workspace == config.workspace or workspace_known(store, workspace)
+    except SettingsError:
+        known = False
+    if not known:
+        raise InputError(
+            f"unknown workspace {value[:80]!r}: no settings, Slack installation or "
+            "submissions for it in this database"
+        )
+    return workspace
+
+
 def run_link(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
@@ -76,13 +108,15 @@ def run_link(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     store = open_store()
     try:
-        secret = create_link(store, config, args.user, name=args.name, now=now)
+        workspace = _workspace(store, config, args.workspace)
+        secret = create_link(store, config, args.user, name=args.name, now=now, workspace=workspace)
     finally:
         store.dispose()
     url = f"{base}/dashboard/login?{urlencode({'token': secret})}"
     if args.json:
         expires = (now + LINK_TTL).isoformat()
-        print(json.dumps({"url": url, "user": args.user.strip(), "expires_at": expires}))
+        out = {"url": url, "user": args.user.strip(), "expires_at": expires}
+        print(json.dumps({**out, "workspace": workspace}))
     else:
         print(url)
     return 0

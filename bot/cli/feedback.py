@@ -13,10 +13,9 @@ The draft is stored with personal data replaced by placeholders. Exit status: 0 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
 
+from bot.cli.common import add_by, add_common, group_help, print_json
 from bot.config import load_config
 from bot.errors import InputError
 from bot.verdict import CATEGORIES
@@ -36,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     q = p.add_subparsers(dest="feedback_command", metavar="ACTION")
-    p.set_defaults(func=lambda _a: _help(p))
+    p.set_defaults(func=lambda _a: group_help(p))
 
     a = q.add_parser("add", help="report what the right decision for a draft was")
     a.add_argument("draft", help="the draft text, or - to read it from stdin")
@@ -48,14 +47,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="CAT",
         help=f"a category the right verdict names (repeatable): {'|'.join(CATEGORIES)}",
     )
-    a.add_argument("--by", required=True, metavar="ID", help="your user id")
+    add_by(a, what="your user id", name=False)
     a.add_argument("--note", metavar="TEXT", help="why (optional)")
-    _common(a)
+    add_common(a)
     a.set_defaults(func=run_add)
 
     ls = q.add_parser("list", help="list reports, newest first")
     ls.add_argument("--pending", action="store_true", help="only reports awaiting an approver")
-    _common(ls)
+    add_common(ls)
     ls.set_defaults(func=run_list)
 
     for verb, helptext in (
@@ -64,23 +63,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         c = q.add_parser(verb, help=helptext)
         c.add_argument("id", help="feedback id, e.g. F-7K2M9QXD4B")
-        c.add_argument("--by", required=True, metavar="ID", help="your approver id")
-        _common(c)
+        add_by(c, name=False)
+        add_common(c)
         c.set_defaults(func=run_review, verb=verb)
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="organisation config YAML ($CANIPOST_CONFIG)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-
-def _help(p: argparse.ArgumentParser) -> int:
-    p.print_help()
-    return 2
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False))
 
 
 def _preview(text: str, n: int = 60) -> str:
@@ -116,7 +101,7 @@ def run_add(args: argparse.Namespace) -> int:
         note=args.note,
     )
     if args.json:
-        _print_json(item.to_dict())
+        print_json(item.to_dict())
         return 0
     when = (
         "counts at once (you are an approver)"
@@ -136,7 +121,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     items = list_feedback(open_store(), load_config(args.config), pending=args.pending)
     if args.json:
-        _print_json([i.to_dict() for i in items])
+        print_json([i.to_dict() for i in items])
         return 0
     if not items:
         print("no pending feedback" if args.pending else "no feedback")
@@ -157,7 +142,7 @@ def run_review(args: argparse.Namespace) -> int:
     fn = confirm if args.verb == "confirm" else dismiss
     item = fn(open_store(), load_config(args.config), args.id, by=args.by.strip())
     if args.json:
-        _print_json(item.to_dict())
+        print_json(item.to_dict())
     else:
         print(f"{item.id}: {item.status} by {item.reviewed_by}")
     return 0

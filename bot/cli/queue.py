@@ -11,10 +11,9 @@ id, missing note), 3 refused (not an approver, own draft, already decided).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
 
+from bot.cli.common import PLATFORM, acting, add_by, add_common, group_help, print_json
 from bot.config import Config, load_config
 from bot.errors import InputError
 from bot.store import open_store
@@ -29,8 +28,6 @@ from bot.workflow import (
     Workflow,
 )
 
-PLATFORM = "cli"
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -43,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     q = p.add_subparsers(dest="queue_command", metavar="ACTION")
-    p.set_defaults(func=lambda _args: _help(p))
+    p.set_defaults(func=lambda _args: group_help(p))
 
     s = q.add_parser(
         "submit",
@@ -74,7 +71,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="ID",
         help="the submission whose requested changes this draft makes",
     )
-    _common(s)
+    add_common(s)
     s.add_argument("--profile", metavar="PROFILE", help="council|nhs|charity|business")
     s.add_argument("--no-llm", action="store_true", help="review with rules only")
     s.set_defaults(func=run_submit)
@@ -83,12 +80,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ls.add_argument("--status", choices=STATES, help="only submissions in this state")
     ls.add_argument("--author", metavar="ID", help="only this author's submissions")
     ls.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
-    _common(ls)
+    add_common(ls)
     ls.set_defaults(func=run_list)
 
     sh = q.add_parser("show", help="show one submission with its audit trail")
     sh.add_argument("id", help="submission id, e.g. S-7K2M9QXD4B (case-insensitive)")
-    _common(sh)
+    add_common(sh)
     sh.set_defaults(func=run_show)
 
     d = q.add_parser(
@@ -102,17 +99,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     d.add_argument("id", help="submission id")
     d.add_argument("decision", choices=("approve", "changes", "reject"))
-    d.add_argument("--by", required=True, metavar="ID", help="your approver id")
-    d.add_argument("--by-name", metavar="NAME", help="your display name")
+    add_by(d)
     d.add_argument("--note", metavar="TEXT", help="why; required for changes and reject")
-    _common(d)
+    add_common(d)
     d.set_defaults(func=run_decide)
 
     w = q.add_parser("withdraw", help="withdraw your own pending submission")
     w.add_argument("id", help="submission id")
-    w.add_argument("--by", required=True, metavar="ID", help="your user id (the author)")
+    add_by(w, what="your user id (the author)", name=False)
     w.add_argument("--note", metavar="TEXT", help="why (optional)")
-    _common(w)
+    add_common(w)
     w.set_defaults(func=run_withdraw)
 
     t = q.add_parser(
@@ -124,18 +120,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "notifications. Safe to run from several machines at once."
         ),
     )
-    _common(t)
+    add_common(t)
     t.set_defaults(func=run_tick)
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="organisation config YAML ($CANIPOST_CONFIG)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-
-def _help(p: argparse.ArgumentParser) -> int:
-    p.print_help()
-    return 2
 
 
 def _workflow(args: argparse.Namespace, config: Config | None = None) -> Workflow:
@@ -147,13 +133,9 @@ def _workflow(args: argparse.Namespace, config: Config | None = None) -> Workflo
     return Workflow(open_store(), config=cfg, notifier=PrintNotifier(stream))
 
 
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=None))
-
-
 def _refused(args: argparse.Namespace, exc: Refusal) -> int:
     if args.json:
-        _print_json(exc.to_dict())
+        print_json(exc.to_dict())
     print(f"canipost: {exc}", file=sys.stderr)
     return exc.exit_code
 
@@ -198,7 +180,7 @@ def run_submit(args: argparse.Namespace) -> int:
     except Refusal as exc:
         return _refused(args, exc)
     if args.json:
-        _print_json(sub.to_dict())
+        print_json(sub.to_dict())
     else:
         print(render_submission(sub))
         print(
@@ -211,7 +193,7 @@ def run_list(args: argparse.Namespace) -> int:
     wf = _workflow(args)
     subs = wf.submissions(state=args.status, author=args.author, limit=args.limit)
     if args.json:
-        _print_json([s.to_dict() for s in subs])
+        print_json([s.to_dict() for s in subs])
         return 0
     if not subs:
         print("no submissions" + (f" {args.status}" if args.status else ""))
@@ -230,7 +212,7 @@ def run_show(args: argparse.Namespace) -> int:
     sub = wf.get(args.id)
     trail = wf.audit_trail(sub.id)
     if args.json:
-        _print_json({**sub.to_dict(), "audit": [a.to_dict() for a in trail]})
+        print_json({**sub.to_dict(), "audit": [a.to_dict() for a in trail]})
         return 0
     print(render_submission(sub))
     print("\nAudit trail:")
@@ -241,13 +223,13 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_decide(args: argparse.Namespace) -> int:
     wf = _workflow(args)
-    by = Actor(PLATFORM, args.by.strip(), args.by_name)
+    by = acting(args)
     try:
         sub = wf.decide(args.id, args.decision, by=by, note=args.note)
     except Refusal as exc:
         return _refused(args, exc)
     if args.json:
-        _print_json(sub.to_dict())
+        print_json(sub.to_dict())
     elif sub.is_open:
         print(f"{sub.id}: approval recorded; a second approver must also approve")
     else:
@@ -257,13 +239,13 @@ def run_decide(args: argparse.Namespace) -> int:
 
 def run_withdraw(args: argparse.Namespace) -> int:
     wf = _workflow(args)
-    by = Actor(PLATFORM, args.by.strip())
+    by = acting(args)
     try:
         sub = wf.withdraw(args.id, by=by, note=args.note)
     except Refusal as exc:
         return _refused(args, exc)
     if args.json:
-        _print_json(sub.to_dict())
+        print_json(sub.to_dict())
     else:
         print(f"{sub.id}: withdrawn")
     return 0
@@ -273,7 +255,7 @@ def run_tick(args: argparse.Namespace) -> int:
     wf = _workflow(args)
     report = wf.tick()
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
         return 0
     print(
         f"tick: {len(report.expired)} expired, {len(report.reminded)} reminded, "

@@ -11,15 +11,15 @@ platform ``cli``: approvers come from ``approvers.cli``, ``approvers.any`` and
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from bot.cli.common import acting, add_by, add_common, group_help, print_json
 
 if TYPE_CHECKING:
     from bot.watch.service import WatchList
     from bot.watch.types import WatchEntry
 
-PLATFORM = "cli"
 KIND_NAMES = ("case", "injunction", "embargo", "codename", "person", "topic")
 
 
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     w = p.add_subparsers(dest="watch_command", metavar="ACTION")
-    p.set_defaults(func=lambda _args: _help(p))
+    p.set_defaults(func=lambda _args: group_help(p))
 
     a = w.add_parser(
         "add",
@@ -70,37 +70,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="advise|needs_approval|do_not_post (default: the kind's)",
     )
     a.add_argument("--note", metavar="TEXT", help="for approvers only; staff never see it")
-    a.add_argument("--by", required=True, metavar="ID", help="your approver id")
-    a.add_argument("--by-name", metavar="NAME", help="your display name")
-    _common(a)
+    add_by(a)
+    add_common(a)
     a.set_defaults(func=run_add)
 
     ls = w.add_parser("list", help="list the active entries (--all: expired and removed too)")
     ls.add_argument("--all", action="store_true", help="include expired and removed entries")
-    _common(ls)
+    add_common(ls)
     ls.set_defaults(func=run_list)
 
     sh = w.add_parser("show", help="show one entry, its note and its audit trail")
     sh.add_argument("id", help="entry id, e.g. W-7K2M9QXD (case-insensitive)")
-    _common(sh)
+    add_common(sh)
     sh.set_defaults(func=run_show)
 
     r = w.add_parser("remove", help="take an entry off the list (approvers only)")
     r.add_argument("id", help="entry id")
-    r.add_argument("--by", required=True, metavar="ID", help="your approver id")
-    r.add_argument("--by-name", metavar="NAME", help="your display name")
-    _common(r)
+    add_by(r)
+    add_common(r)
     r.set_defaults(func=run_remove)
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="organisation config YAML ($CANIPOST_CONFIG)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-
-def _help(p: argparse.ArgumentParser) -> int:
-    p.print_help()
-    return 2
 
 
 def _watch_list(args: argparse.Namespace) -> WatchList:
@@ -111,14 +99,8 @@ def _watch_list(args: argparse.Namespace) -> WatchList:
     return WatchList(open_store(), config=load_config(getattr(args, "config", None)))
 
 
-def _actor(args: argparse.Namespace) -> Any:
-    from bot.workflow.types import Actor
-
-    return Actor(PLATFORM, args.by, args.by_name)
-
-
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    print_json(data, indent=2)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -126,7 +108,7 @@ def run_add(args: argparse.Namespace) -> int:
     entry = wl.add(
         args.term,
         kind=args.kind,
-        by=_actor(args),
+        by=acting(args),
         aliases=args.alias,
         severity=args.severity,
         until=args.until,
@@ -192,7 +174,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     wl = _watch_list(args)
-    entry = wl.remove(args.id, by=_actor(args))
+    entry = wl.remove(args.id, by=acting(args))
     if args.json:
         _print_json(entry.to_dict())
     else:

@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import adapters as _adapters
@@ -323,8 +323,11 @@ class Conversation:
         return texts.feedback_thanks(item.status, item.kind)
 
     def pending_feedback(self, actor: Actor) -> list[Any] | None:
-        """Reports awaiting an approver, oldest first, for approvers only (None for anyone else)."""
-        if not self.workflow.is_configured_approver(actor):
+        """Reports awaiting an approver, oldest first, for approvers only (None for anyone else).
+
+        Approvers as the workflow decides: a Slack workspace's approver user group too.
+        """
+        if not self.workflow.is_approver(actor):
             return None
         from bot.feedback import list_feedback
 
@@ -339,7 +342,7 @@ class Conversation:
         act = confirm_report if confirm else dismiss_report
         try:
             item = act(
-                self.workflow.store, self.config, feedback_id, by=by.id, platform=by.platform
+                self.workflow.store, self._listing(by), feedback_id, by=by.id, platform=by.platform
             )
         except NotAnApprover:
             return texts.FEEDBACK_APPROVERS_ONLY
@@ -347,7 +350,26 @@ class Conversation:
             return str(exc)
         return texts.feedback_reviewed(item.id, item.status)
 
+    def _listing(self, actor: Actor) -> Config:
+        """The config, listing ``actor`` as an approver when the workflow's check (a Slack
+        workspace's approver user group) makes them one; :mod:`bot.feedback` reads the
+        config's lists only, so the same person may confirm what their App Home shows."""
+        wf = self.workflow
+        if wf.is_configured_approver(actor) or not wf.is_approver(actor):
+            return self.config
+        a = self.config.approvers
+        own = actor.platform if actor.platform in ("slack", "teams", "cli") else "any"
+        return replace(self.config, approvers=replace(a, **{own: [*getattr(a, own), actor.id]}))
+
     # ------------------------------------------------------------------ watch list
+
+    def _watch_list(self) -> Any:
+        """The workspace's watch list, with the workflow's approver check (user groups too)."""
+        from bot.watch.service import WatchList
+
+        return WatchList(
+            self.workflow.store, config=self.config, is_approver=self.workflow.is_approver
+        )
 
     def watch(self, args: str, *, by: Actor) -> str:
         """``watch list | add <kind> <term> [until DATE] | remove <id>``, approvers only.
@@ -356,9 +378,9 @@ class Conversation:
         the answer (an ephemeral reply, a direct chat).
         """
         from bot.watch.kinds import KINDS
-        from bot.watch.service import WatchList, WatchRefused
+        from bot.watch.service import WatchRefused
 
-        wl = WatchList(self.workflow.store, config=self.config)
+        wl = self._watch_list()
         words = args.split()
         action = words[0].lower() if words else "list"
         how = texts.WATCH_HOW.format(kinds=", ".join(KINDS))
@@ -384,19 +406,17 @@ class Conversation:
 
     def watch_entries(self, actor: Actor) -> list[Any] | None:
         """The active watch list for an approver's view; None for anyone else."""
-        from bot.watch.service import WatchList
-
-        wl = WatchList(self.workflow.store, config=self.config)
+        wl = self._watch_list()
         return wl.entries(viewer=actor) if wl.is_approver(actor) else None
 
     def watch_add(
         self, term: str, *, kind: str, by: Actor, until: str | None = None, note: str | None = None
     ) -> str:
         """Add an entry from a form; the reply for the approver (or why not)."""
-        from bot.watch.service import WatchList, WatchRefused
+        from bot.watch.service import WatchRefused
 
         try:
-            entry = WatchList(self.workflow.store, config=self.config).add(
+            entry = self._watch_list().add(
                 term, kind=kind, by=by, until=until or None, note=note or None
             )
         except WatchRefused:

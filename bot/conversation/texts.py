@@ -9,7 +9,9 @@ say ``<@U123>`` and Teams a display name.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from bot.verdict import Finding
 from bot.workflow import Actor, Refusal, Submission
@@ -202,3 +204,62 @@ def author_news(sub: Submission, who: Who) -> str:
     }.get(sub.state, sub.state.replace("_", " "))
     by = who(sub.decided_by) if sub.decided_by else "comms"
     return f"Your draft {sub.id} {verb} (by {by})."
+
+
+# ---------------------------------------------------------------------- help
+
+HELP_INTRO = "**canipost** checks a social media draft against our policy before you post it."
+HELP_OUTRO = (
+    "Drafts that need approval go to comms with one click; I'll tell you their decision here."
+)
+Audience = Literal["everyone", "approvers", "admins"]
+
+
+@dataclass(frozen=True, slots=True)
+class HelpLine:
+    """One thing a person can do in a chat, as the help card lists it (Markdown)."""
+
+    says: str
+    #: Who may use it: everyone, the workspace's approvers, or those who may change its
+    #: settings (:func:`bot.workspaces.may_administer`).
+    audience: Audience = "everyone"
+    #: The :data:`bot.conversation.intents.COMMANDS` word it documents, if it is one.
+    command: str | None = None
+    surfaces: tuple[str, ...] = ("teams",)
+
+
+#: Everything a chat user can do, once: each surface's help is generated from this, for
+#: approvers and for everyone else. Every command of ``intents.COMMANDS`` has a line
+#: (a test holds that), so a new command cannot be missing from the help.
+HELP_LINES: tuple[HelpLine, ...] = (
+    HelpLine("Send me a draft (or `review: your draft`) to check it"),
+    HelpLine("Ask me about the policy: `Can I comment on a court case?` (or `ask: …`)"),
+    HelpLine("**Check with canipost** in any message's … menu checks that message"),
+    HelpLine("In a channel, @mention me with the draft or the question"),
+    HelpLine(
+        '`reports`: "Was this right?" reports waiting for you to confirm or dismiss',
+        audience="approvers",
+        command="reports",
+    ),
+    HelpLine(
+        "`watch` (or `watch list`), `watch add <kind> <term> [until YYYY-MM-DD]`, "
+        "`watch remove <id>`: the confidential watch list, in our personal chat",
+        audience="approvers",
+        command="watch",
+    ),
+    HelpLine(
+        "`settings`: this workspace's canipost settings (approvers channel, approvers, "
+        "profile, organisation details), in our personal chat",
+        audience="admins",
+        command="settings",
+    ),
+    HelpLine("`help`: this list"),
+)
+
+
+def help_lines(surface: str, *, approver: bool, admin: bool = False) -> list[str]:
+    """The help lines ``surface`` shows this person: everyone's, then approvers' and admins'."""
+    allowed = (
+        {"everyone"} | ({"approvers"} if approver else set()) | ({"admins"} if admin else set())
+    )
+    return [h.says for h in HELP_LINES if surface in h.surfaces and h.audience in allowed]

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -31,6 +33,15 @@ LINK_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
 #: Identities a dashboard user can have proved: where their id comes from.
 IDENTITIES: tuple[str, ...] = ("cli", "slack", "teams")
+
+log = logging.getLogger(__name__)
+
+
+#: Another way than the config's lists to be a workspace's approver: called with
+#: (workspace, identity, user id). The Slack OAuth installer offers one
+#: (:class:`bot.slack.oauth.GroupSignIn`): "is this Slack user in the workspace's approver
+#: user group?", the check the chat surfaces decide with.
+ApproverHook = Callable[[str, str, str], bool]
 
 
 class NotAllowed(WorkflowError):
@@ -50,6 +61,9 @@ class DashboardUser:
     identity: str
     workspace: str
     is_approver: bool
+    #: An approver by the workspace's :class:`ApproverHook` (its Slack approver user
+    #: group), not by the config's lists: the dashboard then treats them as if listed.
+    by_hook: bool = False
 
     @property
     def label(self) -> str:
@@ -76,9 +90,44 @@ def is_approver(config: Config, user_id: str) -> bool:
     return user_id in (set(a.slack) | set(a.teams) | set(a.cli) | set(a.any) | set(a.backup))
 
 
-def may_sign_in(config: Config, user_id: str) -> bool:
-    """Approvers and dashboard admins may use the dashboard; nobody else."""
-    return is_approver(config, user_id) or user_id in admins()
+def approver_by_hook(
+    config: Config, user_id: str, identity: str, hook: ApproverHook | None
+) -> bool:
+    """True when ``hook`` (not the config) makes ``user_id`` an approver of the config's
+    workspace; a hook that fails counts as "no" (the user can retry), never as "yes"."""
+    if hook is None or is_approver(config, user_id):
+        return False
+    try:
+        return bool(hook(config.workspace, identity, user_id))
+    except Exception:
+        log.warning("approver check for workspace %r failed", config.workspace, exc_info=True)
+        return False
+
+
+def with_approver(config: Config, identity: str, user_id: str) -> Config:
+    """A copy of ``config`` that lists ``user_id`` as an ``identity`` approver.
+
+    For someone an :class:`ApproverHook` vouched for: every check below the dashboard
+    (web decisions, watch list, feedback confirmations) then treats them exactly as a
+    configured approver, without knowing about hooks.
+    """
+    if is_approver(config, user_id):
+        return config
+    a = config.approvers
+    field = identity if identity in ("slack", "teams", "cli") else "any"
+    approvers = replace(a, **{field: [*getattr(a, field), user_id]})
+    return replace(config, approvers=approvers)
+
+
+def may_sign_in(
+    config: Config, user_id: str, *, identity: str = "cli", hook: ApproverHook | None = None
+) -> bool:
+    """Approvers (listed, or vouched for by ``hook``) and dashboard admins; nobody else."""
+    return (
+        is_approver(config, user_id)
+        or user_id in admins()
+        or approver_by_hook(config, user_id, identity, hook)
+    )
 
 
 def workspace_config(store: Store, config: Config, workspace: str | None = None) -> Config:
@@ -114,9 +163,11 @@ def create_link(
         raise NotAllowed("a user id is required")
     config = workspace_config(store, config, workspace)
     if not may_sign_in(config, user_id):
+        where = f" of workspace {config.workspace!r}" if config.workspace else ""
         raise NotAllowed(
-            f"{user_id} is not an approver or dashboard admin "
-            "(approvers in the config, CANIPOST_APPROVERS, CANIPOST_DASHBOARD_ADMINS)"
+            f"{user_id} is not an approver or dashboard admin{where} "
+            "(approvers in the config or the workspace's settings, CANIPOST_APPROVERS, "
+            "CANIPOST_DASHBOARD_ADMINS)"
         )
     if identity is None:
         a = config.approvers
@@ -219,35 +270,52 @@ def start_session(
     identity: str = "cli",
     now: datetime | None = None,
     workspace: str | None = None,
+    hook: ApproverHook | None = None,
 ) -> tuple[str, DashboardUser]:
     """A session for a user whose identity was proved (link or OpenID Connect).
 
     The session belongs to ``workspace`` (default: the config's own) for its whole life;
-    the user must be one of that workspace's approvers or a dashboard admin.
+    the user must be one of that workspace's approvers (listed, or vouched for by
+    ``hook``: a member of its Slack approver user group) or a dashboard admin.
     """
     config = workspace_config(store, config, workspace)
-    if not may_sign_in(config, user_id):
+    user = _user(config, user_id, name, identity, hook)
+    if user is None:
         raise LinkInvalid(f"{user_id} is not an approver or dashboard admin, so cannot sign in.")
     secret = _issue(store, "session", user_id, name, identity, config.workspace, SESSION_TTL, now)
-    return secret, _user(config, user_id, name, identity)
+    return secret, user
 
 
-def _user(config: Config, user_id: str, name: str | None, identity: str) -> DashboardUser:
+def _user(
+    config: Config, user_id: str, name: str | None, identity: str, hook: ApproverHook | None
+) -> DashboardUser | None:
+    """Who ``user_id`` is in the config's workspace now; None when they may not sign in."""
+    listed = is_approver(config, user_id)
+    by_hook = not listed and approver_by_hook(config, user_id, identity, hook)
+    if not (listed or by_hook or user_id in admins()):
+        return None
     return DashboardUser(
         id=user_id,
         name=name,
         identity=identity,
         workspace=config.workspace,
-        is_approver=is_approver(config, user_id),
+        is_approver=listed or by_hook,
+        by_hook=by_hook,
     )
 
 
 def session_user(
-    store: Store, config: Config, secret: str | None, *, now: datetime | None = None
+    store: Store,
+    config: Config,
+    secret: str | None,
+    *,
+    now: datetime | None = None,
+    hook: ApproverHook | None = None,
 ) -> DashboardUser | None:
     """The user of a live session, or None (unknown, expired, or no longer allowed).
 
-    Allowed means allowed now, by the session's workspace's current approvers.
+    Allowed means allowed now, by the session's workspace's current approvers (and
+    ``hook``: someone who left the Slack approver user group is signed out).
     """
     if not secret or len(secret) > 200:
         return None
@@ -268,9 +336,7 @@ def session_user(
     if row is None:
         return None
     config = workspace_config(store, config, row.workspace)
-    if not may_sign_in(config, row.user_id):
-        return None
-    return _user(config, row.user_id, row.user_name, row.identity)
+    return _user(config, row.user_id, row.user_name, row.identity, hook)
 
 
 def end_session(store: Store, secret: str | None) -> None:

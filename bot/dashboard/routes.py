@@ -89,8 +89,21 @@ class Dashboard:
     public_url: str | None = None
     kick: Callable[[], None] | None = None
     multi_workspace: bool = False
+    #: The server's app, where the Slack OAuth installer registers its approver-group check.
+    host: web.Application | None = field(default=None, repr=False)
     _http: aiohttp.ClientSession | None = field(default=None, repr=False)
     _views: dict[str, WorkspaceView] = field(default_factory=dict, repr=False)
+    _member_views: dict[tuple[str, str, str], tuple[Config, WorkspaceView]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def hook(self) -> auth.ApproverHook | None:
+        """The approver check the Slack OAuth installer registered (approver user groups)."""
+        if self.host is None:
+            return None
+        from bot.slack.oauth import GROUP_SIGN_IN_KEY
+
+        return self.host.get(GROUP_SIGN_IN_KEY)
 
     def http(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -112,6 +125,28 @@ class Dashboard:
             self._views.clear()
         self._views[workspace] = view
         return view
+
+    def view_for(self, user: DashboardUser) -> WorkspaceView:
+        """The user's view: their workspace's, listing them as an approver when a hook
+        (their Slack approver user group) vouched for them, so deciding, the watch list
+        and feedback treat them exactly as a configured approver."""
+        view = self.view(user.workspace)
+        if not user.by_hook:
+            return view
+        key = (user.workspace, user.identity, user.id)
+        hit = self._member_views.get(key)
+        if hit is not None and hit[0] is view.config:
+            return hit[1]
+        cfg = auth.with_approver(view.config, user.identity, user.id)
+        member = WorkspaceView(
+            config=cfg,
+            workflow=_web_workflow(self.store, cfg),
+            settings=WorkflowSettings.from_config(cfg),
+        )
+        if len(self._member_views) > 1024:
+            self._member_views.clear()
+        self._member_views[key] = (view.config, member)
+        return member
 
 
 DASHBOARD_KEY = web.AppKey("canipost_dashboard", Dashboard)
@@ -188,6 +223,7 @@ def install(
         public_url=public_url,
         kick=kick,
         multi_workspace=multi_workspace,
+        host=web_app,
     )
     sub = web.Application(middlewares=[_headers_middleware])
     sub[DASHBOARD_KEY] = dash
@@ -339,13 +375,13 @@ def _signed_in(handler: Callable[[web.Request, Signed], Awaitable[web.StreamResp
     async def wrapped(request: web.Request) -> web.StreamResponse:
         dash = _dash(request)
         secret = request.cookies.get(SESSION_COOKIE)
-        user = await _db(auth.session_user, dash.store, dash.config, secret)
+        user = await _db(auth.session_user, dash.store, dash.config, secret, hook=dash.hook())
         if user is None or secret is None:
             if request.method != "GET":
                 raise web.HTTPForbidden(text="Sign in first.")
             target = request.path_qs if request.path.startswith(PREFIX) else PREFIX + "/"
             raise web.HTTPSeeOther(f"{PREFIX}/login?{urlencode({'next': target})}")
-        view = await _db(dash.view, user.workspace)
+        view = await _db(dash.view_for, user)
         signed = Signed(user=user, csrf=auth.csrf_token(secret), view=view)
         request[VIEW_KEY] = view
         if request.method == "POST":
@@ -388,7 +424,11 @@ def _safe_next(value: str | None) -> str:
 async def index(request: web.Request) -> web.StreamResponse:
     dash = _dash(request)
     user = await _db(
-        auth.session_user, dash.store, dash.config, request.cookies.get(SESSION_COOKIE)
+        auth.session_user,
+        dash.store,
+        dash.config,
+        request.cookies.get(SESSION_COOKIE),
+        hook=dash.hook(),
     )
     raise web.HTTPSeeOther(PREFIX + ("/queue" if user else "/login"))
 
@@ -548,6 +588,7 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
             name=who.name,
             identity=who.identity,
             workspace=workspace,
+            hook=dash.hook(),
         )
     except auth.LinkInvalid as exc:
         return await _login_response(request, status=403, error=str(exc))

@@ -36,11 +36,11 @@ from .service import FeedbackItem, save_model, training_feedback
 log = logging.getLogger("canipost.feedback")
 
 #: Weight of one confirmed report against one shipped example.
-FEEDBACK_WEIGHT = 5.0
+FEEDBACK_WEIGHT = 12.0
 #: How much worse than the shipped model a new one may be on the held-out split: rules +
 #: model (what users see), and the model alone (looser: one of ~40 blocking drafts is 2.5%).
 TOLERANCE = 0.02
-MODEL_ALONE_TOLERANCE = 0.05
+MODEL_ALONE_TOLERANCE = 0.03
 #: Below this risky probability an org model may ease a rule's supported false alarm.
 CLEAR_THRESHOLD = 0.4
 #: Confirmed false alarms of one rule needed before the model may ease that rule.

@@ -26,15 +26,17 @@ __all__ = [
     "FEATURE_VERSION",
     "SIGNAL",
     "draft_features",
+    "pair_of",
     "signal_hashes",
     "text_hashes",
+    "word_entry",
     "word_spans",
 ]
 
 #: Size of the hash space (2**BITS buckets). Changing it, the n-gram sizes or the token
 #: pattern changes every feature: bump FEATURE_VERSION so stored models are refused.
 BITS = 20
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 _MASK = (1 << BITS) - 1
 #: Signal features live in a second block of the space so they are never normalised.
 SIGNAL = 1 << BITS
@@ -47,8 +49,7 @@ _WORD_RE = re.compile(r"[£$#@]?[^\W_]+(?:['’\-][^\W_]+)*%?")
 _DIGITS = str.maketrans("0123456789", "0000000000")
 _CACHE_LIMIT = 200_000
 
-_word_memo: dict[str, tuple[int, ...]] = {}
-_pair_memo: dict[str, int] = {}
+_word_memo: dict[str, tuple[tuple[int, ...], int]] = {}
 
 
 def _h(feature: str) -> int:
@@ -60,8 +61,8 @@ def _shape(word: str) -> str:
     return word.translate(_DIGITS)
 
 
-def _word_hashes(word: str) -> tuple[int, ...]:
-    """Hashes of one word's own features (the word and its character n-grams), memoised."""
+def _word_entry(word: str) -> tuple[tuple[int, ...], int]:
+    """(hashes of one word's own features, its 32-bit pair key), memoised per word."""
     got = _word_memo.get(word)
     if got is not None:
         return got
@@ -74,29 +75,30 @@ def _word_hashes(word: str) -> tuple[int, ...]:
     for n in _CHAR_N:
         if n_chars > n:
             feats.extend("c:" + marked[i : i + n] for i in range(n_chars - n + 1))
-    out = tuple({_h(f) for f in feats})
+    out = (tuple({_h(f) for f in feats}), zlib.crc32(("b:" + w).encode("utf-8")))
     if len(_word_memo) >= _CACHE_LIMIT:
         _word_memo.clear()
     _word_memo[word] = out
     return out
 
 
-def pair_key_hash(key: str) -> int:
-    """Hash of the adjacent-word feature for ``key`` = "a b" (memoised in ``PAIR_MEMO``)."""
-    got = _pair_memo.get(key)
-    if got is None:
-        if len(_pair_memo) >= _CACHE_LIMIT:
-            _pair_memo.clear()
-        got = _pair_memo[key] = _h("b:" + key.translate(_DIGITS))
-    return got
+def _word_hashes(word: str) -> tuple[int, ...]:
+    return _word_entry(word)[0]
+
+
+def pair_of(key_a: int, key_b: int) -> int:
+    """The adjacent-pair feature from the two words' pair keys (order matters).
+
+    Mixing two memoised per-word keys instead of hashing the joined string: on text never
+    seen before most word pairs are new while most words are not, so this keeps the first
+    pass to integer arithmetic (FEATURE_VERSION 4).
+    """
+    h = ((key_a * 0x9E3779B1) ^ (key_b + 0x7F4A7C15)) & 0xFFFFFFFF
+    return (h ^ (h >> 15)) & _MASK
 
 
 def _pair_hash(a: str, b: str) -> int:
-    return pair_key_hash(a + " " + b)
-
-
-#: The pair memo itself, for the scorer's inlined hot loop (same dict, cleared in place).
-PAIR_MEMO = _pair_memo
+    return pair_of(_word_entry(a)[1], _word_entry(b)[1])
 
 
 def words(text: str) -> list[str]:
@@ -121,6 +123,11 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
 def word_feature_hashes(word: str) -> tuple[int, ...]:
     """Public view of one word's own hashed features (used when explaining a score)."""
     return _word_hashes(word)
+
+
+def word_entry(word: str) -> tuple[tuple[int, ...], int]:
+    """Public view of :func:`_word_entry` (the scorer's memo of a word)."""
+    return _word_entry(word)
 
 
 def pair_hash(a: str, b: str) -> int:

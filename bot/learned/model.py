@@ -17,16 +17,18 @@ import struct
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from bot.learned.features import (
+    BITS,
     FEATURE_VERSION,
-    PAIR_MEMO,
     pair_hash,
-    pair_key_hash,
-    word_feature_hashes,
+    word_entry,
     words,
 )
+
+_PAIR_MASK = (1 << BITS) - 1
 
 __all__ = [
     "BLOCK_CATEGORIES",
@@ -99,7 +101,8 @@ class LinearModel:
         # hash -> row for every stored feature (a few tens of thousands: ~1 ms to build);
         # a miss is an unknown feature, which maps to the zero row.
         self._row: dict[int, int] = dict(zip(keys, range(self._n), strict=True))
-        self._word_rows: dict[str, tuple[tuple[int, ...], int]] = {}
+        # word -> (rows of its own features, how many, its pair key)
+        self._word_rows: dict[str, tuple[tuple[int, ...], int, int]] = {}
         # A zero row appended to every head: unknown features map there (no branch in sums).
         for w in self.weights:
             w.append(0)
@@ -189,11 +192,11 @@ class LinearModel:
         n = self._n
         return tuple([get(h, n) for h in hashes])
 
-    def _word(self, word: str) -> tuple[tuple[int, ...], int]:
+    def _word(self, word: str) -> tuple[tuple[int, ...], int, int]:
         got = self._word_rows.get(word)
         if got is None:
-            hashes = word_feature_hashes(word)
-            got = (self._rows_of(hashes), len(hashes))
+            hashes, key = word_entry(word)
+            got = (self._rows_of(hashes), len(hashes), key)
             if len(self._word_rows) >= _CACHE_LIMIT:
                 self._word_rows.clear()
             self._word_rows[word] = got
@@ -204,28 +207,30 @@ class LinearModel:
     ) -> tuple[list[int], tuple[int, ...], float, list[str]]:
         """Rows of the text's features (a multiset), rows of the signals, the norm, the words.
 
-        The hot path of the layer: memo look-ups are inlined (no call per word or pair).
+        The hot path of the layer: memo look-ups are inlined (no call per word or pair), and
+        a pair's feature is mixed from the two words' memoised keys (no hashing of strings).
         """
         ws = words(text)
         word_rows = self._word_rows
         seen: set[str] = set()
         rows: list[int] = []
+        keys: list[int] = []
         n_text = 0
         for w in ws:
-            if w in seen:
-                continue
-            seen.add(w)
             got = word_rows.get(w)
             if got is None:
                 got = self._word(w)
+            keys.append(got[2])
+            if w in seen:
+                continue
+            seen.add(w)
             rows.extend(got[0])
             n_text += got[1]
-        memo = PAIR_MEMO
-        pairs: set[int] = set()
-        for i in range(len(ws) - 1):
-            key = ws[i] + " " + ws[i + 1]
-            h = memo.get(key)
-            pairs.add(pair_key_hash(key) if h is None else h)
+        # pair_of() inlined: the same mix, without a call per pair
+        pairs = {
+            ((h := ((a * 0x9E3779B1) ^ (b + 0x7F4A7C15)) & 0xFFFFFFFF) ^ (h >> 15)) & _PAIR_MASK
+            for a, b in pairwise(keys)
+        }
         row = self._row.get
         n = self._n
         rows.extend([row(h, n) for h in pairs])

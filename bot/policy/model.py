@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from bot import detectors
 from bot.config import Organisation
 from bot.errors import PolicyError
+from bot.policy.needs import comparable, minimal, needs
 from bot.policy.programs import compile_regex
 from bot.text import Prepared
 
@@ -98,6 +99,7 @@ class Context:
     _word_starts: list[int] | None = None
     _digits: int | None = None
     _segments: tuple[list[int], list[int]] | None = None
+    _comparable: bool | None = None
     detections: dict[str, Any] = field(default_factory=dict)
     #: The policy's substrings present in ``lower`` (one Aho-Corasick pass, see
     #: ``Policy.candidates``), valid for matchers carrying the same ``sub_token``.
@@ -117,6 +119,13 @@ class Context:
         if self._lower is None:
             self._lower = self.text.lower()
         return self._lower
+
+    @property
+    def comparable(self) -> bool:
+        """Whether substring tests on ``lower`` stand for matches on the text (``needs``)."""
+        if self._comparable is None:
+            self._comparable = comparable(self.text, self.lower)
+        return self._comparable
 
     @property
     def digits(self) -> int:
@@ -291,6 +300,12 @@ class Matcher:
     plain_words: frozenset[str] = frozenset()
     #: Set by the policy index: ``ctx.subs`` answers for this matcher's substrings.
     sub_token: object = None
+    #: Lower-case strings one of which every match of the whole regex contains
+    #: (:mod:`bot.policy.needs`); None: no such gate.
+    needs: frozenset[str] | None = None
+    #: Per branch of the whole regex (terms' trie, then each pattern): its needed literals
+    #: (None: none known); the tuple is None when the branches cannot be run one by one.
+    branch_needs: tuple[frozenset[str] | None, ...] | None = None
     _regex: re.Pattern[str] | None = None
     _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
     #: Case-sensitive twins of the case-insensitive regexes, run on ``ctx.lower`` (Python's
@@ -319,6 +334,8 @@ class Matcher:
         for key, terms in self._groups():
             if self._program(key, terms, True) is None:
                 self._program(key, terms, False)
+        for k in range(len(self.branch_needs or ())):
+            self._branch(k, self._lowercase_safe(None))
 
     def _groups(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Every anchor group with its cache key (sub-string anchors are prefixed with NUL,
@@ -370,6 +387,8 @@ class Matcher:
     ) -> list[tuple[int, int]]:
         """Matches of a group's regex (``key`` "" = the whole regex) on the text, via its
         lower-case twin when offsets agree; near the anchor only, in a long text."""
+        if not key and self.branch_needs is not None and len(ctx.text) > LONG_TEXT:
+            return self._spans_split(ctx)
         twin = self._program(key, terms, True)
         same_length = len(ctx.lower) == len(ctx.text)
         if twin is not None and same_length:
@@ -381,6 +400,61 @@ class Matcher:
         if key and terms is not None and same_length and len(hay) > LONG_TEXT:
             return self._spans_near(ctx, key.lstrip(_SUB), terms, hay, prog)
         return [m.span() for m in prog.finditer(hay)]
+
+    def _branch(self, k: int, lower: bool) -> re.Pattern[str]:
+        """Branch ``k`` of the whole regex (the terms' trie, then each pattern) on its own."""
+        cache = self._twins if lower else self._group_regex
+        key = f"\x01{k}"
+        rx = cache.get(key)
+        if rx is None:
+            if self.terms:
+                source = terms_regex(self.terms) if k == 0 else self.patterns[k - 1]
+            else:
+                source = self.patterns[k]
+            rx = compile_regex(source, self.flags & ~re.IGNORECASE if lower else self.flags)
+            cache[key] = rx
+        return rx
+
+    def _spans_split(self, ctx: Context) -> list[tuple[int, int]]:
+        """The whole regex's matches in a long text, found branch by branch.
+
+        The whole regex is one alternation: at each place the first branch that
+        matches wins, and the scan goes on after the match. Each branch on its own
+        is found faster than the alternation (its own start hint, where the
+        alternation's is the union of all of them), and a branch whose needed
+        literals the draft lacks is not run at all. Merging the branches' next
+        matches (earliest start; on a tie the earlier branch; searching again past
+        the end of the last match) gives exactly the alternation's matches: no
+        branch matches the empty string and none refers to another's groups
+        (``branch_needs`` is None otherwise).
+        """
+        assert self.branch_needs is not None
+        lower = len(ctx.lower) == len(ctx.text) and self._lowercase_safe(None)
+        hay = ctx.lower if lower else ctx.text
+        gate = self.sub_token is not None and ctx.sub_token is self.sub_token and ctx.comparable
+        progs: list[re.Pattern[str]] = []
+        for k, need in enumerate(self.branch_needs):
+            if need is not None and gate and ctx.subs.isdisjoint(need):
+                continue
+            progs.append(self._branch(k, lower))
+        heads = [prog.search(hay) for prog in progs]
+        out: list[tuple[int, int]] = []
+        pos = 0
+        while True:
+            best: re.Match[str] | None = None
+            for i, m in enumerate(heads):
+                if m is None:
+                    continue
+                if m.start() < pos:
+                    m = heads[i] = progs[i].search(hay, pos)
+                    if m is None:
+                        continue
+                if best is None or m.start() < best.start():
+                    best = m
+            if best is None:
+                return out
+            out.append(best.span())
+            pos = best.end()
 
     def _spans_near(
         self, ctx: Context, key: str, terms: tuple[str, ...], hay: str, prog: re.Pattern[str]
@@ -435,17 +509,28 @@ class Matcher:
             out.append((s, e))
         return out
 
+    def _cannot_match(self, ctx: Context) -> bool:
+        """The whole regex needs one of ``needs`` and the draft holds none of them."""
+        return (
+            self.needs is not None
+            and self.sub_token is not None
+            and ctx.sub_token is self.sub_token
+            and ctx.subs.isdisjoint(self.needs)
+            and ctx.comparable
+        )
+
     def find(self, ctx: Context) -> list[tuple[int, int]]:
         if self.word_groups is not None and self.detector is None:
             return self._find_grouped(ctx)
         spans: list[tuple[int, int]] = []
+        has_regex = bool(self.terms or self.patterns)
         if self.detector is not None and not detector_may_match(ctx, self.detector):
-            if self.regex is None:
+            if not has_regex:
                 return spans
             detector_ok = False
         else:
             detector_ok = True
-        if self.regex is not None:
+        if has_regex and not self._cannot_match(ctx):
             spans.extend(self._spans(ctx, ""))
         if self.detector is not None and detector_ok:
             for d in run_detector(ctx, self.detector):
@@ -513,7 +598,7 @@ class Matcher:
 
     def may_match(self, ctx: Context) -> bool:
         if self.anchors is None:
-            return True
+            return self.detector is not None or not self._cannot_match(ctx)
         if not self.anchors.isdisjoint(ctx.words):
             return True
         if self.substrings is None:
@@ -524,7 +609,10 @@ class Matcher:
 
     def all_substrings(self) -> set[str]:
         """Every substring this matcher tests for (what the policy's automaton must hold)."""
-        return {*self.substring_list, *(self.sub_groups or ())}
+        out = {*self.substring_list, *(self.sub_groups or ()), *(self.needs or ())}
+        for need in self.branch_needs or ():
+            out |= need or set()
+        return out
 
 
 def _occurrences(text: str, key: str) -> Iterator[int]:
@@ -607,7 +695,11 @@ def build_matcher(
     if not terms and not patterns and detector is None:
         raise PolicyError(f"{where('terms')}: needs one of terms, vocab, patterns or detector")
     grouped = bool(terms) and not patterns and detector is None and not triggers
+    whole = not grouped and detector is None
+    branch_needs = _branch_needs(terms, patterns, flags) if whole else None
     return Matcher(
+        needs=_whole_needs(branch_needs) if branch_needs is not None else None,
+        branch_needs=branch_needs if branch_needs is not None and len(branch_needs) > 1 else None,
         terms=tuple(str(t) for t in terms),
         patterns=tuple(patterns),
         word_groups={k: tuple(v) for k, v in word_groups.items()} if grouped else None,
@@ -625,6 +717,49 @@ def build_matcher(
         else None,
         substring_list=tuple(sorted(substrings)),
     )
+
+
+def _branch_needs(
+    terms: list[str], patterns: list[str], flags: int
+) -> tuple[frozenset[str] | None, ...] | None:
+    """What each branch of the whole regex (terms' trie, then each pattern) needs: each
+    term's anchor (a literal of the term), each pattern's :func:`bot.policy.needs.needs`.
+    None when a branch can match the empty string or a pattern refers to groups (then
+    the alternation cannot be split into branches run one by one)."""
+    out: list[frozenset[str] | None] = []
+    if terms:
+        anchors = {term_anchor(str(t))[1] for t in terms}
+        ok = all(len(a) >= 2 and a.isascii() for a in anchors)
+        out.append(minimal(frozenset(anchors)) if ok else None)
+        if any(not str(t).strip("*'") for t in terms):
+            return None  # a bare wildcard could match nothing
+    for p in patterns:
+        if "(?P=" in p or "(?(" in p or re.search(r"\\[1-9]", p):
+            return None
+        try:
+            if sre_min_width(p, flags) == 0:
+                return None
+        except re.error:
+            return None
+        out.append(needs(p, flags))
+    return tuple(out)
+
+
+def sre_min_width(source: str, flags: int) -> int:
+    """The shortest match ``source`` can have (0: it can match the empty string)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    return int(_parser.parse(source, flags).getwidth()[0])
+
+
+def _whole_needs(branches: tuple[frozenset[str] | None, ...]) -> frozenset[str] | None:
+    """What every match of the whole regex must contain: one of any branch's needs."""
+    out: set[str] = set()
+    for need in branches:
+        if need is None:
+            return None
+        out |= need
+    return minimal(frozenset(out)) if out else None
 
 
 def _as_list(value: Any, key: str, where: Callable[[str], str]) -> list[str]:

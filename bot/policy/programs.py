@@ -15,6 +15,11 @@ regex engine's version (``_sre.MAGIC``), so another Python never reads them.
 ``_sre`` validates every program it is given; anything unexpected (another
 interpreter, a damaged file) falls back to ``re.compile``. New programs are
 written once, when the process exits.
+
+Programs are compiled with a start hint (:mod:`bot.policy.starts`): patterns that
+begin with ``\\b`` or a lookbehind get the literal prefix or first-character set that
+``re`` itself gives only to patterns beginning with a literal. Same matches, and
+the engine skips the characters no match can start on.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ log = logging.getLogger("canipost.policy")
 
 try:  # CPython's engine; elsewhere every call is plain re.compile
     import _sre
-    from re import _compiler, _parser  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    from bot.policy import starts
 
     _MAGIC: int | None = int(_sre.MAGIC)
 except (ImportError, AttributeError):  # pragma: no cover - other interpreters
@@ -66,7 +73,7 @@ def _connect() -> Any:
             import sqlite3
 
             folder.mkdir(parents=True, exist_ok=True)
-            tag = f"{sys.implementation.cache_tag}-{_MAGIC}-{array('I').itemsize}-v2"
+            tag = f"{sys.implementation.cache_tag}-{_MAGIC}-{array('I').itemsize}-v4"
             db = sqlite3.connect(
                 str(folder / f"regex-{tag}.sqlite3"),
                 timeout=1.0,
@@ -128,7 +135,7 @@ def _compile_and_keep(source: str, flags: int, key: str) -> re.Pattern[str]:
     global _flush_registered
     try:
         parsed = _parser.parse(source, flags)
-        code = _compiler._code(parsed, flags)
+        code = starts.code(parsed, flags)
         groupindex = dict(parsed.state.groupdict)
         indexgroup: list[str | None] = [None] * parsed.state.groups
         for name, i in groupindex.items():

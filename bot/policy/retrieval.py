@@ -52,6 +52,9 @@ GENERIC = frozenset(
 #: keywords), each by how few sections share it, on top of BM25 over the whole text:
 #: staff ask in the keywords' words, which BM25 dilutes in a long section.
 KEYWORD_WEIGHT = 0.15
+#: A word of a multi-word keyword found without the rest of its phrase counts this much
+#: of its keyword weight (a whole phrase counts in full).
+PART_WEIGHT = 0.75
 #: Shortest stem that typo repair touches: shorter ones have too many neighbours.
 MIN_TYPO_LEN = 6
 #: Second sentence of a quote: only when it scores at least this share of the first.
@@ -85,6 +88,17 @@ def _load_spellings() -> dict[str, str]:
     return out
 
 
+def _load_phrases() -> list[tuple[re.Pattern[str], str]]:
+    """``every hour -> how often``: ways of saying a topic in several words (phrases.txt)."""
+    out: list[tuple[re.Pattern[str], str]] = []
+    for line in _lines("phrases.txt"):
+        if line.startswith("#") or " = " not in line:
+            continue
+        left, right = (p.strip() for p in line.rsplit(" = ", 1))
+        out.append((re.compile(rf"(?<![\w#@])(?:{left})(?!\w)"), right.lower()))
+    return out
+
+
 _STEMMER = Stemmer.Stemmer("english")
 #: bm25s's own English list has 33 words and keeps "my", "about", "got": ours is fuller.
 QUESTION_STOPWORDS = frozenset(
@@ -92,18 +106,31 @@ QUESTION_STOPWORDS = frozenset(
 )
 _STOP = sorted(QUESTION_STOPWORDS)
 SPELLINGS = _load_spellings()
+PHRASES = _load_phrases()
+#: A hashtag written in CamelCase (``#MondayMotivation``): a question about its capitals.
+_CAMEL_TAG = re.compile(r"#[A-Za-z]*[a-z][A-Z]")
 
 
-def normalise_question(text: str) -> str:
-    """Lower-case, curly quotes straightened, informal spellings replaced (``abt`` -> about)."""
+def normalise_question(text: str, *, phrases: bool = True) -> str:
+    """Lower-case, curly quotes straightened, informal spellings replaced (``abt`` -> about),
+    then phrases (``5x a day`` -> how often post frequency); a CamelCase hashtag adds
+    ``camelcase``: whether to capitalise a hashtag's words is a question of accessibility.
+
+    ``phrases=False`` keeps the asker's words: phrases say *which* section a question
+    is about, never *whether* it is about the policy ("did you see that footballer's
+    goal?" holds no celebrity patient, "my sister had a baby!" no child to protect)."""
+    camel = " camelcase hashtag" if _CAMEL_TAG.search(text) else ""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return _WORD.sub(lambda m: SPELLINGS.get(m.group(0), m.group(0)), text)
+    text = _WORD.sub(lambda m: SPELLINGS.get(m.group(0), m.group(0)), text)
+    for pattern, words in PHRASES if phrases else ():
+        text = pattern.sub(words, text)
+    return text + camel
 
 
-def tokens(texts: list[str]) -> list[list[str]]:
+def tokens(texts: list[str], *, phrases: bool = True) -> list[list[str]]:
     """Stemmed words without stopwords: "retweeting" finds "retweet", "legally" "legal"."""
     out: list[list[str]] = bm25s.tokenize(
-        [normalise_question(t) for t in texts],
+        [normalise_question(t, phrases=phrases) for t in texts],
         stopwords=_STOP,
         stemmer=_STEMMER.stemWords,
         return_ids=False,
@@ -113,10 +140,10 @@ def tokens(texts: list[str]) -> list[list[str]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def tokens_of(text: str) -> tuple[str, ...]:
+def tokens_of(text: str, phrases: bool = True) -> tuple[str, ...]:
     """:func:`tokens` of one text, remembered: a turn tokenises the same message many times
     (retrieval, quoting, intent), and bm25s's tokenizer costs a progress bar each call."""
-    return tuple(tokens([text])[0])
+    return tuple(tokens([text], phrases=phrases)[0])
 
 
 def plain(line: str) -> str:
@@ -215,6 +242,25 @@ class PolicyIndex:
         self._topic_idf = [
             {w: math.log(len(sections) / shared[w]) for w in own_words} for own_words in self.topics
         ]
+        # The bonus weighs phrases, not only words: a word of a section's heading or of
+        # a one-word keyword counts in full alone, a word of a multi-word keyword
+        # ("sports day", "new starter", "passed away") in full only with the rest of its
+        # phrase (PART_WEIGHT without it), or "a team away day" would be about sports
+        # day, new starters and bereavement.
+        self._alone: list[frozenset[str]] = []
+        self._own_phrases: list[list[frozenset[str]]] = []
+        for s, heading in zip(sections, headings, strict=True):
+            kw = [k for k in s.keywords if k != "overview"]
+            kw_tokens: list[list[str]] = tokens(kw) if kw else []
+            alone = set(heading)
+            own_phrases: list[frozenset[str]] = []
+            for k, ws in zip(kw, kw_tokens, strict=True):
+                if len(k.split()) == 1 or len(set(ws)) <= 1:
+                    alone.update(ws)
+                else:
+                    own_phrases.append(frozenset(ws))
+            self._alone.append(frozenset(alone - GENERIC))
+            self._own_phrases.append(own_phrases)
         # An overview section (``<!-- keywords: overview ... -->``) mentions every topic in
         # passing; it yields to the section that covers the topic itself.
         self._weights = np.array(
@@ -237,10 +283,11 @@ class PolicyIndex:
 
     # ------------------------------------------------------------------ queries
 
-    def query(self, text: str) -> list[str]:
-        """The text's search tokens, a word one typo from a protocol word read as that word."""
+    def query(self, text: str, *, phrases: bool = True) -> list[str]:
+        """The text's search tokens, a word one typo from a protocol word read as that word
+        (``phrases=False``: without phrases.txt, see :func:`normalise_question`)."""
         out: list[str] = []
-        for t in tokens_of(text):
+        for t in tokens_of(text, phrases):
             if t in self.vocab or len(t) < MIN_TYPO_LEN or t.isdigit():
                 out.append(t)
                 continue
@@ -254,10 +301,24 @@ class PolicyIndex:
         """Weighted BM25 score of every section for the query tokens (zeros if none)."""
         if not q:
             return np.zeros(len(self.sections))
-        words = set(q)
-        own = np.array([sum(idf.get(w, 0.0) for w in words) for idf in self._topic_idf])
+        own = np.array([self.own_score(i, set(q)) for i in range(len(self.sections))])
         result: np.ndarray = (self._sections.get_scores(q) + KEYWORD_WEIGHT * own) * self._weights
         return result
+
+    def own_score(self, i: int, words: set[str]) -> float:
+        """Rarity of the query's words that are section ``i``'s own topic words: in full
+        for heading words, one-word keywords and whole phrases, in part for a word of
+        a phrase on its own."""
+        full = words & self._alone[i]
+        part: set[str] = set()
+        for p in self._own_phrases[i]:
+            if p <= words:
+                full |= p
+            else:
+                part |= p & words
+        idf = self._topic_idf[i]
+        whole = sum(idf.get(w, 0.0) for w in full)
+        return whole + PART_WEIGHT * sum(idf.get(w, 0.0) for w in part - full)
 
     def coverage(self, q: list[str]) -> float:
         """Share of the query's words the protocol knows; 0 when none is a topic word."""

@@ -388,6 +388,32 @@ class GroupMembers:
         return members
 
 
+class GroupSignIn:
+    """For the dashboard: is a Slack user in their workspace's approver user group?
+
+    The same group and the same cached ``usergroups.users.list`` lookup the workspace's
+    chat workflow decides with, so whoever may approve in Slack may sign in to the
+    dashboard (Slack OpenID Connect) as that workspace's approver, and nobody else.
+    Registered on the server's app under :data:`GROUP_SIGN_IN_KEY`, where the
+    dashboard looks for it.
+    """
+
+    def __init__(self, ctx: ServerContext, members: Callable[[str, str], frozenset[str]]) -> None:
+        self.ctx, self.members = ctx, members
+
+    def __call__(self, workspace: str, identity: str, user_id: str) -> bool:
+        from bot.workspaces import workspace_for
+
+        if identity != "slack" or not workspace or not user_id:
+            return False
+        group = workspace_for(workspace, self.ctx.store, self.ctx.config).approver_group
+        return group is not None and user_id in self.members(workspace, group)
+
+
+#: Where the OAuth installer leaves its :class:`GroupSignIn` on the server's app.
+GROUP_SIGN_IN_KEY = web.AppKey("canipost_slack_group_sign_in", GroupSignIn)
+
+
 def bot_token(installations: Any, workspace: str) -> str | None:
     """The bot token stored for a workspace (a team, or an org-wide install's enterprise)."""
     bot = installations.find_bot(enterprise_id=None, team_id=workspace, is_enterprise_install=False)
@@ -474,6 +500,7 @@ def install_routes(
         client_id=oauth.client_id, engine=ctx.store.engine.execution_options(**{READ_ONLY: True})
     )
     per_workspace.group_members = GroupMembers(lookups, settings)
+    web_app[GROUP_SIGN_IN_KEY] = GroupSignIn(ctx, per_workspace.group_members)
 
     @bolt_app.middleware
     def own_workspace(context: Any, next: Callable[[], None]) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.teams.cards import PROFILE_DEFAULT, SETTINGS_INPUTS, Card, settings_card
+from bot.errors import InputError
+from bot.teams.cards import PROFILE_DEFAULT, SETTINGS_INPUTS, Card, help_card, settings_card
 from bot.teams.flows import Steps, actor_of
 from bot.teams.services import tenant_of
 
@@ -88,6 +89,31 @@ def _card(
 def _personal(activity: Activity) -> bool:
     conversation = activity.conversation
     return conversation is None or conversation.conversation_type in (None, "personal")
+
+
+async def help_for(steps: Steps, activity: Activity) -> Card:
+    """The help card for whoever sent ``activity``: every command they can use here.
+
+    Approvers (the workflow's check, as for ``reports`` and ``watch``) also see those;
+    whoever may change the settings (:func:`bot.workspaces.may_administer`, as
+    :func:`show` checks) also sees ``settings``. Anyone unknown gets everyone's help.
+    """
+    from bot.workspaces import may_administer, workspace_for
+
+    steps = steps.for_activity(activity)
+    try:
+        actor = actor_of(activity)
+    except InputError:
+        return help_card()
+    workspace, store, base = _where(steps, activity)
+
+    def who() -> tuple[bool, bool]:
+        resolved = workspace_for(workspace, store, base)
+        approver = steps.services.workflow.is_approver(actor)
+        return approver, may_administer(actor, resolved, platform_admin=False)
+
+    approver, admin = await steps.services.run(who)
+    return help_card(approver=approver, admin=admin)
 
 
 async def show(steps: Steps, activity: Activity) -> Card | str:

@@ -528,16 +528,6 @@ def answer_card(answer: Mapping[str, Any], *, question: str | None = None) -> Ca
     return adaptive_card(body)
 
 
-HELP_TEXT = (
-    "**canipost** checks a social media draft against our policy before you post it.\n\n"
-    "- Send me a draft (or `review: your draft`) to check it\n"
-    "- Ask me about the policy: `Can I comment on a court case?`\n"
-    "- **Check with canipost** in any message's … menu checks that message\n"
-    "- In a channel, @mention me with the draft or the question\n\n"
-    "Drafts that need approval go to comms with one click; I'll tell you their decision here."
-)
-
-
 def reports_card(reports: Sequence[Any], *, notice: str | None = None) -> Card:
     """Approvers: "Was this right?" reports waiting to be confirmed or dismissed, oldest first."""
     body: list[Element] = [
@@ -681,8 +671,18 @@ def settings_card(
     return adaptive_card(body, [execute("Save", VERB_SETTINGS_SAVE, {})])
 
 
-def help_card() -> Card:
-    return adaptive_card([text_block(HELP_TEXT)])
+def help_text(*, approver: bool = False, admin: bool = False) -> str:
+    """What the help card says: every command this person can use in Teams
+    (:data:`bot.conversation.texts.HELP_LINES`, filtered for them)."""
+    lines = texts.help_lines("teams", approver=approver, admin=admin)
+    return "\n\n".join(
+        [texts.HELP_INTRO, "\n".join(f"- {line}" for line in lines), texts.HELP_OUTRO]
+    )
+
+
+def help_card(*, approver: bool = False, admin: bool = False) -> Card:
+    """The help card; approvers also see ``reports`` and ``watch``, admins ``settings``."""
+    return adaptive_card([text_block(help_text(approver=approver, admin=admin))])
 
 
 def error_text(reference: str) -> str:

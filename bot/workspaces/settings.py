@@ -304,6 +304,32 @@ def load_settings(store: Store, workspace: str) -> StoredSettings:
         )
 
 
+def workspace_known(store: Store, workspace: str) -> bool:
+    """Whether this database knows ``workspace``: an admin stored its settings, canipost
+    is installed there (a Slack team, or an org-wide install's enterprise), or it has
+    submissions (a Teams tenant that has used canipost). ``""``, the single-organisation
+    install, is always known. A few indexed reads."""
+    from sqlalchemy import and_, or_, select
+
+    from bot.store.models import Submission, WorkspaceSettingsRow, slack_bots
+
+    if check_workspace(workspace) == "":
+        return True
+    bots = slack_bots.c
+    queries = (
+        select(WorkspaceSettingsRow.workspace).where(WorkspaceSettingsRow.workspace == workspace),
+        select(bots.id).where(
+            or_(
+                bots.team_id == workspace,
+                and_(bots.enterprise_id == workspace, bots.is_enterprise_install.is_(True)),
+            )
+        ),
+        select(Submission.id).where(Submission.workspace == workspace),
+    )
+    with store.read() as s:
+        return any(s.execute(q.limit(1)).first() is not None for q in queries)
+
+
 def settings_version(store: Store, workspace: str) -> int:
     """One indexed read: the version of the workspace's settings (0: none stored)."""
     from sqlalchemy import select

@@ -38,14 +38,17 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """84 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
-    g-: 15 each, written later, each first measured before any tuning on it).
+    """187 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, written later, each
+    batch first measured before any tuning on it).
 
-    Measured: 73/84 first questions, 132/148 follow-ups, 34/34 off-topic or thanks
-    refused. Before this work: 60/84, 122/148, 19/34.
+    Measured: 174/187 first questions, 238/271 follow-ups, 39/40 off-topic or thanks
+    refused. Before this work (the first 99): 72/99, 138/174, 22/40. Before the fixes
+    each prompted: i- 9/18 and 16/22, j- 9/14 and 13/17, k- 13/16 and 12/16, l- 8/12
+    and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14.
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 84 and result["followups"]["of"] == 148
-    assert result["first"]["rate"] >= 0.84, result
-    assert result["followups"]["rate"] >= 0.87, result
-    assert result["off_topic"]["of"] == 34 and result["off_topic"]["refused"] >= 33, result
+    assert result["first"]["of"] == 187 and result["followups"]["of"] == 271
+    assert result["first"]["rate"] >= 0.9, result
+    assert result["followups"]["rate"] >= 0.85, result
+    assert result["off_topic"]["of"] == 40 and result["off_topic"]["refused"] >= 38, result

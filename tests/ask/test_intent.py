@@ -163,3 +163,9 @@ def test_a_question_of_its_own_changes_the_topic_a_short_one_leans_on_it(
     thread = opened("can i tweet about the trial of the man who stabbed a nurse")
     answer, turn = respond(message, thread, config=Config(), use_llm=False)
     assert turn.kind == kind and section in top2(answer), (turn.kind, top2(answer))
+
+
+@pytest.mark.parametrize("message", ["ok", "fair enough", "lol", "hmm"])
+def test_bare_acknowledgements_are_acknowledged_not_answered(message: str) -> None:
+    answer, turn = respond(message, opened(THREAD), config=Config(), use_llm=False)
+    assert turn.kind == "off_topic" and answer.citations == [] and answer.answer.startswith("OK.")

@@ -49,3 +49,17 @@ def test_long_or_multiline_messages_are_drafts_even_with_a_question_mark() -> No
 )
 def test_commands_need_a_known_sub_command(text: str, expected: Intent) -> None:
     assert classify(text) == expected
+
+
+def test_every_command_has_a_help_line_and_approvers_see_theirs() -> None:
+    from bot.conversation.intents import COMMANDS
+    from bot.conversation.texts import HELP_LINES, help_lines
+
+    assert {h.command for h in HELP_LINES if h.command} == set(COMMANDS)
+    everyone = help_lines("teams", approver=False)
+    approver = help_lines("teams", approver=True)
+    admin = help_lines("teams", approver=True, admin=True)
+    assert set(everyone) < set(approver) < set(admin)
+    assert not any(line.startswith(("`watch", "`reports", "`settings")) for line in everyone)
+    assert any(line.startswith("`settings`") for line in admin)
+    assert not any(line.startswith("`settings`") for line in approver)

@@ -90,3 +90,52 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--base-url" in out.stderr
     out = run(tmp_path, "link", CANIPOST_APPROVERS="bob")
     assert out.returncode == 2 and "--user" in out.stderr
+
+
+def test_workspace_option_signs_in_to_that_workspace_with_its_approvers(tmp_path: Path) -> None:
+    from bot.dashboard.auth import redeem_link
+    from bot.verdict import Verdict
+    from bot.workflow import Actor, Workflow
+    from bot.workspaces import config_for, update_settings
+
+    store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
+    base = Config(approvers=Approvers(any=["bob"]))
+    update_settings(
+        store, "T1", {"approvers": "UAPPROVER1"}, by=Actor("slack", "UADMIN"), base_config=base
+    )
+    # A Teams tenant with no settings of its own is known by its submissions.
+    tenant = "0b5c6a3e-1f2d-4c8b-9a7e-3d2f1e0c9b8a"
+    Workflow(store, config=config_for(tenant, store, base)).submit(
+        text="Tenant draft", verdict=Verdict([], "p"), author=Actor("teams", "staff")
+    )
+
+    out = run(tmp_path, "link", "--user", "UAPPROVER1", "--workspace", "T1", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["workspace"] == "T1"
+    token = parse_qs(urlparse(data["url"]).query)["token"][0]
+    _, user = redeem_link(store, base, token)
+    assert (user.id, user.workspace, user.is_approver) == ("UAPPROVER1", "T1", True)
+
+    # T1's admin named its own approvers: the file's approver is nobody there (exit 3),
+    # but is one in the tenant that kept the file's.
+    refused = run(tmp_path, "link", "--user", "bob", "--workspace", "T1", CANIPOST_APPROVERS="bob")
+    assert refused.returncode == 3 and "bob is not an approver" in refused.stderr
+    assert "workspace 'T1'" in refused.stderr
+    tenant_link = run(
+        tmp_path, "link", "--user", "bob", "--workspace", tenant, "--json", CANIPOST_APPROVERS="bob"
+    )
+    assert tenant_link.returncode == 0, tenant_link.stderr
+    assert json.loads(tenant_link.stdout)["workspace"] == tenant
+    # No --workspace: the config's own (""), as before.
+    own = run(tmp_path, "link", "--user", "bob", "--json", CANIPOST_APPROVERS="bob")
+    assert own.returncode == 0 and json.loads(own.stdout)["workspace"] == ""
+    store.dispose()
+
+
+def test_an_unknown_workspace_is_one_line_exit_2(tmp_path: Path) -> None:
+    open_store(f"sqlite:///{tmp_path / 'cli.db'}").dispose()
+    for bad in ("TNOSUCH", " T1", "x" * 100):
+        out = run(tmp_path, "link", "--user", "bob", "--workspace", bad, CANIPOST_APPROVERS="bob")
+        assert out.returncode == 2 and out.stdout == "", out.stderr
+        assert out.stderr.startswith("canipost: unknown workspace") and out.stderr.count("\n") == 1

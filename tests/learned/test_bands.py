@@ -69,7 +69,9 @@ def test_a_rumour_is_never_blocked_by_the_model() -> None:
 def test_the_shipped_model_carries_the_bands() -> None:
     th = current(CONFIG.workspace).model.thresholds
     assert th["advise"] < th["risky"]
-    assert th["block"] >= 0.7  # the model blocks only when its block head is very sure
+    # calibrated (not the 0.99 "never" fallback): at most 1% of non-blocking drafts raised
+    # to do_not_post and >= 60% of those raised real blocks, out of fold (fit.calibrate)
+    assert 0.3 <= th["block"] < 0.99
     assert set(th["risky_by_category"]) == set(CATEGORY_HEADS)
     assert all(t >= th["risky"] for t in th["risky_by_category"].values())
 

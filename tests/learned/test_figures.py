@@ -22,9 +22,10 @@ BASE = load_config()
 
 #: file: (risky recall floor, false-alarm ceiling) for rules + model.
 FLOORS = {
-    "blind2_heldout.jsonl": (0.78, 0.01),
+    "blind2_heldout.jsonl": (0.74, 0.01),
     "blind3_heldout.jsonl": (0.70, 0.09),
-    "blind5_heldout.jsonl": (0.83, 0.01),
+    "blind5_heldout.jsonl": (0.86, 0.01),
+    "blind7_heldout.jsonl": (0.82, 0.17),
 }
 CEILINGS = {"blind4_heldout.jsonl": 0.20, "blind6_heldout.jsonl": 0.13}
 

@@ -83,3 +83,23 @@ def test_judge_raises_but_needs_confidence() -> None:
     assert judge({**probs, "risky": 0.5}, th, "ok", []) == []
     # the rules already asked for approval in this category: nothing to add
     assert judge(probs, th, "needs_approval", ["conflict"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the the film film shoot at the park",
+        "Call 0161 555 0101 or 0300 123 4567 now!!",
+        "Shooting stars & mince pies: don't miss it, co-op £5 10%",
+        "x",
+        "",
+    ],
+)
+def test_runtime_features_match_training_features(text: str) -> None:
+    """The scorer's inlined pair mix equals text_hashes (training) on repeats and digits."""
+    keys = sorted(set(text_hashes(text))) or [1]
+    weights = [float((k * 7919) % 13 - 6) for k in keys]
+    m = LinearModel.from_bytes(
+        LinearModel.build({"heads": ["risky", "block"]}, keys, [weights, weights], [0.0, 0.0])
+    )
+    assert m.score(text, []).probs == pytest.approx(m.probs_hashes(text_hashes(text), []))

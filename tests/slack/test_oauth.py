@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from aiohttp import web
 from slack_harness import RISKY, SECRET, button_value, fake_asker
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -25,7 +29,7 @@ from bot.config import Approvers, Config
 from bot.server import build_app, context_of
 from bot.server.app import ServerContext
 from bot.slack.blocks import ACTION_APPROVE, ACTION_SUBMIT, validate_view
-from bot.slack.oauth import OAuthEnv, SignedStateStore, workspace_id
+from bot.slack.oauth import GROUP_SIGN_IN_KEY, OAuthEnv, SignedStateStore, workspace_id
 from bot.slack.settings import SlackSettings
 from bot.slack.testing import (
     LiveServer,
@@ -150,6 +154,7 @@ class SlackOAuthAPI(MockSlackAPI):
 class Harness:
     def __init__(self, api: SlackOAuthAPI, server: LiveServer, ctx: ServerContext) -> None:
         self.api, self.server, self.ctx = api, server, ctx
+        self.app: web.Application | None = None
 
     # ------------------------------------------------------------------ install
 
@@ -253,6 +258,13 @@ class Harness:
 @pytest.fixture
 def oauth(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
     monkeypatch.setenv("DATABASE_URL", db_url)
+    with _serving(db_url) as harness:
+        yield harness
+
+
+@contextmanager
+def _serving(db_url: str, dashboard: dict[str, Any] | None = None) -> Iterator[Harness]:
+    """The server with Slack OAuth (and ``dashboard`` options, e.g. its OIDC providers)."""
     config = Config(
         approvers=Approvers(slack=["UFILEAPPROVER"]),
         workflow={"tick_seconds": 3600},
@@ -276,12 +288,15 @@ def oauth(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
                     "oauth": env,
                     "llm_enabled": False,
                     "asker": fake_asker,
-                }
+                },
+                **({"dashboard": dashboard} if dashboard else {}),
             },
             tick=False,
         )
         with LiveServer(app) as server:
-            yield Harness(api, server, context_of(app))
+            harness = Harness(api, server, context_of(app))
+            harness.app = app
+            yield harness
         store.dispose()
 
 
@@ -648,3 +663,177 @@ def test_members_of_the_approver_user_group_see_the_queue_in_app_home(oauth: Har
     assert sid not in views["UOUTSIDER"]
     lookups = oauth.api.of("usergroups.users.list")
     assert lookups and {oauth.api.bearer(c) for c in lookups} == {"Bearer xoxb-TAAAA-1"}
+
+
+def _with_group(oauth: Harness, team: str = "TAAAA") -> Config:
+    """``team`` installed, its approver user group S0COMMSTEAM holding UGROUPMEMBER."""
+    oauth.install(team)
+    oauth.api.groups["S0COMMSTEAM"] = ["UGROUPMEMBER"]
+    update_settings(
+        oauth.ctx.store,
+        team,
+        {"channel": "CAPPRA1", "approver_group": "<!subteam^S0COMMSTEAM|comms>"},
+        by=Actor("slack", "UADMIN"),
+        base_config=oauth.ctx.config,
+    )
+    return config_for(team, oauth.ctx.store, oauth.ctx.config)
+
+
+def _report_and_watch(oauth: Harness, cfg: Config) -> tuple[str, str]:
+    """A staff member's pending feedback report and a watch entry: (report id, entry id)."""
+    from bot.feedback import add_feedback
+    from bot.watch.service import WatchList
+
+    report = add_feedback(
+        oauth.ctx.store,
+        cfg,
+        text="You are an idiot at darts, mate",
+        expected="ok",
+        by="USTAFF",
+        platform="slack",
+        note="Staff think this was fine",
+    )
+    assert report.status == "pending"
+    entry = WatchList(oauth.ctx.store, config=cfg).add(
+        "Operation Kestrel", kind="codename", by=Actor("slack", "UFILEAPPROVER")
+    )
+    return report.id, entry.id
+
+
+def _feedback_status(oauth: Harness, fid: str) -> tuple[str, str | None]:
+    from bot.feedback.service import FeedbackRow
+
+    with oauth.ctx.store.read() as s:
+        row = s.get(FeedbackRow, fid)
+        assert row is not None
+        return row.status, row.reviewed_by
+
+
+def test_members_of_the_approver_user_group_see_feedback_and_the_watch_list_in_app_home(
+    oauth: Harness,
+) -> None:
+    from bot.slack.blocks import ACTION_FEEDBACK_CONFIRM, ACTION_WATCH_REMOVE
+
+    cfg = _with_group(oauth)
+    fid, eid = _report_and_watch(oauth, cfg)
+    oauth.api.reset()
+    oauth.home("TAAAA", "UGROUPMEMBER")
+    oauth.home("TAAAA", "UOUTSIDER")
+    views = {
+        c.args["user_id"]: json.dumps(c.args) for c in oauth.api.wait_for("views.publish", count=2)
+    }
+    # The member's Home has what a configured approver's has: the report to confirm or
+    # dismiss and the (confidential) watch list; the outsider's has neither.
+    for shown in (fid, ACTION_FEEDBACK_CONFIRM, "Operation Kestrel", ACTION_WATCH_REMOVE):
+        assert shown in views["UGROUPMEMBER"]
+        assert shown not in views["UOUTSIDER"]
+
+    # Its buttons work for the member, and only for them.
+    oauth.click("TAAAA", ACTION_FEEDBACK_CONFIRM, fid, user="UOUTSIDER")
+    oauth.click("TAAAA", ACTION_WATCH_REMOVE, eid, user="UOUTSIDER")
+    oauth.api.wait_for("views.publish", count=4)
+    assert _feedback_status(oauth, fid) == ("pending", None)
+    oauth.click("TAAAA", ACTION_FEEDBACK_CONFIRM, fid, user="UGROUPMEMBER")
+    _wait(lambda: _feedback_status(oauth, fid) == ("confirmed", "UGROUPMEMBER"))
+    assert _removed_by(oauth, eid) is None
+    oauth.click("TAAAA", ACTION_WATCH_REMOVE, eid, user="UGROUPMEMBER")
+    _wait(lambda: _removed_by(oauth, eid) == "UGROUPMEMBER")
+
+
+def _removed_by(oauth: Harness, eid: str) -> str | None:
+    with oauth.ctx.store.read() as s:
+        row = s.get(m.WatchEntryRow, eid)
+        return row.removed_by if row is not None else None
+
+
+# ---------------------------------------------------------------------- the dashboard
+
+
+@pytest.fixture
+def idp() -> Iterator[Any]:
+    """The dashboard tests' loopback OpenID Connect provider, standing in for Slack's."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboard"))
+    from oidc_provider import StandInProvider
+
+    provider = StandInProvider()
+    with LiveServer(provider.app()) as live:
+        provider.base = live.url
+        yield provider
+
+
+def test_members_of_the_approver_user_group_sign_in_to_the_dashboard_as_approvers(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, idp: Any
+) -> None:
+    from harness import Client
+
+    from bot.dashboard.oidc import configured_providers
+    from bot.verdict import Verdict
+    from bot.workflow import Workflow
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    env = {
+        "SLACK_CLIENT_ID": idp.client_id,
+        "SLACK_CLIENT_SECRET": idp.client_secret,
+        "CANIPOST_SLACK_OIDC_ISSUER": idp.base,
+    }
+    slack = configured_providers(env)["slack"]
+    with _serving(db_url, {"providers": {"slack": slack}, "multi_workspace": True}) as oauth:
+        cfg = _with_group(oauth)
+        oauth.install("TBBBB")  # another workspace, no approver group
+        fid, _entry = _report_and_watch(oauth, cfg)
+        wf = Workflow(oauth.ctx.store, config=cfg)
+        sid = wf.submit(
+            text="Pending draft of TAAAA", verdict=Verdict([], "p"), author=Actor("slack", "UA")
+        ).id
+        other = Workflow(oauth.ctx.store, config=config_for("TBBBB", oauth.ctx.store, cfg))
+        elsewhere = other.submit(
+            text="Draft of TBBBB", verdict=Verdict([], "p"), author=Actor("slack", "UB")
+        ).id
+
+        def sign_in(user: str, team: str) -> tuple[Client, Any]:
+            idp.claims = {
+                "https://slack.com/user_id": user,
+                "https://slack.com/team_id": team,
+                "name": "Group Member",
+            }
+            client = Client(oauth.server.url)
+            return client, client.get("/dashboard/login/slack")
+
+        # Not in the group, or in it but signing in through another workspace: refused.
+        for user, team in (("UOUTSIDER", "TAAAA"), ("UGROUPMEMBER", "TBBBB")):
+            _, refused = sign_in(user, team)
+            assert refused.status == 403 and "not an approver" in refused.text
+
+        client, queue = sign_in("UGROUPMEMBER", "TAAAA")
+        assert queue.status == 200 and queue.url.endswith("/dashboard/queue"), queue.text[:300]
+        assert "Group Member (UGROUPMEMBER)" in queue.text
+        assert sid in queue.text and elsewhere not in queue.text  # scoped to TAAAA
+
+        # Exactly what a configured approver may do: watch list, feedback, decide.
+        watch = client.get("/dashboard/watch")
+        assert watch.status == 200 and "Operation Kestrel" in watch.text
+        feedback = client.get("/dashboard/feedback")
+        assert feedback.status == 200 and fid in feedback.text
+        confirmed = client.post(
+            "/dashboard/feedback", {"csrf": feedback.csrf(), "id": fid, "action": "confirm"}
+        )
+        assert confirmed.status == 200, confirmed.text[:300]
+        assert _feedback_status(oauth, fid) == ("confirmed", "UGROUPMEMBER")
+        page = client.get(f"/dashboard/submissions/{sid}")
+        decided = client.post(
+            f"/dashboard/submissions/{sid}/decide",
+            {"csrf": page.csrf(), "decision": "approve", "note": ""},
+        )
+        assert decided.status == 200, decided.text[:300]
+        decision = wf.get(sid)
+        assert decision.state == "approved" and decision.decided_by is not None
+        assert decision.decided_by.id == "UGROUPMEMBER"
+        assert client.get(f"/dashboard/submissions/{elsewhere}").status == 404
+
+        # Leaving the group ends the session (once the 60 s membership cache has expired).
+        oauth.api.groups["S0COMMSTEAM"] = []
+        assert oauth.app is not None
+        oauth.app[GROUP_SIGN_IN_KEY].members._cache.clear()  # type: ignore[attr-defined]
+        assert "/dashboard/login" in client.get("/dashboard/queue").url
+        lookups = oauth.api.of("usergroups.users.list")
+        assert lookups and {oauth.api.bearer(c) for c in lookups} == {"Bearer xoxb-TAAAA-1"}

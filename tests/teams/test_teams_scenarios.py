@@ -75,6 +75,23 @@ def test_help(teams: Teams) -> None:
     assert "checks a social media draft" in card_text(teams.last_card().card)
 
 
+def test_help_lists_every_command_the_person_can_use(teams: Teams) -> None:
+    teams.say("help")  # the author: not an approver
+    everyone = card_text(teams.last_card().card)
+    teams.say("help", user=APPROVER)
+    approver = card_text(teams.last_card().card)
+    for text in (everyone, approver):
+        assert "review: your draft" in text and "`help`" in text
+    for command in ("`reports`", "`watch remove <id>`", "`settings`"):
+        assert command in approver and command not in everyone
+    # Each command the approver is shown answers them with its own card, not the help.
+    shown = {"reports": "Reports to review", "watch": "Watch list", "settings": "Save"}
+    for command, heading in shown.items():
+        teams.say(command, user=APPROVER)
+        text = card_text(teams.last_card().card)
+        assert heading in text and "checks a social media draft" not in text, (command, text)
+
+
 def test_llm_critique_updates_the_card_in_place(make_teams: Callable[..., Teams]) -> None:
     teams = make_teams(llm_enabled=True, reviewer=llm_reviewer)
     teams.say(f"review: {SAFE}")

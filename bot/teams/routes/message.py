@@ -14,7 +14,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from bot.conversation import DraftRef, classify, texts
 from bot.errors import InputError
 from bot.teams import admin
-from bot.teams.cards import answer_card, help_card, reports_card, verdict_card, watch_card
+from bot.teams.cards import answer_card, reports_card, verdict_card, watch_card
 from bot.teams.flows import Steps, actor_of, guarded
 from bot.teams.messenger import Place, card_activity, text_activity
 from bot.teams.text import to_plain
@@ -70,7 +70,8 @@ async def handle_message(steps: Steps, context: TurnContext) -> None:
         await context.send_activity(out)
         return
     if intent.kind in ("help", "command"):
-        await context.send_activity(card_activity(help_card(), summary="How to use canipost"))
+        card = await admin.help_for(steps, act)  # the commands this person can use
+        await context.send_activity(card_activity(card, summary="How to use canipost"))
         return
     if intent.kind == "draft":
         conv = act.conversation.id if act.conversation else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import AgentApplication, RouteRank, TurnContext, TurnState
 
-from bot.teams.cards import help_card
+from bot.teams.admin import help_for
 from bot.teams.flows import Steps
 from bot.teams.messenger import card_activity
 
@@ -21,7 +21,8 @@ def register(app: AgentApplication[TurnState], steps: Steps) -> None:
         bot_id = act.recipient.id if act.recipient else None
         personal = act.conversation is not None and act.conversation.conversation_type == "personal"
         if personal and any(m.id == bot_id for m in act.members_added or []):
-            await context.send_activity(card_activity(help_card(), summary="Welcome to canipost"))
+            card = await help_for(steps, act)
+            await context.send_activity(card_activity(card, summary="Welcome to canipost"))
 
     async def ignore(_context: TurnContext, _state: TurnState) -> None:
         return None

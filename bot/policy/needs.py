@@ -1,0 +1,203 @@
+"""Literals a regex's every match must contain: a gate that skips whole-text scans.
+
+A pattern rule without ``triggers`` runs its regex on every draft, and most such
+regexes begin with ``\\b`` or an alternation, so nothing told the engine in
+advance that the draft cannot match. :func:`needs` reads the parsed pattern and
+returns a few lower-case strings of which every match contains at least one
+(``\\b(?:the|a)\\s+(?:patient|client)\\b`` needs "patient" or "client"; what a positive
+lookaround sees counts too, since the test is on the whole draft). The policy's
+Aho-Corasick pass finds which of them a draft holds; a matcher none of whose
+needed strings occur skips its regex (and never compiles it).
+
+The test is on the lower-cased text, which stands for the text only when
+:func:`comparable` holds: same length (no character lower-cases to two) and none
+of the characters that ``re`` folds to an ASCII letter while ``str.lower`` does
+not (``ı``, ``ſ``). Case-insensitive non-ASCII letters in a pattern are not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import product
+from typing import Any
+
+try:
+    import _sre
+    from re import _compiler, _constants, _parser  # type: ignore[attr-defined]
+
+    C: Any = _constants
+except (ImportError, AttributeError):  # pragma: no cover - other interpreters
+    C = None
+
+#: Most strings one element may stand for (``(?:bed|bay)\\s`` is two).
+MAX_STRINGS = 48
+#: Shortest needed string worth testing (single characters are in every draft).
+MIN_LENGTH = 2
+#: Characters ``re`` matches to an ASCII letter case-insensitively though ``str.lower``
+#: leaves them alone (``İ`` lower-cases to two characters, which the length test catches).
+_ODD_CASES = ("\u0131", "\u017f")
+
+
+def comparable(text: str, lower: str) -> bool:
+    """Whether substring tests on ``lower`` stand for regex matches on ``text``."""
+    if len(text) != len(lower):
+        return False
+    return text.isascii() or not any(c in text for c in _ODD_CASES)
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _char(c: int, ignore_case: bool) -> str:
+    ch = chr(c)
+    low = ch.lower()
+    if len(low) != 1 or ch in _ODD_CASES:
+        raise _Unknown
+    if ignore_case and not ch.isascii() and _sre.unicode_iscased(c):
+        raise _Unknown
+    return low
+
+
+def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
+    best: frozenset[str] | None = None
+    best_key: tuple[int, int] = (0, 0)
+    for cand in candidates:
+        if not cand or "" in cand:
+            continue
+        key = (min(map(len, cand)), -len(cand))
+        if best is None or key > best_key:
+            best, best_key = cand, key
+    return best
+
+
+def _seq(items: Any, flags: int) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """(every string the sequence can match, when few; strings one of which it needs)."""
+    runs: list[frozenset[str]] = []
+    current: frozenset[str] | None = frozenset({""})
+    whole: frozenset[str] | None = frozenset({""})
+    needs: list[frozenset[str]] = []
+    for op, av in items:
+        exact, need = _item(op, av, flags)
+        if need is not None:
+            needs.append(need)
+        if exact is None:
+            if current is not None:
+                runs.append(current)
+            current, whole = None, None
+            continue
+        if whole is not None:
+            joined = frozenset(a + b for a, b in product(whole, exact))
+            whole = joined if len(joined) <= MAX_STRINGS else None
+        if current is None:
+            current = exact
+        else:
+            joined = frozenset(a + b for a, b in product(current, exact))
+            if len(joined) <= MAX_STRINGS:
+                current = joined
+            else:
+                runs.append(current)
+                current = exact
+    if current is not None:
+        runs.append(current)
+    return whole, _best([*runs, *needs])
+
+
+def _item(op: Any, av: Any, flags: int) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    ignore_case = bool(flags & C.SRE_FLAG_IGNORECASE)
+    try:
+        if op is C.LITERAL:
+            s = frozenset({_char(av, ignore_case)})
+            return s, s
+        if op is C.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind is C.LITERAL:
+                    chars.add(_char(value, ignore_case))
+                elif kind is C.RANGE and value[1] - value[0] < 8:
+                    chars.update(_char(c, ignore_case) for c in range(value[0], value[1] + 1))
+                else:
+                    return None, None
+            s = frozenset(chars)
+            return (s, s) if len(s) <= 8 else (None, None)
+    except _Unknown:
+        return None, None
+    if op is C.ASSERT:
+        # Zero width, but what a positive lookaround sees is in the text: a gate on the
+        # whole draft may need it (needs are tested on the draft, never on the match).
+        exact, need = _seq(av[1], flags)
+        if need is None and exact is not None and "" not in exact:
+            need = exact
+        return frozenset({""}), need
+    if op is C.AT or op is C.ASSERT_NOT:
+        return frozenset({""}), None  # zero width
+    if op is C.SUBPATTERN:
+        _group, add_flags, del_flags, p = av
+        return _seq(p, _compiler._combine_flags(flags, add_flags, del_flags))
+    if op is C.BRANCH:
+        exacts: set[str] | None = set()
+        needs: set[str] | None = set()
+        for p in av[1]:
+            exact, need = _seq(p, flags)
+            if exacts is not None:
+                exacts = exacts | exact if exact is not None else None
+                if exacts is not None and len(exacts) > MAX_STRINGS:
+                    exacts = None
+            if needs is not None:
+                if need is None and exact is not None and "" not in exact:
+                    need = exact
+                needs = needs | need if need is not None else None
+        return (
+            frozenset(exacts) if exacts is not None else None,
+            frozenset(needs) if needs else None,
+        )
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        lo, hi, p = av
+        exact, need = _seq(p, flags)
+        if need is None and exact is not None and "" not in exact:
+            need = exact
+        out: frozenset[str] | None = None
+        if exact is not None and hi <= 4:  # x?, x{1,2}: every string, when few
+            found: set[str] = set()
+            power = frozenset({""})
+            for k in range(hi + 1):
+                if k >= lo:
+                    found |= power
+                power = frozenset(a + b for a, b in product(power, exact))
+                if len(found) + len(power) > MAX_STRINGS:
+                    break
+            else:
+                out = frozenset(found)
+        return out, need if lo >= 1 else None
+    if op is C.ATOMIC_GROUP:
+        return _seq(av, flags)
+    return None, None
+
+
+def needs(source: str, flags: int) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of ``source`` contains (None: no such
+    set worth testing, or the pattern could not be read)."""
+    if C is None:
+        return None
+    try:
+        parsed = _parser.parse(source, flags)
+    except Exception:
+        return None
+    if flags & C.SRE_FLAG_LOCALE:
+        return None
+    exact, need = _seq(parsed.data, flags | parsed.state.flags)
+    if need is None and exact is not None and "" not in exact:
+        need = exact
+    if need is None or min(map(len, need)) < MIN_LENGTH:
+        return None
+    return minimal(need)
+
+
+def minimal(strings: frozenset[str]) -> frozenset[str]:
+    """Drop strings that hold another of the set: "mr" present, "mrs." adds nothing."""
+    ordered = sorted(strings, key=len)
+    kept: list[str] = []
+    for s in ordered:
+        if not any(k in s for k in kept):
+            kept.append(s)
+    return frozenset(kept)

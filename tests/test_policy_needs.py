@@ -1,0 +1,58 @@
+"""Needed literals: a draft holding none of them cannot match, so the regex is skipped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.policy.needs import comparable, needs
+
+
+def test_needs_reads_the_pattern() -> None:
+    assert needs(r"\b(?:the|a)\s+(?:patient|client)\b", re.IGNORECASE) == {"patient", "client"}
+    assert needs(r"\bcan confirm\b", 0) == {"can confirm"}
+    assert needs(r"\b(?:Mr|Mrs|Ms)\.?\s+[A-Z][a-z]+", 0) == {"mr", "ms"}
+    # what a positive lookahead sees is in the draft too
+    assert needs(r"^[A-Z][a-z]{2,}(?= (?:from|who)\b)", 0) == {" from", " who"}
+    # nothing every match must hold, or only single characters
+    assert needs(r"@\w+", 0) is None
+    assert needs(r"\b[A-Z][a-z]+\b", 0) is None
+    assert needs(r"(?:patient)?\d+", 0) is None
+    assert needs(r"(unclosed", 0) is None
+
+
+PATTERNS = [
+    (r"\b(?:bed|bay|ward|room|side room)\s*\d+[a-z]?\b", re.IGNORECASE),
+    (r"(?-i:\b[A-Z][a-z]+\s+(?:Road|Street)\b)|\bour (?:tenant|client)s?\b", re.IGNORECASE),
+    (r"\b(?:paid|pay)\s+(?:me|us)\s+(?:to|for)\b|\bin (?:return|exchange) for\b", 0),
+    (r"\b\d{1,2}\s?% off\b", re.IGNORECASE),
+    (r"\bsh?[\*]{1,2}(?:it|t)\b|\bkelvin\b|\bstreet\b", re.IGNORECASE),
+]
+TEXTS = [
+    "Mrs Patel in BED 4, side room 3; pay me to post, paid us for it, in exchange for a mention",
+    "Oak Road and our Tenants; 20% off or 5 % OFF; sh*t and s**t",
+    "\u212aelvin on the \u017ftreet; İN RETURN FOR cake",
+]
+
+
+@pytest.mark.parametrize(("pattern", "flags"), PATTERNS)
+def test_every_match_holds_a_needed_string(pattern: str, flags: int) -> None:
+    need = needs(pattern, flags)
+    assert need
+    rx = re.compile(pattern, flags)
+    for text in TEXTS:
+        lower = text.lower()
+        matches = list(rx.finditer(text))
+        if comparable(text, lower):
+            assert not matches or any(n in lower for n in need)
+        for m in matches:  # the match itself holds one (no lookarounds here)
+            assert any(n in m.group(0).lower() for n in need) or not comparable(text, lower)
+
+
+def test_comparable_refuses_texts_where_lower_case_misleads() -> None:
+    assert comparable("Plain text", "plain text")
+    assert not comparable("İstanbul", "İstanbul".lower())  # two characters in lower case
+    assert not comparable("\u017ftreet", "\u017ftreet")  # re reads ſ as s, str.lower does not
+    assert not comparable("\u0131n return", "\u0131n return")
+    assert re.search("street", "\u017ftreet", re.IGNORECASE)  # why: the regex still matches
