@@ -27,9 +27,20 @@ FLOORS = {
     "blind2_heldout.jsonl": (0.62, 0.64, 0.02, 0.92),
     "blind3_tune.jsonl": (0.95, 0.97, 0.02, 0.97),
     "blind3_heldout.jsonl": (0.57, 0.48, 0.07, 0.95),
+    "blind5_tune.jsonl": (0.80, 0.72, 0.03, 0.97),
+    # Training sets for issue 10 (false alarms on drafts written blind): the rules were made
+    # precise on them (2026-12, 18.3% / 13.4% / 6.6% false alarms before, 2.5% / 2.5% / 0.7%
+    # after) without losing recall; these ceilings keep the precision.
+    "train7a.jsonl": (0.60, 0.54, 0.03, 0.86),
+    "train7b.jsonl": (0.58, 0.55, 0.03, 0.87),
 }
 # Innocent look-alikes only (no risky drafts): false alarms at most.
-FALSE_ALARM_CEILINGS = {"blind4_tune.jsonl": 0.02, "blind4_heldout.jsonl": 0.17}
+FALSE_ALARM_CEILINGS = {
+    "blind4_tune.jsonl": 0.02,
+    "blind4_heldout.jsonl": 0.17,
+    "blind6_tune.jsonl": 0.02,
+    "train7c.jsonl": 0.01,
+}
 
 
 def _report(name: str):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from bot.policy import (
     programs,
 )
 from bot.policy.kinds import KINDS
-from bot.policy.model import LONG_TEXT, CharGate, Context, Rule, build_matcher
+from bot.policy.model import LONG_TEXT, CharGate, Context, Matcher, Rule, build_matcher
 from bot.resources import data_dir
 from bot.verdict import CATEGORIES, CHANNELS, RULE_SEVERITIES, Severity
 
@@ -434,11 +434,29 @@ def build_rule(
         max_hits=max_hits,
     )
     if data.get("exceptions"):
-        rule.exceptions = build_matcher({"terms": data["exceptions"]}, vocab, where)
+        rule.exceptions = _side_matcher(data["exceptions"], "exceptions", vocab, where)
     if data.get("skip_if"):
-        rule.skip_if = build_matcher({"terms": data["skip_if"]}, vocab, where)
+        rule.skip_if = _side_matcher(data["skip_if"], "skip_if", vocab, where)
     rule.configure(data, vocab, where)
     return rule
+
+
+def _side_matcher(
+    value: Any, key: str, vocab: dict[str, list[str]], where: Callable[[str], str]
+) -> Matcher:
+    """``exceptions`` / ``skip_if``: a list of terms, or a mapping of matcher fields.
+
+    The mapping form (``{terms: [...], patterns: [...]}``) lets a rule name a shape
+    ("killed it" as praise, a place name followed by "General") rather than list phrases.
+    """
+    if isinstance(value, dict):
+        bad = sorted(set(value) - {"terms", "vocab", "patterns", "case_sensitive"})
+        if bad:
+            raise PolicyError(
+                f"{where(key)}: unknown key {bad[0]!r} in {key!r}; allowed: terms, vocab, patterns, case_sensitive"
+            )
+        return build_matcher(value, vocab, where)
+    return build_matcher({"terms": value}, vocab, where)
 
 
 def _apply_overrides(rules: list[Rule], overrides: dict[str, str], source: str) -> list[Rule]:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli.main import main
 
-FILM = "Great day on set! Shooting wrapped for our new recruitment film at the town hall"
+FILM = "Photo shoot today with our apprentices for the new brochure - the shooting went brilliantly"
 
 
 @pytest.fixture

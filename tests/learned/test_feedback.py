@@ -23,7 +23,7 @@ from bot.feedback import (
 )
 from bot.store import Store, open_store
 
-FILM = "Great day on set! Shooting wrapped for our new recruitment film at the town hall - thanks to the crew"
+FILM = "Photo shoot today with our apprentices for the new brochure - the shooting went brilliantly"
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ FLOORS = {
     "blind5_heldout.jsonl": (0.86, 0.01),
     "blind7_heldout.jsonl": (0.82, 0.17),
 }
-CEILINGS = {"blind4_heldout.jsonl": 0.20, "blind6_heldout.jsonl": 0.13}
+CEILINGS = {"blind4_heldout.jsonl": 0.16, "blind6_heldout.jsonl": 0.10}
 
 
 def _report(name: str, *, layers: bool) -> Report:

@@ -167,12 +167,17 @@ def test_concurrent_adds_of_one_term_create_one_entry(store: Store, config: Conf
     assert len(WatchList(store, config=config).entries()) == 1
 
 
+def _rule_findings(draft: Draft, config: Config) -> list[str]:
+    """The rules' and watch list's findings (the learned layer may add advice of its own)."""
+    return [f.rule for f in review_rules(draft, config=config).findings if f.source != "model"]
+
+
 def test_a_review_flags_an_entry_as_soon_as_it_is_added(
     watch: WatchList, config: Config, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
     draft = Draft("Can't wait to tell you all about #ProjectLighthouse next week!")
-    assert [f.rule for f in review_rules(draft, config=config).findings] == []
+    assert _rule_findings(draft, config) == []
     e = watch.add("Project Lighthouse", kind="embargo", note="secret: board paper", by=BOB)
     verdict = review_rules(draft, config=config)
     (finding,) = [f for f in verdict.findings if f.rule.startswith("watch.")]
@@ -188,7 +193,7 @@ def test_a_review_flags_an_entry_as_soon_as_it_is_added(
     index = verdict.findings.index(finding)
     assert entries_for_findings(draft.text, verdict.findings, config) == {index: hit.entry}
     watch.remove(e.id, by=BOB)
-    assert [f.rule for f in review_rules(draft, config=config).findings] == []
+    assert _rule_findings(draft, config) == []
 
 
 def test_entry_severity_overrides_the_kind_default(
