@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.ask import scorer
 from bot.ask.core import (
     CITE_RELATIVE,
     MAX_CITATIONS,
@@ -526,11 +527,13 @@ def _offline_turn(
         marked = bool(_FOLLOW_UP.match(message)) and not _CONJ_QUESTION.match(message)
         refers = _refers(message)
         asks = "?" in message or bool(_QUESTION.match(message) or _ASKS_LATER.search(message))
+        # BM25's best, not the blend's (bot.ask.scorer): the model only reorders.
+        own_best = f"protocol#{index.sections[int(own.argmax())].anchor}"
         new_topic = bool(_NEW_TOPIC.search(message)) or (
             standalone
             and not marked
-            and hits[0][1] >= NEW_TOPIC_SCORE
-            and f"protocol#{hits[0][0].anchor}" not in context.anchors[:2]
+            and float(own.max()) >= NEW_TOPIC_SCORE
+            and own_best not in context.anchors[:2]
             # "can i just delete the comments?" leans on the thread; a message that says
             # this much of its own stands alone, whatever "it" or "that" it holds.
             and (not refers or asks)  # "everyone's already talking about it tho" adds
@@ -593,6 +596,12 @@ def _offline_turn(
     combined = (
         _scaled(own, OWN_FLOOR) + CARRY * _scaled(index.scores(context.topics)) + ROOT * prior
     )
+    learned = scorer.follow_weight()
+    if learned > 0 and q:
+        # The learned scorer's reading of the message itself (bot.ask.scorer).
+        probs = scorer.section_probabilities(message, tuple(s.anchor for s in index.sections))
+        if probs is not None:
+            combined = combined + learned * np.asarray(probs)
     ranked = index.rank(combined)
     if not ranked:
         answer = Answer(OFF_TOPIC, off_topic=True)

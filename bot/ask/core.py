@@ -152,13 +152,17 @@ def answerable(question: str, index: PolicyIndex) -> tuple[list[tuple[Section, f
     of its words in the protocol.
     """
     from bot.ask.intent import intent
+    from bot.ask.scorer import blend
 
     q = index.query(question)
     if not q:
         return [], False
-    hits = index.rank(index.scores(q))
-    if not hits or hits[0][1] < MIN_SCORE:
-        return hits, False
+    raw = index.scores(q)
+    # The learned scorer (bot.ask.scorer) reorders what BM25 found; whether the best match
+    # is strong enough to answer at all stays BM25's.
+    if float(raw.max()) < MIN_SCORE:
+        return index.rank(raw), False
+    hits = index.rank(blend(question, tuple(s.anchor for s in index.sections), raw))
     # Phrases (phrases.txt) say which section a question is about; whether it is one at
     # all is read from the asker's own words (intent and coverage: "did you see that
     # footballer's goal?" holds no celebrity patient, "can i give the patient in bed 4 a

@@ -49,6 +49,7 @@ def score(
 ) -> dict[str, Any]:
     """Right-in-top-2 rates for first questions and follow-ups, and off-topic refusals."""
     first = [0, 0]
+    first_top1 = 0
     follow = [0, 0]
     off = [0, 0]
     drafts = [0, 0]
@@ -81,6 +82,8 @@ def score(
             bucket = follow if seen_on_topic else first
             bucket[1] += 1
             bucket[0] += hit
+            if not seen_on_topic:
+                first_top1 += bool(set(_top2(answer)[:1]) & set(t["anchors"]))
             if misses is not None and not hit:
                 kind = "follow-up" if seen_on_topic else "first"
                 misses.append(
@@ -88,7 +91,7 @@ def score(
                 )
             seen_on_topic = True
     return {
-        "first": {"right": first[0], "of": first[1], "rate": _rate(first)},
+        "first": {"right": first[0], "of": first[1], "rate": _rate(first), "top1": first_top1},
         "followups": {"right": follow[0], "of": follow[1], "rate": _rate(follow)},
         "off_topic": {"refused": off[0], "of": off[1]},
         "drafts_reviewed_as_expected": {"right": drafts[0], "of": drafts[1]},
