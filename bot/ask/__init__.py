@@ -16,7 +16,8 @@ A conversation (Slack threads, Teams conversations, ``canipost ask --thread``)::
 Modules: :mod:`bot.ask.core` (one question: retrieval, the offline answer, the
 model's), :mod:`bot.ask.conversation` (follow-ups, drafts, "why?"; the thread
 API), :mod:`bot.ask.threads` (turns in the store, retention),
-:mod:`bot.ask.evaluate` (scoring conversation sets). The section index itself
+:mod:`bot.ask.evaluate` (scoring conversation sets), :mod:`bot.ask.scorer` (the
+learned question-to-section model blended with BM25). The section index itself
 is :mod:`bot.policy.retrieval`, shared with the LLM critique.
 """
 

@@ -1,7 +1,9 @@
 """Policy Q&A: ``ask("Can I comment on a court case?", config=...) -> Answer``.
 
 Retrieval is BM25 (the ``bm25s`` library) over the protocol's sections,
-built once per process per protocol text. With a model configured, the
+built once per process per protocol text; a small learned scorer
+(:mod:`bot.ask.scorer`) reorders what BM25 found for the offline answer
+(the sections sent to a model are still BM25's). With a model configured, the
 question (redacted) and the top sections go to the model, which must answer
 only from them and cite them; citations outside the retrieved sections are
 dropped and every quote is checked against the section's text. Without a
