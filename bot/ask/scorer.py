@@ -8,12 +8,12 @@ says it in the words staff use. Retrieval ranks by::
 
     bm25 + weight * best_bm25 * p(section | question)
 
-so the model reorders sections BM25 already found plausible, and a question BM25 finds
-nothing in stays unanswered (whether a message is about the policy at all is never the
-model's call, nor whether a follow-up changes the topic; the sections sent to an LLM are
-still BM25's: that path was not measured). The model ships as ``bot/ask/data/ask_model.json``: the anchors, the kept
-feature hashes and their int8-quantised weights (zlib + base64). Inference is pure Python
-(a dict look-up and a row of additions per feature, well under a millisecond a question).
+so the model reorders the sections for a question BM25 matched, and a question BM25 finds
+nothing in stays unanswered. Whether a message is about the policy at all, and whether a
+follow-up changes the topic, stay BM25's calls; so do the sections sent to an LLM (that path
+was not measured). The model ships as ``bot/ask/data/ask_model.json``: the anchors, the
+kept feature hashes and their int8-quantised weights (zlib + base64). Inference is pure
+Python (a dict look-up and a row of additions per feature: about 0.2 ms a question).
 A missing or corrupt file logs one line and leaves BM25 alone.
 """
 
