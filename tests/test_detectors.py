@@ -121,6 +121,10 @@ def test_postcodes_and_addresses() -> None:
         ("Use code SAM10 for 10% off", False),
         ("Forgotten your password? Reset it online.", False),
         ("Never share your password with anyone", False),
+        # "is"/"was" are whole words: "login issue" is not "login is sue"
+        ("Update: the login issue has been fixed. Sorry for the wait.", False),
+        ("The staff password isn't working on the ward PCs today", False),
+        ("door code was 4521", True),
     ],
 )
 def test_credentials(text: str, hit: bool) -> None:

@@ -10,7 +10,7 @@ from bot.detectors.base import Detection
 _CREDENTIAL = re.compile(
     r"\b(?:(?:wi-?fi|network|staff|admin|login|account|system|email|door|gate|key\s*safe|keysafe|alarm|entry|access|safe|lock|locker|padlock|building)\s+)?"
     r"(?:password|passcode|passwd|pass\s*word|pw|pwd|pin(?:\s*(?:code|number))?|code|passphrase|combination|login)"
-    r"(?:\s+(?:for|to|on)\s+(?:the\s+)?[\w\s'\u2019-]{1,40}?)?\s*(?:is|:|=|-|was|will\s+be|has\s+changed\s+to|changed\s+to)\s*(?:now\s+|still\s+|currently\s+)?['\"]?([^\s'\",]{3,40})",
+    r"(?:\s+(?:for|to|on)\s+(?:the\s+)?[\w\s'\u2019-]{1,40}?)?\s*(?:is\b|:|=|-|was\b|will\s+be\b|has\s+changed\s+to\b|changed\s+to\b)\s*(?:now\s+|still\s+|currently\s+)?['\"]?([^\s'\",]{3,40})",
     re.IGNORECASE,
 )
 _CREDENTIAL_WORDS = re.compile(
