@@ -311,7 +311,7 @@ class Conversation:
 
         item = add_feedback(
             self.workflow.store,
-            self.config,
+            self._listing(by),  # a Slack approver group's member counts at once too
             text=ref.text,
             expected=expected,
             by=by.id,

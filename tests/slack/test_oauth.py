@@ -740,6 +740,41 @@ def test_members_of_the_approver_user_group_see_feedback_and_the_watch_list_in_a
     _wait(lambda: _removed_by(oauth, eid) == "UGROUPMEMBER")
 
 
+def test_a_report_from_a_member_of_the_approver_user_group_counts_at_once(
+    oauth: Harness,
+) -> None:
+    """ "Was this right?" from a group member is an approver's report; an outsider's waits."""
+    from bot.feedback import list_feedback
+    from bot.slack.blocks import (
+        ACTION_FEEDBACK,
+        BLOCK_CATEGORIES,
+        BLOCK_EXPECTED,
+        BLOCK_NOTE,
+        INPUT_CATEGORIES,
+        INPUT_EXPECTED,
+        INPUT_NOTE,
+        VIEW_FEEDBACK,
+    )
+
+    cfg = _with_group(oauth)
+    form = {
+        BLOCK_EXPECTED: {INPUT_EXPECTED: {"selected_option": {"value": "ok"}}},
+        BLOCK_CATEGORIES: {INPUT_CATEGORIES: {"selected_options": []}},
+        BLOCK_NOTE: {INPUT_NOTE: {"value": "banter between colleagues"}},
+    }
+    for n, user in enumerate(("UGROUPMEMBER", "UOUTSIDER"), start=1):
+        ack = oauth.command("TAAAA", RISKY, user=user)
+        oauth.click("TAAAA", ACTION_FEEDBACK, button_value(ack, ACTION_FEEDBACK), user=user)
+        opened = oauth.api.wait_for("views.open", count=n)[-1].args["view"]
+        body = view_body(
+            VIEW_FEEDBACK, form, user=user, private_metadata=opened["private_metadata"]
+        )
+        status, out = oauth.send(body.replace("%22T1%22", "%22TAAAA%22"))
+        assert status == 200, out
+    status_of = {i.by: i.status for i in list_feedback(oauth.ctx.store, cfg)}
+    assert status_of == {"UGROUPMEMBER": "confirmed", "UOUTSIDER": "pending"}
+
+
 def _removed_by(oauth: Harness, eid: str) -> str | None:
     with oauth.ctx.store.read() as s:
         row = s.get(m.WatchEntryRow, eid)
