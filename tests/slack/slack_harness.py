@@ -104,6 +104,28 @@ def button_value(payload: dict[str, Any], action_id: str) -> str:
     raise AssertionError(f"no {action_id} button in {json.dumps(payload)[:500]}")
 
 
+def feedback_form(
+    expected: str, categories: list[str], note: str = ""
+) -> dict[str, dict[str, Any]]:
+    """The state values of a submitted "Was this right?" modal."""
+    from bot.slack.blocks import (
+        BLOCK_CATEGORIES,
+        BLOCK_EXPECTED,
+        BLOCK_NOTE,
+        INPUT_CATEGORIES,
+        INPUT_EXPECTED,
+        INPUT_NOTE,
+    )
+
+    return {
+        BLOCK_EXPECTED: {INPUT_EXPECTED: {"selected_option": {"value": expected}}},
+        BLOCK_CATEGORIES: {
+            INPUT_CATEGORIES: {"selected_options": [{"value": c} for c in categories]}
+        },
+        BLOCK_NOTE: {INPUT_NOTE: {"value": note}},
+    }
+
+
 def all_text(payload: dict[str, Any]) -> str:
     """Every piece of text in a payload, for "the user sees X" assertions."""
     return json.dumps(payload, ensure_ascii=False)

@@ -744,24 +744,13 @@ def test_a_report_from_a_member_of_the_approver_user_group_counts_at_once(
     oauth: Harness,
 ) -> None:
     """ "Was this right?" from a group member is an approver's report; an outsider's waits."""
+    from slack_harness import feedback_form
+
     from bot.feedback import list_feedback
-    from bot.slack.blocks import (
-        ACTION_FEEDBACK,
-        BLOCK_CATEGORIES,
-        BLOCK_EXPECTED,
-        BLOCK_NOTE,
-        INPUT_CATEGORIES,
-        INPUT_EXPECTED,
-        INPUT_NOTE,
-        VIEW_FEEDBACK,
-    )
+    from bot.slack.blocks import ACTION_FEEDBACK, VIEW_FEEDBACK
 
     cfg = _with_group(oauth)
-    form = {
-        BLOCK_EXPECTED: {INPUT_EXPECTED: {"selected_option": {"value": "ok"}}},
-        BLOCK_CATEGORIES: {INPUT_CATEGORIES: {"selected_options": []}},
-        BLOCK_NOTE: {INPUT_NOTE: {"value": "banter between colleagues"}},
-    }
+    form = feedback_form("ok", [], "banter between colleagues")
     for n, user in enumerate(("UGROUPMEMBER", "UOUTSIDER"), start=1):
         ack = oauth.command("TAAAA", RISKY, user=user)
         oauth.click("TAAAA", ACTION_FEEDBACK, button_value(ack, ACTION_FEEDBACK), user=user)

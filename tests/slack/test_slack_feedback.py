@@ -6,33 +6,18 @@ import json
 from typing import Any
 
 from slack_harness import APPROVER, RISKY, SAFE, Slack, all_text, button_value
+from slack_harness import feedback_form as _form
 
 from bot.feedback import list_feedback
 from bot.slack.blocks import (
     ACTION_FEEDBACK,
     ACTION_FEEDBACK_CONFIRM,
     ACTION_FEEDBACK_DISMISS,
-    BLOCK_CATEGORIES,
-    BLOCK_EXPECTED,
-    BLOCK_NOTE,
-    INPUT_CATEGORIES,
-    INPUT_EXPECTED,
-    INPUT_NOTE,
     VIEW_FEEDBACK,
     validate_view,
 )
 
 HOME = {"id": "VHOME", "type": "home"}
-
-
-def _form(expected: str, categories: list[str], note: str = "") -> dict[str, dict[str, Any]]:
-    return {
-        BLOCK_EXPECTED: {INPUT_EXPECTED: {"selected_option": {"value": expected}}},
-        BLOCK_CATEGORIES: {
-            INPUT_CATEGORIES: {"selected_options": [{"value": c} for c in categories]}
-        },
-        BLOCK_NOTE: {INPUT_NOTE: {"value": note}},
-    }
 
 
 def _report(slack: Slack, draft: str, form: dict[str, Any], *, user: str) -> dict[str, Any]:
