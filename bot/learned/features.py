@@ -120,11 +120,6 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     return [s for s in spans if s[0][0] != "@"]
 
 
-def word_feature_hashes(word: str) -> tuple[int, ...]:
-    """Public view of one word's own hashed features (used when explaining a score)."""
-    return _word_hashes(word)
-
-
 def word_entry(word: str) -> tuple[tuple[int, ...], int]:
     """Public view of :func:`_word_entry` (the scorer's memo of a word)."""
     return _word_entry(word)
