@@ -43,6 +43,11 @@ _SUB = "\x00"
 #: off the Matcher so that pickled policies keep their layout).
 _REACH: dict[tuple[str, ...], int] = {}
 _ESCAPE = re.compile(r"\\.")
+#: ``re.IGNORECASE`` as a plain int: matchers keep plain int flags, because a RegexFlag's
+#: ``&`` runs Python code and the engine tests these flags thousands of times a long post.
+_ICASE = int(re.IGNORECASE)
+_UNSEEN: Any = object()
+_NOT_ICASE = ~_ICASE
 
 
 def lowercase_safe(source: str) -> bool:
@@ -313,6 +318,10 @@ class Matcher:
     #: Case-sensitive twins of the case-insensitive regexes, run on ``ctx.lower`` (Python's
     #: re is several times faster without IGNORECASE), by group key; "" is the whole regex.
     _twins: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    #: :meth:`_lowercase_safe` of the whole regex, and of each branch (``branch_needs``),
+    #: worked out on first use: a long post asks thousands of times.
+    _whole_safe: bool | None = None
+    _branch_safe: tuple[bool, ...] | None = None
 
     @property
     def source(self) -> str | None:
@@ -336,8 +345,11 @@ class Matcher:
         for key, terms in self._groups():
             if self._program(key, terms, True) is None:
                 self._program(key, terms, False)
+        whole = self._lowercase_safe(None)
         for k in range(len(self.branch_needs or ())):
-            self._branch(k, self._lowercase_safe(None))
+            self._branch(k, whole)
+            if not whole and self.flags & _ICASE and self._branches_safe()[k]:
+                self._branch(k, True)  # the branch's own twin (long posts, _spans_split)
 
     def _groups(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Every anchor group with its cache key (sub-string anchors are prefixed with NUL,
@@ -367,7 +379,7 @@ class Matcher:
         else:
             ident = "terms\x1e" + "\x1f".join(terms)
             source = lambda: terms_regex(terms)  # noqa: E731
-        flags = self.flags & ~re.IGNORECASE if lower else self.flags
+        flags = self.flags & _NOT_ICASE if lower else self.flags
         rx = compile_regex(source, flags, key=ident)
         cache[key] = rx
         return rx
@@ -376,13 +388,33 @@ class Matcher:
         """:func:`lowercase_safe` of the group's regex, read off its terms (no source built):
         term atoms add no capitals of their own, and escaping adds a backslash only
         before punctuation."""
-        if not self.flags & re.IGNORECASE:
+        if not self.flags & _ICASE:
             return False
         if terms is None:
-            return _no_capitals(self.terms) and all(
-                lowercase_safe(f"(?:{p})") for p in self.patterns
-            )
+            if self._whole_safe is None:
+                self._whole_safe = all(self._branches_safe())
+            return self._whole_safe
         return _no_capitals(terms)
+
+    def _branches_safe(self) -> tuple[bool, ...]:
+        """Whether each branch of the whole regex (the terms' trie, then each pattern) could
+        run as a case-sensitive twin on the lower-cased text (IGNORECASE regexes only)."""
+        if self._branch_safe is None:
+            safe = [_no_capitals(self.terms)] if self.terms else []
+            safe += [lowercase_safe(f"(?:{p})") for p in self.patterns]
+            self._branch_safe = tuple(safe)
+        return self._branch_safe
+
+    def _branch_lower(self, ctx: Context) -> list[bool]:
+        """Per branch: run its lower-case twin on ``ctx.lower`` (see :meth:`_spans_split`)?"""
+        n = len(self.branch_needs or ())
+        if len(ctx.lower) != len(ctx.text) or not self.flags & _ICASE:
+            return [False] * n
+        if self._lowercase_safe(None):
+            return [True] * n  # as the whole regex's twin would run
+        if not ctx.comparable:
+            return [False] * n
+        return list(self._branches_safe())
 
     def _spans(
         self, ctx: Context, key: str, terms: tuple[str, ...] | None = None
@@ -409,7 +441,7 @@ class Matcher:
         key = f"\x01{k}"
         rx = cache.get(key)
         if rx is None:
-            flags = self.flags & ~re.IGNORECASE if lower else self.flags
+            flags = self.flags & _NOT_ICASE if lower else self.flags
             if self.terms and k == 0:  # kept under its terms: a hit builds no trie source
                 ident = "whole-terms\x1e" + "\x1f".join(self.terms)
                 rx = compile_regex(lambda: terms_regex(self.terms), flags, key=ident)
@@ -432,15 +464,16 @@ class Matcher:
         (``branch_needs`` is None otherwise).
         """
         assert self.branch_needs is not None
-        lower = len(ctx.lower) == len(ctx.text) and self._lowercase_safe(None)
-        hay = ctx.lower if lower else ctx.text
+        lower = self._branch_lower(ctx)
         gate = self.sub_token is not None and ctx.sub_token is self.sub_token and ctx.comparable
         progs: list[re.Pattern[str]] = []
+        hays: list[str] = []
         for k, need in enumerate(self.branch_needs):
             if need is not None and gate and ctx.subs.isdisjoint(need):
                 continue
-            progs.append(self._branch(k, lower))
-        heads = [prog.search(hay) for prog in progs]
+            progs.append(self._branch(k, lower[k]))
+            hays.append(ctx.lower if lower[k] else ctx.text)
+        heads = [prog.search(hay) for prog, hay in zip(progs, hays, strict=True)]
         out: list[tuple[int, int]] = []
         pos = 0
         while True:
@@ -449,7 +482,7 @@ class Matcher:
                 if m is None:
                     continue
                 if m.start() < pos:
-                    m = heads[i] = progs[i].search(hay, pos)
+                    m = heads[i] = progs[i].search(hays[i], pos)
                     if m is None:
                         continue
                 if best is None or m.start() < best.start():
@@ -589,15 +622,17 @@ class Matcher:
         simply read when asked for."""
         same_length = len(ctx.lower) == len(ctx.text)
         if self.branch_needs is not None:
-            lower = same_length and self._lowercase_safe(None)
-            flags = int(self.flags & ~re.IGNORECASE if lower else self.flags)
-            cache = self._twins if lower else self._group_regex
+            lower = self._branch_lower(ctx)
             first = 1 if self.terms else 0
-            if self.terms and "\x010" not in cache:
-                out.append(("whole-terms\x1e" + "\x1f".join(self.terms), flags))
-            for k, pattern in enumerate(self.patterns, start=first):
-                if f"\x01{k}" not in cache:
-                    out.append((pattern, flags))
+            for k in range(len(lower)):
+                cache = self._twins if lower[k] else self._group_regex
+                if f"\x01{k}" in cache:
+                    continue
+                flags = self.flags & _NOT_ICASE if lower[k] else self.flags
+                if k < first:
+                    out.append(("whole-terms\x1e" + "\x1f".join(self.terms), flags))
+                else:
+                    out.append((self.patterns[k - first], flags))
         if self.word_groups is None or self.detector is not None:
             return
         groups = self.word_groups
@@ -605,7 +640,7 @@ class Matcher:
         for word in ctx.words & self.group_keys:
             terms = groups[word]
             if self._is_plain(word, terms):
-                if same_length or not self.flags & re.IGNORECASE:
+                if same_length or not self.flags & _ICASE:
                     continue  # found by str.find
                 terms = (word,)
             pairs.append((word, terms))
@@ -617,13 +652,19 @@ class Matcher:
                     pairs.append((sub, same))
                 else:
                     pairs.append((_SUB + sub, sub_groups[sub]))
+        twins = self._twins
         for key, terms in pairs:
-            ident = "terms\x1e" + "\x1f".join(terms)
-            lower_ok = self._lowercase_safe(terms)
-            if lower_ok and key not in self._twins:
-                out.append((ident, int(self.flags & ~re.IGNORECASE)))
-            if (not lower_ok or not same_length) and key not in self._group_regex:
-                out.append((ident, int(self.flags)))
+            # A group asked for before has its twin recorded (None when not lower-case safe).
+            known = twins.get(key, _UNSEEN)
+            lower_ok = self._lowercase_safe(terms) if known is _UNSEEN else known is not None
+            twin = lower_ok and known is _UNSEEN
+            plain = (not lower_ok or not same_length) and key not in self._group_regex
+            if twin or plain:
+                ident = "terms\x1e" + "\x1f".join(terms)
+                if twin:
+                    out.append((ident, self.flags & _NOT_ICASE))
+                if plain:
+                    out.append((ident, self.flags))
 
     def _is_plain(self, word: str, terms: tuple[str, ...]) -> bool:
         """One plain word: found by ``str.find``, no regex."""
@@ -631,7 +672,7 @@ class Matcher:
 
     def _find_word(self, ctx: Context, word: str) -> list[tuple[int, int]]:
         """Whole-word occurrences of one plain word, by str.find: no regex engine needed."""
-        case_sensitive = not (self.flags & re.IGNORECASE)
+        case_sensitive = not (self.flags & _ICASE)
         hay = ctx.text if case_sensitive else ctx.lower
         if not case_sensitive and len(hay) != len(ctx.text):
             return self._spans(ctx, word, (word,))
@@ -709,7 +750,7 @@ def build_matcher(
     spec: dict[str, Any], vocab: dict[str, list[str]], where: Callable[[str], str]
 ) -> Matcher:
     """Build a matcher from ``terms`` / ``vocab`` / ``patterns`` / ``detector`` fields."""
-    flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
+    flags = 0 if spec.get("case_sensitive") else _ICASE
     anchors: set[str] | None = set()
     substrings: set[str] = set()
     word_groups: dict[str, list[str]] = {}
