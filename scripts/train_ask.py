@@ -15,8 +15,7 @@ installed in the real pipeline (:func:`bot.ask.evaluate.score`, the turn-by-turn
 ``benchmarks/eval_conversations.py``) and the held-out conversations are answered at every
 blend weight of the grid; C and the weights with the best sum of out-of-fold rates (first questions
 and follow-ups in the top two, first questions' first citation) are written into the model
-file. Never reads
-``conversations2_heldout.jsonl``.
+file. Never reads a held-out half (``*_heldout.jsonl``).
 """
 
 from __future__ import annotations
@@ -47,11 +46,10 @@ DATA = ROOT / "tests" / "data"
 CONVERSATIONS = [
     "conversations_dev.jsonl",
     "conversations_tune.jsonl",
-    "conversations_heldout.jsonl",
     "conversations2_tune.jsonl",
+    "conversations3_tune.jsonl",
 ]
 QUESTIONS = "ask_questions.jsonl"
-FORBIDDEN = "conversations2_heldout.jsonl"
 WEIGHTS = (0.0, 1.0, 2.0, 4.0)
 FOLLOW_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 CS = (2.0, 4.0)
@@ -61,7 +59,7 @@ def conversations() -> list[dict[str, Any]]:
     """Development conversations; ask_questions.jsonl as one-turn conversations."""
     out: list[dict[str, Any]] = []
     for name in CONVERSATIONS:
-        assert name != FORBIDDEN
+        assert "heldout" not in name  # the held-out halves are never read here
         for conv in load(DATA / name):
             conv["id"] = f"{name}:{conv['id']}"
             out.append(conv)

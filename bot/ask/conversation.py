@@ -23,9 +23,10 @@ Each message is one of:
   in the paper?"): offline, the earlier turns' topic words are carried into
   retrieval; with a model, the follow-up is first condensed into a standalone
   question (``prompts/ask_condense.md``);
-- **a new question**: a message that matches another section strongly, says
+- **a new question**: a question that matches another section strongly, says
   enough to stand alone (three topic words or more) and does not read as a
-  follow-up changes the topic; nothing is carried;
+  follow-up changes the topic; nothing is carried (a statement adds to the
+  situation instead);
 - **off topic**: refused, as in :func:`bot.ask.ask`. Whether a message is about
   the policy at all is read from evidence (:mod:`bot.ask.intent`): words of
   posting or of a protocol topic. Mid-thread, a message without them is a reply
@@ -132,7 +133,10 @@ _FOLLOW_UP = re.compile(
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
-    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report))""",
+    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report)
+    |what\s+(?:happens|would\s+happen|could\s+happen|will\s+happen|might\s+happen)\b
+    |what(?:'?s|\s+is|\s+are)\s+(?:the|my|our)\s+(?:alternatives?|options?|other\s+options?)
+    |what\s+(?:else\s+)?(?:can|should|could|do)\s+(?:i|we)\s+(?:do|say|post|write|use|put)\s+(?:then|instead))""",
     re.I | re.X,
 )
 _NEW_TOPIC = re.compile(
@@ -146,6 +150,15 @@ _ASIDE = re.compile(
     r"^\s*(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
     r"(?:who|when|where|whos|who's|anyone|any\s*one|does\s+anyone|do\s+you\s+know|what\s+time"
     r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
+    re.I,
+)
+#: Someone acting on what the thread is about: "who should deal with it?", "how long till
+#: someone looks at it?" ask about the post, however much they open like a question to the room.
+_ACTS_ON = re.compile(
+    r"\b(?:deal(?:s|t)?\s+with|look(?:s|ed)?\s+(?:at|into|over)|check(?:s|ed)?|sign(?:s|ed)?"
+    r"(?:\s+off)?|approve[sd]?|handle[sd]?|sort(?:s|ed)?(?:\s+out)?|report(?:s|ed)?|review(?:s|ed)?"
+    r"|clear(?:s|ed)?|vet(?:s|ted)?|moderate[sd]?|delete[sd]?|take\s+down|respond\s+to|reply\s+to)"
+    r"\s+(?:it|this|that|them|these|those)\b",
     re.I,
 )
 #: A question rather than a reply, even without a question mark.
@@ -170,7 +183,8 @@ _REQUEST = re.compile(
 #: A conjunction, then a question that stands on its own.
 _CONJ_QUESTION = re.compile(
     r"^\s*(?:(?:and|but|so|or|also|then|ok|okay|oh|btw)[,!.\s]+)+"
-    r"(?:when|whens|when's|where|wheres|where's|who|whos|who's|what\s+time|what's\s+the|whats\s+the"
+    r"(?:when|whens|when's|where|wheres|where's|who|whos|who's|what\s+time"
+    r"|(?:what's|whats)\s+the(?!\s+(?:alternative|option|other|difference|risk|problem|issue))"
     r"|how\s+(?:do|can|long|much|many)|is\s+there|are\s+there|does\s+anyone|can\s+(?:you|u|someone|anyone))\b",
     re.I,
 )
@@ -207,7 +221,8 @@ THANKS = "You're welcome. Ask again any time, or paste a draft and I'll check it
 ACKNOWLEDGED = "OK. Ask me anything else about the policy, or paste a draft and I'll check it."
 _REFERS = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|there|she|he|her|his|him|hers|their"
-    r"|she's|he's|they're|the\s+same|one|instead|too|either|as\s+well)\b",
+    r"|she's|he's|they're|the\s+same|one|instead|too|either|as\s+well"
+    r"|thats|theyre|theyve|theyll|shes|hes|em)\b",
     re.I,
 )
 
@@ -534,9 +549,12 @@ def _offline_turn(
             and not marked
             and float(own.max()) >= NEW_TOPIC_SCORE
             and own_best not in context.anchors[:2]
-            # "can i just delete the comments?" leans on the thread; a message that says
-            # this much of its own stands alone, whatever "it" or "that" it holds.
-            and (not refers or asks)  # "everyone's already talking about it tho" adds
+            # "can i just delete the comments?" leans on the thread; a question that says
+            # this much of its own stands alone, whatever "it" or "that" it holds. A
+            # statement adds to the situation ("everyone's already talking about it tho",
+            # "oh god the christmas market post is scheduled for 3pm"): its own words still
+            # rank first when they match best, beside the thread's section.
+            and asks
             and len(set(own_topics)) >= (NEW_TOPIC_WORDS + SELF_CONTAINED * refers)
         )
         # "can you tell me a joke?": a request to the bot that says nothing of the policy.
@@ -553,7 +571,7 @@ def _offline_turn(
             # rather than a question about something else ("who won the match last
             # night?", "what time is the christmas party?", "can you tell me a joke?").
             mine = bool(_FIRST_PERSON.search(message))
-            if _ASIDE.match(message) and not mine:
+            if _ASIDE.match(message) and not mine and not _ACTS_ON.search(message):
                 pass  # "anyone know when payday is?"
             elif marked or refers:
                 follow_up = True  # "what if I blur the name?", "everyone's agreed to it"

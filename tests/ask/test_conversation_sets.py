@@ -38,18 +38,35 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """217 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    """292 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
     g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, o-: 12, p-: 10, q-: 8,
-    written later, each batch first measured before any tuning on it).
+    r-: 26, s-: 24, t-: 25, written later, each batch first measured before any tuning on it).
 
-    Measured: 200/217 first questions, 262/303 follow-ups, 39/40 off-topic or thanks
+    Measured: 290/292 first questions, 390/407 follow-ups, 48/50 off-topic or thanks
     refused. Before this work (the first 99): 72/99, 138/174, 22/40. Before the fixes
     each prompted: i- 9/18 and 16/22, j- 9/14 and 13/17, k- 13/16 and 12/16, l- 8/12
     and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14, o- 5/12 and 7/12, p- 5/10 and 5/11,
-    q- 7/8 and 6/9.
+    q- 7/8 and 6/9, r- 24/26 and 30/40, s- 22/24 and 26/31, t- 20/25 and 25/33.
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 217 and result["followups"]["of"] == 303
-    assert result["first"]["rate"] >= 0.9, result
-    assert result["followups"]["rate"] >= 0.85, result
-    assert result["off_topic"]["of"] == 40 and result["off_topic"]["refused"] >= 38, result
+    assert result["first"]["of"] == 292 and result["followups"]["of"] == 407
+    assert result["first"]["rate"] >= 0.97, result
+    assert result["followups"]["rate"] >= 0.93, result
+    assert result["off_topic"]["of"] == 50 and result["off_topic"]["refused"] >= 47, result
+
+
+TUNE3 = Path(__file__).parents[1] / "data" / "conversations3_tune.jsonl"
+
+
+@pytest.mark.skipif(not TUNE3.is_file(), reason=f"{TUNE3} is missing")
+def test_third_blind_tune_half_floors() -> None:
+    """The third blind set's tune half (25 conversations), developed on after one measure.
+
+    Untouched (before any work on it): 22/25 first questions, 55/65 follow-ups, 4/4 off
+    topic. Measured after: 25/25, 64/65, 4/4.
+    """
+    result = score(load(TUNE3), Config(), threaded=True)
+    assert result["first"]["of"] == 25 and result["followups"]["of"] == 65
+    assert result["first"]["rate"] >= 0.95, result
+    assert result["followups"]["rate"] >= 0.92, result
+    assert result["off_topic"] == {"refused": 4, "of": 4}, result
