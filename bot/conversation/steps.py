@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot import adapters as _adapters
@@ -311,13 +311,15 @@ class Conversation:
 
         item = add_feedback(
             self.workflow.store,
-            self._listing(by),  # a Slack approver group's member counts at once too
+            self.config,
             text=ref.text,
             expected=expected,
             by=by.id,
             platform=by.platform,
             categories=categories,
             note=note,
+            # the workflow's check: a Slack approver user group's member counts at once too
+            approver=self.workflow.is_approver(by),
         )
         log.info("feedback %s from %s:%s (%s)", item.id, by.platform, by.id, item.kind)
         return texts.feedback_thanks(item.status, item.kind)
@@ -342,24 +344,18 @@ class Conversation:
         act = confirm_report if confirm else dismiss_report
         try:
             item = act(
-                self.workflow.store, self._listing(by), feedback_id, by=by.id, platform=by.platform
+                self.workflow.store,
+                self.config,
+                feedback_id,
+                by=by.id,
+                platform=by.platform,
+                approver=self.workflow.is_approver(by),
             )
         except NotAnApprover:
             return texts.FEEDBACK_APPROVERS_ONLY
         except UnknownFeedback as exc:
             return str(exc)
         return texts.feedback_reviewed(item.id, item.status)
-
-    def _listing(self, actor: Actor) -> Config:
-        """The config, listing ``actor`` as an approver when the workflow's check (a Slack
-        workspace's approver user group) makes them one; :mod:`bot.feedback` reads the
-        config's lists only, so the same person may confirm what their App Home shows."""
-        wf = self.workflow
-        if wf.is_configured_approver(actor) or not wf.is_approver(actor):
-            return self.config
-        a = self.config.approvers
-        own = actor.platform if actor.platform in ("slack", "teams", "cli") else "any"
-        return replace(self.config, approvers=replace(a, **{own: [*getattr(a, own), actor.id]}))
 
     # ------------------------------------------------------------------ watch list
 

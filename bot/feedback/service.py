@@ -160,9 +160,12 @@ def add_feedback(
     source: str | None = None,
     submission_id: str | None = None,
     now: datetime | None = None,
+    approver: bool | None = None,
 ) -> FeedbackItem:
     """Store a "was this right?" report: redacted, confirmed at once when ``by`` approves.
 
+    ``approver`` is the caller's answer to "does ``by`` approve here?" (a chat workflow
+    also counts a Slack approver user group's members); without it the config's lists decide.
     The rules' own verdict on the draft is recorded with it (which rules fired), so the
     organisation model knows which rule a confirmed false alarm was about.
     """
@@ -176,7 +179,8 @@ def add_feedback(
         raise InputError("who is reporting is required (--by ID)")
     verdict = review_rules(Draft(draft), config=config, layers=False)
     now = now or datetime.now(UTC)
-    approver = is_approver(config, platform, by)
+    if approver is None:
+        approver = is_approver(config, platform, by)
     row = FeedbackRow(
         id="F-" + "".join(secrets.choice(_ALPHABET) for _ in range(10)),
         workspace=config.workspace,
@@ -219,9 +223,16 @@ def list_feedback(
 
 
 def _review(
-    store: Store, config: Config, feedback_id: str, *, by: str, platform: str, status: str
+    store: Store,
+    config: Config,
+    feedback_id: str,
+    *,
+    by: str,
+    platform: str,
+    status: str,
+    approver: bool | None = None,
 ) -> FeedbackItem:
-    if not is_approver(config, platform, by):
+    if not (is_approver(config, platform, by) if approver is None else approver):
         raise NotAnApprover(f"{by} is not an approver: only approvers confirm or dismiss feedback")
     fid = feedback_id.strip().upper()
     now = datetime.now(UTC)
@@ -244,17 +255,33 @@ def _review(
 
 
 def confirm(
-    store: Store, config: Config, feedback_id: str, *, by: str, platform: str = "cli"
+    store: Store,
+    config: Config,
+    feedback_id: str,
+    *,
+    by: str,
+    platform: str = "cli",
+    approver: bool | None = None,
 ) -> FeedbackItem:
     """An approver confirms someone's report: it now counts for training."""
-    return _review(store, config, feedback_id, by=by, platform=platform, status="confirmed")
+    return _review(
+        store, config, feedback_id, by=by, platform=platform, status="confirmed", approver=approver
+    )
 
 
 def dismiss(
-    store: Store, config: Config, feedback_id: str, *, by: str, platform: str = "cli"
+    store: Store,
+    config: Config,
+    feedback_id: str,
+    *,
+    by: str,
+    platform: str = "cli",
+    approver: bool | None = None,
 ) -> FeedbackItem:
     """An approver dismisses a report: it never counts."""
-    return _review(store, config, feedback_id, by=by, platform=platform, status="dismissed")
+    return _review(
+        store, config, feedback_id, by=by, platform=platform, status="dismissed", approver=approver
+    )
 
 
 def record_decision(
