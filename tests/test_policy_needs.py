@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,28 @@ def test_comparable_refuses_texts_where_lower_case_misleads() -> None:
     assert not comparable("\u017ftreet", "\u017ftreet")  # re reads ſ as s, str.lower does not
     assert not comparable("\u0131n return", "\u0131n return")
     assert re.search("street", "\u017ftreet", re.IGNORECASE)  # why: the regex still matches
+
+
+def test_answers_are_kept_across_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build after a policy edit reads the unchanged patterns' needs from the cache folder."""
+    from bot.policy import needs as needs_module
+
+    monkeypatch.setenv("CANIPOST_CACHE_DIR", str(tmp_path))
+    needs_module.reset_memo()
+    try:
+        pattern = r"\b(?:bed|bay)\s*\d+\b"
+        first = needs_module.needs_and_width(pattern, re.IGNORECASE)
+        assert not needs_module.compiled_before(pattern, re.IGNORECASE)
+        needs_module.note_compiled(pattern, re.IGNORECASE)
+        needs_module.save_memo()
+        (path,) = tmp_path.glob("needs-*.json")
+        needs_module.reset_memo()  # as a new process
+        assert needs_module.needs_and_width(pattern, re.IGNORECASE) == first == ({"bed", "bay"}, 4)
+        assert needs_module.compiled_before(pattern, re.IGNORECASE)
+        assert not needs_module.compiled_before(pattern, 0)  # flags are part of the key
+        path.write_text("{not json")  # a damaged file is worked out again
+        needs_module.reset_memo()
+        assert needs_module.needs_and_width(pattern, re.IGNORECASE) == first
+        assert not needs_module.compiled_before(pattern, re.IGNORECASE)
+    finally:
+        needs_module.reset_memo()

@@ -30,6 +30,7 @@ from bot.config import PROFILES, Config
 from bot.errors import PolicyError
 from bot.policy import (
     cache,  # its code stamp is taken now, with the classes it pickles
+    needs,
     programs,
 )
 from bot.policy.kinds import KINDS
@@ -531,6 +532,7 @@ def _load_compiled(key: str, directory: Path, config: Config) -> Policy:
         return policy
     policy = _load(directory, config)
     cache.store(disk_key, policy)
+    needs.save_memo()  # the patterns' needs, for the next build after an edit
     return policy
 
 

@@ -13,13 +13,20 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bot import detectors
 from bot.config import Organisation
 from bot.errors import PolicyError
-from bot.policy.needs import comparable, minimal, needs_and_width
+from bot.policy.needs import (
+    comparable,
+    compiled_before,
+    minimal,
+    needs_and_width,
+    note_compiled,
+)
 from bot.policy.programs import compile_regex
 from bot.text import Prepared
 
@@ -34,6 +41,9 @@ WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 #: What separates a term's words (``term_atoms``): runs of spaces and hyphens.
 _SEPARATORS = re.compile(r"[ \-]+")
 _SEGMENT_BREAKS = re.compile(r"[\s\-]+")
+#: Compiled once (the policy build runs them on every one of ~15,000 terms).
+_CHUNK_BREAKS = re.compile(r"[\s\-*']+")
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")
 #: Texts longer than this scan each anchor's group only near the anchor (blog posts).
 LONG_TEXT = 2000
 #: An anchor found more often than this in a long text is scanned for in the whole text.
@@ -243,6 +253,7 @@ def terms_regex(terms: Iterable[str]) -> str:
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
+@lru_cache(maxsize=65536)
 def term_anchor(term: str) -> tuple[str, str]:
     """A cheap test that must pass for ``term`` to match: ``("word", w)`` or ``("sub", s)``.
 
@@ -251,7 +262,7 @@ def term_anchor(term: str) -> tuple[str, str]:
     literal chunk, tested as a substring of the lower-cased draft.
     """
     best: str | None = None
-    for part in re.split(r"[\s\-]+", term.lower()):
+    for part in _SEGMENT_BREAKS.split(term.lower()):
         if "*" in part or not part:
             continue
         m = WORD_RE.fullmatch(part)
@@ -264,7 +275,7 @@ def term_anchor(term: str) -> tuple[str, str]:
         rank = (word not in STOPWORDS, len(word))
         if best is None or rank > (best not in STOPWORDS, len(best)):
             best = word
-    chunks = [c for c in re.split(r"[\s\-*']+", term.lower()) if c]
+    chunks = [c for c in _CHUNK_BREAKS.split(term.lower()) if c]
     if best is not None and (best not in STOPWORDS or not chunks):
         return ("word", best)
     # Only function words: a literal chunk such as "paedo" or "a&e" is a rarer anchor.
@@ -773,10 +784,13 @@ def build_matcher(
         (word_groups if kind == "word" else sub_groups).setdefault(value, []).append(str(term))
     patterns = _as_list(spec.get("patterns"), "patterns", where)
     for p in patterns:
+        if compiled_before(p, flags):
+            continue  # compiled by an earlier build (the policy was edited elsewhere)
         try:
             re.compile(p, flags)
         except re.error as exc:
             raise PolicyError(f"{where('patterns')}: bad regular expression {p!r}: {exc}") from None
+        note_compiled(p, flags)
     term_anchors = anchors
     if patterns:
         anchors = None
@@ -807,7 +821,7 @@ def build_matcher(
         patterns=tuple(patterns),
         word_groups={k: tuple(v) for k, v in word_groups.items()} if grouped else None,
         group_keys=frozenset(word_groups) if grouped else frozenset(),
-        plain_words=frozenset(str(t) for t in terms if re.fullmatch(r"[A-Za-z0-9]+", str(t))),
+        plain_words=frozenset(str(t) for t in terms if _PLAIN_WORD.fullmatch(str(t))),
         sub_groups={k: tuple(v) for k, v in sub_groups.items()} if grouped else None,
         flags=flags,
         detector=detector,

@@ -17,8 +17,15 @@ not (``ı``, ``ſ``). Case-insensitive non-ASCII letters in a pattern are not us
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
 from collections.abc import Iterable
 from itertools import product
+from pathlib import Path
 from typing import Any
 
 try:
@@ -181,7 +188,106 @@ def needs(source: str, flags: int) -> frozenset[str] | None:
 
 
 def needs_and_width(source: str, flags: int) -> tuple[frozenset[str] | None, int]:
-    """:func:`needs`, and the shortest match's length (-1: unreadable), from one parse."""
+    """:func:`needs`, and the shortest match's length (-1: unreadable), from one parse.
+
+    Remembered across processes (:func:`save_memo`): after a policy edit the build
+    reads the few hundred unchanged patterns' answers instead of parsing them again."""
+    memo = (_memo if _memo is not None else _load_memo())["needs"]
+    key = f"{int(flags)}\x1f{source}"
+    hit = memo.get(key)
+    if hit is not None:
+        return (frozenset(hit[0]) if hit[0] is not None else None), int(hit[1])
+    need, width = _needs_and_width(source, flags)
+    memo[key] = (sorted(need) if need is not None else None, width)
+    _new.append(key)
+    return need, width
+
+
+def compiled_before(source: str, flags: int) -> bool:
+    """Whether a policy build of this Python compiled ``source`` without error
+    (:func:`note_compiled`): an edit elsewhere in the policy need not compile it again."""
+    memo = _memo if _memo is not None else _load_memo()
+    return f"{int(flags)}\x1f{source}" in memo["compiled"]
+
+
+def note_compiled(source: str, flags: int) -> None:
+    """Record that ``re.compile(source, flags)`` succeeded (see :func:`compiled_before`)."""
+    memo = _memo if _memo is not None else _load_memo()
+    key = f"{int(flags)}\x1f{source}"
+    if key not in memo["compiled"]:
+        memo["compiled"][key] = 1
+        _new.append(key)
+
+
+#: Past this many entries (years of policy edits) the memo file is started again.
+MAX_MEMO = 50_000
+#: Answers of :func:`needs_and_width` ("needs") and patterns known to compile ("compiled"),
+#: by flags and source, read from the cache folder.
+_memo: dict[str, dict[str, Any]] | None = None
+#: Keys added by this process (written by :func:`save_memo`).
+_new: list[str] = []
+
+
+def _memo_path() -> Path | None:
+    """The memo file: named for this module's code and the Python build, so an edit to
+    the analysis or another ``re`` parser never reads old answers."""
+    from bot.policy.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    stamp = hashlib.sha256(Path(__file__).read_bytes() + sys.version.encode()).hexdigest()
+    return folder / f"needs-{stamp[:16]}.json"
+
+
+def _load_memo() -> dict[str, dict[str, Any]]:
+    global _memo
+    memo: dict[str, dict[str, Any]] = {"needs": {}, "compiled": {}}
+    path = _memo_path()
+    if path is not None:
+        try:
+            data = json.loads(path.read_bytes())
+            ok = isinstance(data, dict) and all(isinstance(data.get(k), dict) for k in memo)
+            if ok and sum(len(data[k]) for k in memo) < MAX_MEMO:  # else start again
+                memo = {k: data[k] for k in memo}
+        except (OSError, ValueError):
+            pass  # missing or damaged: the answers are worked out again
+    _memo = memo
+    return memo
+
+
+def save_memo() -> None:
+    """Write the answers worked out by this process (after a policy build); best effort."""
+    if not _new or _memo is None:
+        return
+    path = _memo_path()
+    _new.clear()
+    if path is None:
+        return
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".needs-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(_memo, fh)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def reset_memo() -> None:
+    """Forget the memo (tests that switch cache folders)."""
+    global _memo
+    _memo = None
+    _new.clear()
+
+
+def _needs_and_width(source: str, flags: int) -> tuple[frozenset[str] | None, int]:
     if C is None:
         return None, -1
     try:
