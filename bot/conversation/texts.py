@@ -212,6 +212,10 @@ HELP_INTRO = "**canipost** checks a social media draft against our policy before
 HELP_OUTRO = (
     "Drafts that need approval go to comms with one click; I'll tell you their decision here."
 )
+HELP_OUTRO_SLACK = (
+    "Drafts that need approval go to comms with one click; I'll DM you their decision, "
+    "and my App Home lists what you've sent."
+)
 Audience = Literal["everyone", "approvers", "admins"]
 
 
@@ -228,10 +232,12 @@ class HelpLine:
     surfaces: tuple[str, ...] = ("teams",)
 
 
-#: Everything a chat user can do, once: each surface's help is generated from this, for
-#: approvers and for everyone else. Every command of ``intents.COMMANDS`` has a line
-#: (a test holds that), so a new command cannot be missing from the help.
+SLACK: tuple[str, ...] = ("slack",)
+#: Everything a chat user can do, once per surface: each surface's help is generated from
+#: this, for approvers and for everyone else. Every command of ``intents.COMMANDS`` has a
+#: line on every surface (a test holds that), so a new command cannot be missing from a help.
 HELP_LINES: tuple[HelpLine, ...] = (
+    # Teams: messages to the bot
     HelpLine("Send me a draft (or `review: your draft`) to check it"),
     HelpLine("Ask me about the policy: `Can I comment on a court case?` (or `ask: …`)"),
     HelpLine("**Check with canipost** in any message's … menu checks that message"),
@@ -254,6 +260,45 @@ HELP_LINES: tuple[HelpLine, ...] = (
         command="settings",
     ),
     HelpLine("`help`: this list"),
+    # Slack: the slash command, the message shortcut, DMs and mentions
+    HelpLine(
+        "`/canipost your draft text`: check a draft (only you see the answer)", surfaces=SLACK
+    ),
+    HelpLine(
+        "`/canipost`: a form for the draft, the network, and whether you post for the "
+        "organisation or yourself",
+        surfaces=SLACK,
+    ),
+    HelpLine(
+        "`/canipost ask Can I comment on a court case?`: ask about the policy", surfaces=SLACK
+    ),
+    HelpLine("**Check with canipost** in a message's ⋮ menu checks that message", surfaces=SLACK),
+    HelpLine(
+        "DM me a draft or a question (`can I post: your draft`); @mention me in a channel",
+        surfaces=SLACK,
+    ),
+    HelpLine(
+        "*Was this right?* reports waiting for you to confirm or dismiss are on my App Home",
+        audience="approvers",
+        command="reports",
+        surfaces=SLACK,
+    ),
+    HelpLine(
+        "`/canipost watch` (or `watch list`), `watch add <kind> <term> [until YYYY-MM-DD]`, "
+        "`watch remove <id>`: the confidential watch list (only you see the answer; in our "
+        "DM too). My App Home lists it as well",
+        audience="approvers",
+        command="watch",
+        surfaces=SLACK,
+    ),
+    HelpLine(
+        "**canipost settings** in the shortcuts menu: this workspace's settings (approvers "
+        "channel, approvers, approver group, profile, organisation details)",
+        audience="admins",
+        command="settings",
+        surfaces=SLACK,
+    ),
+    HelpLine("`/canipost help`: this list", surfaces=SLACK),
 )
 
 

@@ -13,6 +13,7 @@ silence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Unpack
@@ -846,20 +847,27 @@ def pending_message(text: str) -> Message:
     return {"text": text, "blocks": [context(escape(text))]}
 
 
-HELP_TEXT = (
-    "*canipost* checks a social media draft against our policy before you post it.\n"
-    "• `/canipost your draft text` — check a draft (only you see the answer)\n"
-    "• `/canipost` — open a form: draft, network, organisation or personal\n"
-    "• `/canipost ask Can I comment on a court case?` — ask about the policy\n"
-    "• *Check with canipost* in a message's ⋮ menu — check that message\n"
-    "• DM me a question, or `can I post: your draft`; @mention me in a channel\n"
-    "Drafts that need approval can be sent to comms with one click; you'll get a DM "
-    "with their decision, and the App Home lists what you've sent."
-)
+def help_text(*, approver: bool = False, admin: bool = False) -> str:
+    """What the Slack help says: every thing this person can do in Slack
+    (:data:`bot.conversation.texts.HELP_LINES`, filtered for them), in Slack mrkdwn."""
+    from bot.conversation import texts
+
+    lines = texts.help_lines("slack", approver=approver, admin=admin)
+    bullets = [f"• {md_to_mrkdwn(x)}" for x in lines]
+    return "\n".join([md_to_mrkdwn(texts.HELP_INTRO), *bullets, texts.HELP_OUTRO_SLACK])
 
 
-def help_message() -> Message:
-    return {"text": "How to use canipost", "blocks": [section(HELP_TEXT)]}
+def md_to_mrkdwn(text: str) -> str:
+    """Markdown bold (``**x**``) as Slack's (``*x*``); code spans are the same in both."""
+    return re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+
+
+def help_message(*, approver: bool = False, admin: bool = False) -> Message:
+    """The help; approvers also see the watch list and reports, admins the settings."""
+    return {
+        "text": "How to use canipost",
+        "blocks": [section(help_text(approver=approver, admin=admin))],
+    }
 
 
 def text_message(text: str) -> Message:

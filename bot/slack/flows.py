@@ -22,6 +22,7 @@ from bot.errors import CanipostError, InputError
 from bot.slack.blocks import (
     Message,
     error_message,
+    help_message,
     home_view,
     text_message,
     validate_message,
@@ -54,6 +55,13 @@ def send_to_response_url(url: str, msg: Message, *, replace: bool = False) -> No
     resp = hook.send(**extra, **validate_message(msg))
     if resp.status_code >= 300:
         log.warning("response_url update failed: HTTP %s", resp.status_code)
+
+
+def help_for(services: Services, user: str) -> Message:
+    """The help this person may use: approvers (their user group too) also see the watch
+    list and reports, and, where each workspace has settings, the settings shortcut."""
+    approver = services.workflow.is_approver(Actor("slack", user))
+    return help_message(approver=approver, admin=approver and services.workspace_settings)
 
 
 def actor_from(body: dict[str, Any]) -> Actor:

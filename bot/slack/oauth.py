@@ -479,6 +479,7 @@ def install_routes(
         deliver=ctx.pump.kick,
     )
     services.observe = ctx.metrics.observe_stage
+    services.workspace_settings = True  # the settings shortcut is registered below
     prestart(services.io, IO_WORKERS)
     prestart(services.background, SLOW_WORKERS)
     bolt_app = build_slack_app(services, client=client, oauth_settings=oauth_settings)

@@ -86,6 +86,8 @@ class Services(Conversation):
 
     platform: str = "slack"
     settings: SlackSettings
+    #: Each workspace has its own settings ("canipost settings" shortcut): OAuth installs.
+    workspace_settings: bool = False
     background: Executor
     io: Executor = field(
         default_factory=lambda: ThreadPoolExecutor(

@@ -55,7 +55,10 @@ def test_every_command_has_a_help_line_and_approvers_see_theirs() -> None:
     from bot.conversation.intents import COMMANDS
     from bot.conversation.texts import HELP_LINES, help_lines
 
-    assert {h.command for h in HELP_LINES if h.command} == set(COMMANDS)
+    for surface in ("teams", "slack"):
+        lines = [h for h in HELP_LINES if surface in h.surfaces]
+        assert {h.command for h in lines if h.command} == set(COMMANDS), surface
+        assert set(help_lines(surface, approver=False)) < set(help_lines(surface, approver=True))
     everyone = help_lines("teams", approver=False)
     approver = help_lines("teams", approver=True)
     admin = help_lines("teams", approver=True, admin=True)

@@ -107,7 +107,14 @@ def test_do_not_post_offers_sending_only_with_a_justification(slack: Slack) -> N
 
 
 def test_help_and_bare_command_opens_the_form(slack: Slack) -> None:
-    assert "/canipost ask" in all_text(slack.command("help"))
+    everyone = all_text(slack.command("help"))
+    assert "/canipost ask" in everyone
+    # approvers' tools are listed for approvers only; Markdown bold is Slack's *bold*
+    assert "/canipost watch" not in everyone and "App Home" in everyone
+    assert "*Check with canipost*" in everyone and "**" not in everyone
+    approver = all_text(slack.command("help", user=APPROVER))
+    assert "/canipost watch" in approver and "Was this right?" in approver
+    assert "canipost settings" not in approver  # a single-organisation install: no shortcut
     ack = slack.command("")
     assert ack == {}  # an empty ack: the modal is the answer
     opened = slack.api.wait_for("views.open")[0]

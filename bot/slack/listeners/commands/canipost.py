@@ -19,7 +19,6 @@ from bot.errors import InputError
 from bot.slack.blocks import (
     answer_message,
     check_modal,
-    help_message,
     pending_message,
     text_message,
     validate_message,
@@ -32,6 +31,7 @@ from bot.slack.flows import (
     after_ack,
     check,
     follow_up,
+    help_for,
     later,
     report_error,
     send_to_response_url,
@@ -82,7 +82,7 @@ def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Service
         )
         return
     if first in HELP_WORDS:
-        ack(response_type="ephemeral", **validate_message(help_message()))
+        ack(response_type="ephemeral", **validate_message(help_for(services, actor_from(body).id)))
         return
     if first == "ask":
         _ask(ack, body, services, text[len(first) :].strip())

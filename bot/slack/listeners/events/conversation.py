@@ -13,13 +13,12 @@ from bot.conversation import DraftRef, classify, new_check, texts
 from bot.errors import InputError
 from bot.slack.blocks import (
     answer_message,
-    help_message,
     pending_message,
     text_message,
     validate_message,
     verdict_message,
 )
-from bot.slack.flows import MessageSurface, check, follow_up, later
+from bot.slack.flows import MessageSurface, check, follow_up, help_for, later
 from bot.slack.services import Services
 from bot.slack.text import to_plain
 from bot.workflow import Actor
@@ -49,7 +48,7 @@ def converse(
         post(text_message(reply or texts.WATCH_PRIVATE_ONLY))
         return
     if intent.kind in ("help", "command"):
-        post(help_message())
+        post(help_for(services, user))
         return
     if intent.kind == "draft":
         ref = DraftRef(intent.body, check=new_check())
