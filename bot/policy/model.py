@@ -22,10 +22,10 @@ from bot.config import Organisation
 from bot.errors import PolicyError
 from bot.policy.needs import (
     comparable,
+    compile_checked,
     compiled_before,
     minimal,
     needs_and_width,
-    note_compiled,
 )
 from bot.policy.programs import compile_regex
 from bot.text import Prepared
@@ -787,10 +787,9 @@ def build_matcher(
         if compiled_before(p, flags):
             continue  # compiled by an earlier build (the policy was edited elsewhere)
         try:
-            re.compile(p, flags)
+            compile_checked(p, flags)  # re.compile, its parse kept for the needs below
         except re.error as exc:
             raise PolicyError(f"{where('patterns')}: bad regular expression {p!r}: {exc}") from None
-        note_compiled(p, flags)
     term_anchors = anchors
     if patterns:
         anchors = None

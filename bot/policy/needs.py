@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -197,10 +198,29 @@ def needs_and_width(source: str, flags: int) -> tuple[frozenset[str] | None, int
     hit = memo.get(key)
     if hit is not None:
         return (frozenset(hit[0]) if hit[0] is not None else None), int(hit[1])
-    need, width = _needs_and_width(source, flags)
+    need, width = _needs_and_width(source, flags, _parsed.pop(key, None))
     memo[key] = (sorted(need) if need is not None else None, width)
     _new.append(key)
     return need, width
+
+
+def compile_checked(source: str, flags: int) -> None:
+    """``re.compile(source, flags)`` as a check (raises the same ``re.error``), keeping the
+    parse for :func:`needs_and_width`, which the build asks next: one parse, not two.
+    Records the success (:func:`note_compiled`)."""
+    if C is None:
+        re.compile(source, flags)
+    else:
+        parsed = _parser.parse(source, flags)
+        _compiler.compile(parsed, flags)  # code generation reads the parse, never edits it
+        if len(_parsed) > 64:
+            _parsed.clear()
+        _parsed[f"{int(flags)}\x1f{source}"] = parsed
+    note_compiled(source, flags)
+
+
+#: Parses kept by :func:`compile_checked` for the :func:`needs_and_width` call that follows.
+_parsed: dict[str, Any] = {}
 
 
 def compiled_before(source: str, flags: int) -> bool:
@@ -285,15 +305,19 @@ def reset_memo() -> None:
     global _memo
     _memo = None
     _new.clear()
+    _parsed.clear()
 
 
-def _needs_and_width(source: str, flags: int) -> tuple[frozenset[str] | None, int]:
+def _needs_and_width(
+    source: str, flags: int, parsed: Any = None
+) -> tuple[frozenset[str] | None, int]:
     if C is None:
         return None, -1
-    try:
-        parsed = _parser.parse(source, flags)
-    except Exception:
-        return None, -1
+    if parsed is None:
+        try:
+            parsed = _parser.parse(source, flags)
+        except Exception:
+            return None, -1
     width = int(parsed.getwidth()[0])
     if flags & C.SRE_FLAG_LOCALE:
         return None, width
