@@ -109,3 +109,24 @@ def test_prefetched_programs_are_the_kept_ones(folder: Path) -> None:
     again = [programs.compile_regex(src, flags) for src, flags in SOURCES]
     assert not any(pair in programs._fetched for pair in wanted[:-1])  # each row used once
     assert [_spans(rx) for rx in again] == [_spans(rx) for rx in first]
+
+
+def test_a_batch_reads_every_kept_program_at_once(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past BULK_AFTER programs asked one by one, the rest come from one query."""
+    first = [programs.compile_regex(src, flags) for src, flags in SOURCES]
+    programs.flush()
+    programs.reset()
+    monkeypatch.setattr(programs, "BULK_AFTER", 1)
+    queries: list[str] = []
+    programs._connect().set_trace_callback(queries.append)
+    again = [programs.compile_regex(src, flags) for src, flags in SOURCES]
+    assert programs._all is not None and len(programs._all) == len(SOURCES)
+    selects = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 3  # one program alone, then a count and every program
+    assert programs.compile_regex("(?:never kept)", 0).pattern == "(?:never kept)"
+    assert len([q for q in queries if q.lstrip().upper().startswith("SELECT")]) == 3
+    for (src, flags), a, b in zip(SOURCES, first, again, strict=True):
+        assert b.pattern == src and b.groupindex == re.compile(src, flags).groupindex
+        assert _spans(a) == _spans(b)

@@ -63,6 +63,7 @@ def _connect() -> Any:
         _db, _pid = None, os.getpid()
         _pending.clear()
         _fetched.clear()
+        _forget_bulk()
     if _db is None:
         _db = False
         from bot.policy.cache import cache_dir
@@ -106,18 +107,26 @@ def compile_regex(
         key = source
     if _MAGIC is None:
         return re.compile(source() if callable(source) else source, flags)
+    global _asked
     with _lock:
         db = _connect()
-        row = _fetched.pop((key, int(flags)), _UNKNOWN)
-        if row is _UNKNOWN and db:
-            try:
-                row = db.execute(
-                    "SELECT source, code, final_flags, groups, groupindex, indexgroup"
-                    " FROM programs WHERE key = ? AND flags = ?",
-                    (key, flags),
-                ).fetchone()
-            except Exception:
-                row = None
+        pair = (key, int(flags))
+        row = _fetched.pop(pair, _UNKNOWN)
+        if row is _UNKNOWN and _all is not None:
+            row = _all.get(pair)
+        elif row is _UNKNOWN and db:
+            _asked += 1
+            if _asked > BULK_AFTER and _read_all(db):
+                row = _all.get(pair) if _all is not None else None
+            else:
+                try:
+                    row = db.execute(
+                        "SELECT source, code, final_flags, groups, groupindex, indexgroup"
+                        " FROM programs WHERE key = ? AND flags = ?",
+                        pair,
+                    ).fetchone()
+                except Exception:
+                    row = None
         elif row is _UNKNOWN:
             row = None
     if row is not None:
@@ -138,6 +147,35 @@ def compile_regex(
 
 #: Rows read ahead by :func:`prefetch`, by (key, flags); None: known not to be kept.
 _fetched: dict[tuple[str, int], Any] = {}
+#: Past this many programs asked for one by one (a batch of new drafts, not one ``check``),
+#: every kept program is read in one query (:func:`_read_all`): one query each cost more.
+BULK_AFTER = 64
+#: Only when the file holds at most this many programs.
+BULK_MAX = 20_000
+_asked = 0
+#: Every kept program by (key, flags), once read in bulk (None: not read).
+_all: dict[tuple[str, int], Any] | None = None
+
+
+def _read_all(db: Any) -> bool:
+    """Read every kept program into :data:`_all` (False when too many, or on an error)."""
+    global _all, _asked
+    try:
+        (count,) = db.execute("SELECT count(*) FROM programs").fetchone()
+        if count > BULK_MAX:
+            _asked = -(10**9)  # never try again in this process
+            return False
+        rows = db.execute(
+            "SELECT key, flags, source, code, final_flags, groups, groupindex, indexgroup"
+            " FROM programs"
+        ).fetchall()
+    except Exception:
+        _asked = -(10**9)
+        return False
+    _all = {(row[0], int(row[1])): tuple(row[2:]) for row in rows}
+    return True
+
+
 _UNKNOWN: Any = object()
 #: Keys per query (SQLite allows 32,766 parameters; two per key).
 _BATCH = 400
@@ -151,8 +189,8 @@ def prefetch(wanted: list[tuple[str, int]]) -> None:
         return
     with _lock:
         db = _connect()
-        if not db:
-            return
+        if not db or _all is not None:
+            return  # every kept program is at hand already
         todo = sorted({(k, int(f)) for k, f in wanted} - _fetched.keys())
         try:
             for i in range(0, len(todo), _BATCH):
@@ -235,12 +273,18 @@ def flush() -> None:
                 db.execute("ROLLBACK")
 
 
+def _forget_bulk() -> None:
+    global _all, _asked
+    _all, _asked = None, 0
+
+
 def reset() -> None:
     """Close the program file (tests that switch cache folders)."""
     global _db
     with _lock:
         _pending.clear()
         _fetched.clear()
+        _forget_bulk()
         if _db:
             _db.close()
         _db = None
