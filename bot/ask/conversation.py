@@ -201,7 +201,8 @@ _THANKS = re.compile(
     r"^\s*(?:(?:ok|okay|great|brill|brilliant|perfect|lovely|cool|right|ah|oh|nice)[,!.\s]+)*"
     r"(?:thanks?|thank\s+you|thx|ta|cheers|got\s+it|makes\s+sense|understood|noted|bye|nice\s+one)"
     r"(?:\s+(?:so\s+much|a\s+lot|loads|very\s+much|mate|for\s+(?:that|the\s+help|your\s+help)))*"
-    r"(?:[,!.\s]+(?:that\s+helps|that'?s\s+(?:helpful|great|clear|useful|brill)|will\s+do"
+    r"(?:[,!.\s]+(?:that\s+(?:really\s+)?helps|that'?s\s+(?:really\s+|very\s+|so\s+|super\s+)?"
+    r"(?:helpful|great|clear|useful|brill|handy|perfect|good|ace|spot\s+on|fab)|will\s+do"
     r"|i'?ll\s+(?:do\s+that|leave\s+it|hold\s+off|ask\s+them)))?"
     r"[\s!.:)x]*$",
     re.I,

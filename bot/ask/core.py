@@ -211,6 +211,18 @@ def _sentence(text: str) -> str:
     return text if body.endswith((".", "!", "?")) else text + "."
 
 
+_CONDITION = re.compile(r"^If\s+([^,]+),")
+
+
+def _applies(index: PolicyIndex, unit: str, asked: set[str]) -> bool:
+    """Does a rule apply to the question: unconditional, or its "If ...," names a word of it?"""
+    m = _CONDITION.match(unit)
+    if m is None:
+        return True
+    condition = set(index.query(m.group(1), phrases=False)) - {"post"}
+    return not condition or bool(condition & asked)
+
+
 def must_not(index: PolicyIndex, section: Section, question: str) -> str | None:
     """The section's rule that best answers the question, a prohibition when one fits.
 
@@ -222,6 +234,11 @@ def must_not(index: PolicyIndex, section: Section, question: str) -> str | None:
         return None
     scores = index.unit_scores(question)
     ranked = sorted(units, key=lambda ku: -float(scores[ku[0]]))
+    # "If you are on a jury, don't post about the trial at all" answers a juror only: a rule
+    # under a condition the question does not mention gives way to the section's others.
+    asked = set(index.query(question))
+    unconditional = [ku for ku in ranked if _applies(index, ku[1], asked)]
+    ranked = unconditional or ranked
     best = float(scores[ranked[0][0]])
     chosen: str | None = None
     for k, unit in ranked:
@@ -230,6 +247,12 @@ def must_not(index: PolicyIndex, section: Section, question: str) -> str | None:
         if _PROHIBITION.search(unit) and float(scores[k]) >= RELATIVE * best:
             chosen = unit
             break
+    if chosen is None:
+        # What you must not do: with no prohibition near the best match, the section's
+        # first one (its headline rule: "Don't comment on a live court case.").
+        rules = [(k, u) for k, u in ranked if not u.startswith("Do: ") and _PROHIBITION.search(u)]
+        if rules:
+            chosen = min(rules)[1]
     if chosen is None:
         chosen = next((u for _, u in ranked if not u.startswith("Do: ")), None)
     if chosen is None:
