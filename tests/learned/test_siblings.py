@@ -81,7 +81,7 @@ def _decision(text: str, config: Config) -> Severity:
 
 
 @pytest.mark.parametrize("trained", [(FILM_REPORTS, "ok", [])], indirect=True)
-def test_film_shoot_false_alarms_generalise(trained: Config) -> None:
+def test_film_shoot_false_alarms_generalise_and_change_the_policy_version(trained: Config) -> None:
     before = {
         t: review_rules(Draft(t), config=trained, layers=False).decision for t in FILM_SIBLINGS
     }
@@ -91,6 +91,11 @@ def test_film_shoot_false_alarms_generalise(trained: Config) -> None:
     for text in REAL_SHOOTINGS:
         assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
     assert live.status(trained.workspace)["model"] == "organisation"
+    # the organisation's model changes the policy version verdicts carry (one training
+    # serves both checks: each costs half a minute)
+    text = FILM_SIBLINGS[0]
+    rules = review_rules(Draft(text), config=trained, layers=False)
+    assert review_rules(Draft(text), config=trained).policy_version != rules.policy_version
 
 
 @pytest.mark.parametrize(
@@ -101,13 +106,6 @@ def test_leaked_tender_misses_generalise(trained: Config) -> None:
         assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
     for text in PUBLIC_NOTICES:
         assert _decision(text, trained) < Severity.NEEDS_APPROVAL, text
-
-
-@pytest.mark.parametrize("trained", [(FILM_REPORTS, "ok", [])], indirect=True)
-def test_an_org_model_changes_the_policy_version(trained: Config) -> None:
-    text = FILM_SIBLINGS[0]
-    rules = review_rules(Draft(text), config=trained, layers=False)
-    assert review_rules(Draft(text), config=trained).policy_version != rules.policy_version
 
 
 def test_a_model_worse_than_the_shipped_one_is_refused(
