@@ -68,7 +68,7 @@ def lowercase_safe(source: str) -> bool:
     """
     if "(?-i" in source:
         return False
-    return not any(ch.isupper() for ch in _ESCAPE.sub("", source))
+    return _no_capitals((_ESCAPE.sub("", source),))
 
 
 @dataclass(frozen=True, slots=True)
