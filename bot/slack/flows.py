@@ -59,9 +59,12 @@ def send_to_response_url(url: str, msg: Message, *, replace: bool = False) -> No
 
 def help_for(services: Services, user: str) -> Message:
     """The help this person may use: approvers (their user group too) also see the watch
-    list and reports, and, where each workspace has settings, the settings shortcut."""
+    list and reports; where each workspace has settings (OAuth installs), those who may
+    open them (its listed approvers, as :func:`bot.workspaces.may_administer`) see the
+    settings shortcut."""
     approver = services.workflow.is_approver(Actor("slack", user))
-    return help_message(approver=approver, admin=approver and services.workspace_settings)
+    admin = services.workspace_settings and user in services.config.approvers.ids_for("slack")
+    return help_message(approver=approver, admin=admin)
 
 
 def actor_from(body: dict[str, Any]) -> Actor:

@@ -861,3 +861,31 @@ def test_members_of_the_approver_user_group_sign_in_to_the_dashboard_as_approver
         assert "/dashboard/login" in client.get("/dashboard/queue").url
         lookups = oauth.api.of("usergroups.users.list")
         assert lookups and {oauth.api.bearer(c) for c in lookups} == {"Bearer xoxb-TAAAA-1"}
+
+
+def test_help_lists_what_each_person_may_use(oauth: Harness) -> None:
+    """Slack's help is generated per person: a member of the workspace's approver user group
+    sees the watch list and reports; a listed approver also the settings shortcut (they may
+    open it); anyone else neither."""
+    oauth.install("TAAAA")
+    oauth.api.groups["S0COMMSTEAM"] = ["UGROUPMEMBER"]
+    update_settings(
+        oauth.ctx.store,
+        "TAAAA",
+        {
+            "channel": "CAPPRA1",
+            "approvers": ["UAPPA1"],
+            "approver_group": "<!subteam^S0COMMSTEAM|comms>",
+        },
+        by=Actor("slack", "UADMIN"),
+        base_config=oauth.ctx.config,
+    )
+
+    def help_text(user: str) -> str:
+        return json.dumps(oauth.command("TAAAA", "help", user=user))
+
+    listed, member, outsider = help_text("UAPPA1"), help_text("UGROUPMEMBER"), help_text("UX")
+    assert "canipost settings" in listed and "/canipost watch" in listed
+    assert "/canipost watch" in member and "canipost settings" not in member
+    assert "canipost settings" not in outsider and "/canipost watch" not in outsider
+    assert "/canipost ask" in outsider
