@@ -135,6 +135,8 @@ _FOLLOW_UP = re.compile(
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
     |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report)
     |what\s+(?:happens|would\s+happen|could\s+happen|will\s+happen|might\s+happen)\b
+    |without\s|who\s+(?:would|will|has\s+to|needs?\s+to|must|gets?\s+to)\s+(?:need\s+to\s+|have\s+to\s+)?
+        (?:say|sign|approve|check|agree|ok|okay|decide|give|clear|know)
     |what(?:'?s|\s+is|\s+are)\s+(?:the|my|our)\s+(?:alternatives?|options?|other\s+options?)
     |what\s+(?:else\s+)?(?:can|should|could|do)\s+(?:i|we)\s+(?:do|say|post|write|use|put)\s+(?:then|instead))""",
     re.I | re.X,
