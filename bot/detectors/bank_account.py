@@ -9,13 +9,14 @@ import re
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_SORT_CODE = re.compile(r"(?<![\d-])(\d{2})[- ](\d{2})[- ](\d{2})(?![\d-])|(?<!\d)\d{6}(?!\d)")
-_ACCOUNT = re.compile(r"(?<!\d)\d{8}(?!\d)|(?<!\d)\d{4}[ -]\d{4}(?!\d)")
-_BANK_WORDS = re.compile(r"\b(?:sort[\s-]?code|account|acct|a/c|bank)\b", re.IGNORECASE)
+_SORT_CODE = compile_regex(r"(?<![\d-])(\d{2})[- ](\d{2})[- ](\d{2})(?![\d-])|(?<!\d)\d{6}(?!\d)")
+_ACCOUNT = compile_regex(r"(?<!\d)\d{8}(?!\d)|(?<!\d)\d{4}[ -]\d{4}(?!\d)")
+_BANK_WORDS = compile_regex(r"\b(?:sort[\s-]?code|account|acct|a/c|bank)\b", re.IGNORECASE)
 
 
-_ACCOUNT_NUMBER = re.compile(
+_ACCOUNT_NUMBER = compile_regex(
     r"\b(?:bank\s+)?(?:account|acct|a/c)\s*(?:number|no\.?|num|#)?\s*(?:is\s*)?[:\-]?\s*\d{8}(?!\d)",
     re.IGNORECASE,
 )

@@ -6,14 +6,15 @@ import re
 
 from bot.config import Organisation
 from bot.detectors.base import Detection
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_CREDENTIAL = re.compile(
+_CREDENTIAL = compile_regex(
     r"\b(?:(?:wi-?fi|network|staff|admin|login|account|system|email|door|gate|key\s*safe|keysafe|alarm|entry|access|safe|lock|locker|padlock|building)\s+)?"
     r"(?:password|passcode|passwd|pass\s*word|pw|pwd|pin(?:\s*(?:code|number))?|code|passphrase|combination|login)"
     r"(?:\s+(?:for|to|on)\s+(?:the\s+)?[\w\s'\u2019-]{1,40}?)?\s*(?:is\b|:|=|-|was\b|will\s+be\b|has\s+changed\s+to\b|changed\s+to\b)\s*(?:now\s+|still\s+|currently\s+)?['\"]?([^\s'\",]{3,40})",
     re.IGNORECASE,
 )
-_CREDENTIAL_WORDS = re.compile(
+_CREDENTIAL_WORDS = compile_regex(
     r"\b(?:password|passcode|passwd|pwd?\b|pin|code|combination|login)", re.IGNORECASE
 )
 

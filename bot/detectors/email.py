@@ -7,14 +7,13 @@ domains and configured addresses are never reported: posting them is the point.
 
 from __future__ import annotations
 
-import re
-
 from bot.config import Organisation
 from bot.detectors.base import Detection
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_EMAIL = compile_regex(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
-_EMAIL_HINT = re.compile(r"\w@[A-Za-z0-9-]+\.[A-Za-z]")
+_EMAIL_HINT = compile_regex(r"\w@[A-Za-z0-9-]+\.[A-Za-z]")
 
 #: Local parts that name a role, not a person: a public mailbox.
 GENERIC_MAILBOXES = frozenset(

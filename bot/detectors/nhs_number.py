@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_NHS = re.compile(r"(?<![\w-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w-])")
+_NHS = compile_regex(r"(?<![\w-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w-])")
 
 
 def _mod11_valid(digits: str) -> bool:

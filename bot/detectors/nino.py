@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_NINO = re.compile(
+_NINO = compile_regex(
     r"(?<![A-Za-z0-9])([A-Za-z]{2})\s?(\d{2})\s?(\d{2})\s?(\d{2})\s?([A-Da-d])(?![A-Za-z0-9])"
 )
 _NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})

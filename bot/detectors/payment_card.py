@@ -7,8 +7,9 @@ import re
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_CARD = compile_regex(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 
 
 def find_cards(text: str, org: Organisation) -> list[Detection]:

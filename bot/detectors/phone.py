@@ -8,15 +8,16 @@ from functools import lru_cache
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
 # Number prefixes organisations publish: non-geographic, freephone, services.
 _PUBLIC_PREFIXES = ("03", "080", "0845", "0844", "0843", "0870", "0871", "0872", "116", "111")
 # Phone-like runs that phonenumbers did not recognise (foreign formats, typos).
-_PHONE_LIKE = re.compile(
+_PHONE_LIKE = compile_regex(
     r"(?<![\w/.:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}(?![\w/:-])"
     r"|(?<![\w/.:-])\+?\d{10,13}(?![\w/:-])"
 )
-_DATEISH = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
+_DATEISH = compile_regex(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 
 
 @lru_cache(maxsize=64)
@@ -33,16 +34,16 @@ def _configured_numbers(phones: tuple[str, ...]) -> frozenset[str]:
     return frozenset(out)
 
 
-_SEVEN_DIGITS = re.compile(r"\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d")
+_SEVEN_DIGITS = compile_regex(r"\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d\D{0,3}\d")
 
 
-_PHONE_WORDS = re.compile(
+_PHONE_WORDS = compile_regex(
     r"(?:tel|phone|call|ring|mobile|mob|fax|text|whatsapp|contact|number|desk|office|cell|landline)\W{0,3}(?:\w+\W+){0,3}$",
     re.IGNORECASE,
 )
 
 
-_PHONE_AFTER = re.compile(
+_PHONE_AFTER = compile_regex(
     r"^\W{0,3}(?:office|mobile|mob|fax|desk|tel|phone|home|work|cell|landline)\b", re.IGNORECASE
 )
 

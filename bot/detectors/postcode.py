@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_POSTCODE_HINT = re.compile(r"\d[A-Z]{2}\b")
-_POSTCODE = re.compile(
+_POSTCODE_HINT = compile_regex(r"\d[A-Z]{2}\b")
+_POSTCODE = compile_regex(
     r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[\dA-HJKPSTUW]?|[A-HK-Y]\d[\dABEHMNPRVWXY]?) ?\d[ABD-HJLNP-UW-Z]{2})\b"
 )
 

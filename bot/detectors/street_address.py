@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.config import Organisation
 from bot.detectors.base import Detection
 from bot.detectors.base import count_digits as _digits
+from bot.policy.programs import compile_regex  # kept programs, with start hints
 
-_STREET = re.compile(
+_STREET = compile_regex(
     r"\b(?:flat\s+\d+[a-z]?,?\s+)?\d{1,4}[a-z]?,?\s+(?:[A-Z][a-z']+\s+){1,3}"
     r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Grove|Gardens|Gdns|Terrace|Court|Ct|Square|Sq|Hill|Row|Walk|Mews|Park|View|Rise|Green|Parade|Boulevard|Blvd|Highway|Hwy|Circle|Trail|Loop|Plaza|Parkway|Pkwy|Estate)\b\.?"
     r"(?:,?\s+(?:Apt\.?|Suite|Unit)\s*\d+)?",
 )
 
 
-_STREET_HINT = re.compile(
+_STREET_HINT = compile_regex(
     r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Grove|Gardens|Gdns|Terrace|Court|Ct|Square|Sq|Hill|Row|Walk|Mews|Park|View|Rise|Green|Parade|Boulevard|Blvd|Highway|Hwy|Circle|Trail|Loop|Plaza|Parkway|Pkwy|Estate)\b"
 )
 
