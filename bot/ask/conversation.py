@@ -150,8 +150,15 @@ _NEW_TOPIC = re.compile(
 #: A question to the room rather than about the post: "anyone know when payday is?".
 _ASIDE = re.compile(
     r"^\s*(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
-    r"(?:who|when|where|whos|who's|anyone|any\s*one|does\s+anyone|do\s+you\s+know|what\s+time"
+    r"(?:who|when|where|whos|who's|whens|when's|wheres|where's|anyone|any\s*one|does\s+anyone"
+    r"|do\s+you\s+know|what\s+time"
     r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
+    re.I,
+)
+#: An acknowledgement before another sentence: "fine ill leave it. whens the next pay day?".
+_LEAD_ACK = re.compile(
+    r"^\s*(?:fine|ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
+    r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one)\b[^.!?]{0,30}[.!?]+\s+(?=\S)",
     re.I,
 )
 #: Someone acting on what the thread is about: "who should deal with it?", "how long till
@@ -567,14 +574,22 @@ def _offline_turn(
         elif not q:
             follow_up = True  # "why?", "what about it?": all context
         elif shown.strong:
-            follow_up = marked or refers or not standalone or len(q) <= 4
+            # A statement adds to the situation ("oh god the christmas market post is
+            # scheduled for 3pm"); a question stands alone when it says enough.
+            follow_up = marked or refers or not standalone or len(q) <= 4 or not asks
         else:
             # No word of posting or of a protocol topic: a reply that adds to the situation
             # ("her family have said yes", "it's only for a week", "if I blur the name?")
             # rather than a question about something else ("who won the match last
             # night?", "what time is the christmas party?", "can you tell me a joke?").
-            mine = bool(_FIRST_PERSON.search(message))
-            if _ASIDE.match(message) and not mine and not _ACTS_ON.search(message):
+            tail = _LEAD_ACK.sub("", message, count=1)
+            if tail != message:
+                # "fine ill leave it. whens the next pay day btw": what follows the
+                # acknowledgement is what is asked.
+                marked = bool(_FOLLOW_UP.match(tail)) and not _CONJ_QUESTION.match(tail)
+                refers = _refers(tail)
+            mine = bool(_FIRST_PERSON.search(tail))
+            if _ASIDE.match(tail) and not (mine or marked or _ACTS_ON.search(tail)):
                 pass  # "anyone know when payday is?"
             elif marked or refers:
                 follow_up = True  # "what if I blur the name?", "everyone's agreed to it"
@@ -588,7 +603,11 @@ def _offline_turn(
                 related = not how_to and _related(own, context, index)
                 # A statement adds to the situation ("just for a week tho", "only 30
                 # followers"); a question must be the asker's and about the thread.
-                follow_up = not asks or brief or (mine and related)
+                # "would we need a separate login each?": the asker's own question naming
+                # a word of the protocol (not a how-to, "how do I change my password?", nor
+                # a when or where, "when do we get paid this month?").
+                names = shown.everyday and not how_to and not _ASIDE.match(tail)
+                follow_up = not asks or brief or (mine and (related or names))
 
     if not follow_up:
         if not standalone:

@@ -232,3 +232,35 @@ def test_with_a_model_drafts_are_reviewed_with_the_critique_and_thanks_cost_noth
     assert draft.verdict is not None and draft.verdict["llm"] == "used"
     assert t.kind == "off_topic" and "welcome" in thanks.answer
     assert not any("canipost_condensed" in c.raw for c in fake.completions)
+
+
+def test_replies_that_act_on_the_thread_are_follow_ups_and_an_aside_after_thanks_is_not() -> None:
+    *_, (deal, d), (long, lg), (aside, a), (cheers, c) = talk(
+        "some bloke keeps leaving 1 star reviews calling us cowboys, can i reply and tell him where to go",
+        "who should deal with it then",
+        "how long does it take for someone to look at it",
+        "fine ill leave it. whens the next pay day btw",
+        "cheers thats really useful",
+    )
+    assert d.kind == "followup" and "dont-get-into-a-row" in top2(deal)
+    assert lg.kind == "followup" and not long.off_topic
+    assert a.kind == "off_topic" and aside.answer == OFF_TOPIC
+    assert c.kind == "off_topic" and "welcome" in cheers.answer
+
+
+def test_a_statement_adds_to_the_situation_rather_than_changing_the_topic() -> None:
+    *_, (stmt, s) = talk(
+        "there's a fire at the old mill, can i post about it from the council page",
+        "oh god the christmas market post is scheduled for 3pm",
+    )
+    assert s.kind == "followup" and "sensitive-situations" in top2(stmt)
+
+
+def test_the_rule_an_answer_leads_with_applies_to_the_question() -> None:
+    """A rule under a condition ("If you are on a jury, ...") answers only that condition."""
+    (trial, _), (juror, _) = talk(
+        "can i tweet abt the trial of the bloke who attacked our nurse",
+        "ok new q, i was on jury service last week, can i tweet about the trial",
+    )
+    assert trial.answer.startswith("Don't comment on a live court case.")
+    assert juror.answer.startswith("If you are on a jury, don't post about the trial at all.")
