@@ -212,6 +212,43 @@ def _sentence(text: str) -> str:
 
 
 _CONDITION = re.compile(r"^If\s+([^,]+),")
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d|\([^)]*\)')
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _one_sentence(index: PolicyIndex, unit: str, asked: set[str], budget: int = 1) -> str:
+    """At most ``budget`` sentences of a multi-sentence rule (a bullet such as "Privacy
+    settings aren't private. Friends can share ... group chats can be forwarded."), so that
+    the answer stays within four sentences: the prohibition sharing most words with the
+    question, else the sentence that does, else the first; one that opens with "It" or
+    "This" keeps the sentence before it when the budget allows. Quotes are never split."""
+    quotes: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        quotes.append(m.group(0))
+        return f"\x00{len(quotes) - 1}\x00"
+
+    parts = [p for p in _SENTENCE_END.split(_QUOTED.sub(hide, unit)) if p.strip()]
+    if len(parts) <= budget:
+        return unit
+    restored = [re.sub(r"\x00(\d+)\x00", lambda m: quotes[int(m.group(1))], p) for p in parts]
+
+    def key(pos: int) -> tuple[bool, int, bool, int]:
+        text = restored[pos]
+        shared = len(set(index.query(text, phrases=False)) & asked)
+        alone = not _POINTS_BACK.match(text)
+        return (bool(_PROHIBITION.search(text)) and shared > 0, shared, alone, -pos)
+
+    best = max(range(len(restored)), key=key)
+    first = best - 1 if best > 0 and budget > 1 and _POINTS_BACK.match(restored[best]) else best
+    sentence = " ".join(restored[first : best + 1])
+    lead = _LEAD_IN.match(unit)
+    if lead and first > 0:  # keep "Don't:" with the sentence it leads
+        sentence = f"{lead.group(0)}{sentence}"
+    return sentence
+
+
+_POINTS_BACK = re.compile(r"(?:It|It's|This|That|They|These|Those|He|She)\b")
 
 
 def _applies(index: PolicyIndex, unit: str, asked: set[str]) -> bool:
@@ -223,8 +260,11 @@ def _applies(index: PolicyIndex, unit: str, asked: set[str]) -> bool:
     return not condition or bool(condition & asked)
 
 
-def must_not(index: PolicyIndex, section: Section, question: str) -> str | None:
-    """The section's rule that best answers the question, a prohibition when one fits.
+def must_not(
+    index: PolicyIndex, section: Section, question: str, *, sentences: int = 1
+) -> str | None:
+    """The section's rule that best answers the question, a prohibition when one fits, in
+    at most ``sentences`` sentences.
 
     A "Don't:" bullet or a "never" sentence that scores nearly as well as the
     best sentence is preferred: it is what people most need to hear.
@@ -257,9 +297,15 @@ def must_not(index: PolicyIndex, section: Section, question: str) -> str | None:
         chosen = next((u for _, u in ranked if not u.startswith("Do: ")), None)
     if chosen is None:
         return None
+    chosen = _one_sentence(index, chosen, asked, sentences)
     lead = _LEAD_IN.match(chosen)
     if lead and chosen[lead.end() :].startswith(('"', "\u201c")):
-        return f"A post to avoid: {_sentence(chosen[lead.end() :])}"
+        example = chosen[lead.end() :].strip()
+        # '"Well done Jake!" with a photo of him.' is one example, not two sentences.
+        after = re.match(r'^(["\u201c][^"\u201d]*[.!?]["\u201d])\s+(\w[^"\u201c]*?)\.?$', example)
+        if after:
+            return f"A post to avoid ({after.group(2)}): {after.group(1)}"
+        return f"A post to avoid: {_sentence(example)}"
     if lead:  # "Don't: say he did it" -> "Don't say he did it"
         chosen = f"{lead.group(1)} {chosen[lead.end() :]}"
     return _sentence(chosen)
@@ -276,7 +322,10 @@ def advice(
     """
     first = sections[0]
     out: list[str] = [lead] if lead else []
-    rule = must_not(index, first, question)
+    # Four sentences in all: the rule gets what the advice, the other sections and the
+    # contact leave.
+    room = 4 - 2 - bool(lead) - (len(sections) > 1)
+    rule = must_not(index, first, question, sentences=max(1, room))
     if rule:
         out.append(rule)
     do = next(filter(None, (index.what_to_do(s, question) for s in sections)), None)

@@ -73,3 +73,34 @@ def test_third_blind_tune_half_floors() -> None:
     assert result["first"]["rate"] >= 0.95, result
     assert result["followups"]["rate"] >= 0.92, result
     assert result["off_topic"] == {"refused": 4, "of": 4}, result
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences outside quoted examples (as tests/test_ask.py counts them)."""
+    import re
+
+    def stand_in(m: re.Match[str]) -> str:
+        return "Q." if m.group(0)[:-1].rstrip().endswith((".", "!", "?")) else "Q"
+
+    unquoted = re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d|\([^)]*\)', stand_in, text)
+    return [s for s in re.split(r"(?<=[.!?])\s+", unquoted) if s.strip()]
+
+
+@pytest.mark.skipif(not TUNE3.is_file(), reason=f"{TUNE3} is missing")
+def test_every_answer_in_a_conversation_is_two_to_four_sentences_and_names_who_to_ask() -> None:
+    """What you must not do, what you can do, the other sections, who to ask: a rule of
+    several sentences ("Privacy settings aren't private. Friends can share ...") is cut to
+    the one that answers, so no answer runs past four."""
+    from bot.ask.conversation import respond
+    from bot.ask.threads import Turn
+
+    for name in (TUNE, TUNE3):
+        for conv in load(name):
+            history: list[Turn] = []
+            config = Config().with_profile(conv.get("profile"))
+            for t in conv["turns"]:
+                answer, turn = respond(t["text"], history, config=config, use_llm=False)
+                history.append(turn)
+                if turn.kind in ("question", "followup"):
+                    assert 2 <= len(_sentences(answer.answer)) <= 4, (t["text"], answer.answer)
+                    assert "If you're not sure, ask " in answer.answer, answer.answer
