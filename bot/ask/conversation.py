@@ -167,7 +167,9 @@ _ACTS_ON = re.compile(
     r"\b(?:deal(?:s|t)?\s+with|look(?:s|ed)?\s+(?:at|into|over)|check(?:s|ed)?|sign(?:s|ed)?"
     r"(?:\s+off)?|approve[sd]?|handle[sd]?|sort(?:s|ed)?(?:\s+out)?|report(?:s|ed)?|review(?:s|ed)?"
     r"|clear(?:s|ed)?|vet(?:s|ted)?|moderate[sd]?|delete[sd]?|take\s+down|respond\s+to|reply\s+to)"
-    r"\s+(?:it|this|that|them|these|those)\b",
+    r"\s+(?:it|this|that|them|these|those)\b"
+    # "how long should it be?", "when should it go out?": what to do with the post
+    r"|\b(?:should|would|could|must|needs?\s+to|has\s+to)\s+(?:it|this|that|they|the\s+post)\b",
     re.I,
 )
 #: A question rather than a reply, even without a question mark.
