@@ -16,7 +16,9 @@ def _review(text: str) -> object:
 
 
 def test_a_threat_no_rule_lists_is_caught_by_the_model() -> None:
-    text = "Someone should torch the place with them in it"
+    # ("Someone should torch the place with them in it", the example, is now the
+    # threat rule's: incitement; this one is worded like no rule)
+    text = "Hope whoever reported us has their windows put through tonight"
     rules = review_rules(Draft(text), config=CONFIG, layers=False)
     v = review_rules(Draft(text), config=CONFIG)
     assert rules.decision < Severity.NEEDS_APPROVAL  # the rules miss it...
@@ -61,13 +63,14 @@ def test_never_lowers_a_rules_do_not_post() -> None:
 
 
 def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "Someone should torch the place with them in it"
+    text = "Hope whoever reported us has their windows put through tonight"
+    assert [f for f in _review(text).findings if f.source == "model"]  # type: ignore[attr-defined]
     monkeypatch.setenv("CANIPOST_LEARNED", "off")
     v = review_rules(Draft(text), config=CONFIG)
     assert not [f for f in v.findings if f.source == "model"]
 
 
 def test_shipped_model_keeps_the_policy_version() -> None:
-    text = "Someone should torch the place with them in it"
+    text = "Hope whoever reported us has their windows put through tonight"
     rules = review_rules(Draft(text), config=CONFIG, layers=False)
     assert _review(text).policy_version == rules.policy_version  # type: ignore[attr-defined]
