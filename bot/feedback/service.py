@@ -59,6 +59,8 @@ class FeedbackItem:
     created_at: datetime
     reviewed_by: str | None
     reviewed_at: datetime | None
+    #: Per rule: the words it matched that are its own listed terms (None: not recorded).
+    rules_matched: dict[str, list[str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,7 +101,54 @@ def _item(r: FeedbackRow) -> FeedbackItem:
         r.created_at,
         r.reviewed_by,
         r.reviewed_at,
+        None if r.rules_matched is None else {k: list(v) for k, v in r.rules_matched.items()},
     )
+
+
+def policy_words(config: Config, findings: list[Any]) -> dict[str, list[str]]:
+    """Per rule that asked for approval or more: the words it matched that are its own
+    listed terms (``"jury"``, ``"crown court"``), never free text a pattern captured.
+
+    These are the policy's words, not the author's, so they may be kept although the stored
+    draft is redacted: they let a confirmed false alarm ease that rule on sibling drafts
+    only where it matched nothing else (:func:`bot.feedback.train._false_alarm_support`).
+    """
+    from bot.learned.layer import quote_key as _norm
+    from bot.policy import load_policy
+    from bot.policy.model import Matcher
+
+    try:
+        policy = load_policy(config)
+    except Exception:  # a broken policy must not lose the report
+        return {}
+    out: dict[str, set[str]] = {}
+    terms_of: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+    for f in findings:
+        if f.severity < Severity.NEEDS_APPROVAL or not f.quote or f.source != "rules":
+            continue
+        if f.rule not in terms_of:
+            try:
+                rule = policy.rule(f.rule)
+            except (KeyError, LookupError, ValueError):
+                continue
+            exact: set[str] = set()
+            starts: list[str] = []
+            for name in getattr(rule, "__dataclass_fields__", {}):
+                if name in ("exceptions", "skip_if"):
+                    continue
+                m = getattr(rule, name, None)
+                if isinstance(m, Matcher):
+                    for t in m.terms:
+                        if t.endswith("*"):
+                            starts.append(_norm(t[:-1]))
+                        else:
+                            exact.add(_norm(t))
+            terms_of[f.rule] = (frozenset(exact), tuple(starts))
+        exact_terms, prefixes = terms_of[f.rule]
+        q = _norm(f.quote)
+        if q in exact_terms or (" " not in q and any(q.startswith(p) for p in prefixes if p)):
+            out.setdefault(f.rule, set()).add(q)
+    return {r: sorted(ws) for r, ws in out.items()}
 
 
 def is_approver(config: Config, platform: str, user: str) -> bool:
@@ -190,6 +239,7 @@ def add_feedback(
         kind=_kind(exp, verdict.decision.label),
         rules_decision=verdict.decision.label,
         rules_fired=sorted({f.rule for f in verdict.findings}),
+        rules_matched=policy_words(config, list(verdict.findings)),
         status="confirmed" if approver else "pending",
         source=source or platform,
         by_id=by,

@@ -45,6 +45,13 @@ MODEL_ALONE_TOLERANCE = 0.03
 CLEAR_THRESHOLD = 0.4
 #: Confirmed false alarms of one rule needed before the model may ease that rule.
 MIN_SUPPORT = 2
+#: How alike (cosine of word features) a draft must be to a confirmed report to count as
+#: its sibling: film shoots to film shoots, leaked scores to leaked scores.
+SIBLING_RESEMBLANCE = 0.25
+#: A sibling of a confirmed miss is raised only when the organisation's model leans risky.
+SIBLING_RISKY = 0.5
+#: Most recent confirmed reports of each kind kept as exemplars in the model.
+MAX_EXEMPLARS = 500
 
 
 class ModelRefused(CanipostError):
@@ -104,9 +111,12 @@ def _false_alarm_support(
 
     The layer eases a rule's finding only when every word that rule matched in the new
     draft is one it also matched in a confirmed false alarm ("shooting" in a film post),
-    so a shooting report that also says "fatal" or "died" is never eased.
+    so a shooting report that also says "fatal" or "died" is never eased. The words come
+    from the report's ``rules_matched`` (the rule's own terms, recorded before redaction);
+    reports stored before that was recorded are re-reviewed from their redacted text.
     """
     from bot import Draft
+    from bot.learned.layer import quote_key
     from bot.review import review_rules
 
     support: dict[str, int] = {}
@@ -114,13 +124,37 @@ def _false_alarm_support(
     for it in items:
         if it.kind != "false_alarm":
             continue
+        if it.rules_matched is not None:
+            # recorded when the report was made, from the draft before redaction: the
+            # stored text has a legal finding's words replaced by [LEGAL_1]
+            for rule, words in it.rules_matched.items():
+                support[rule] = support.get(rule, 0) + 1
+                quotes.setdefault(rule, set()).update(quote_key(w) for w in words)
+            continue
         v = review_rules(Draft(it.text), config=config, layers=False)
         for f in v.findings:
             if f.severity >= Severity.NEEDS_APPROVAL and f.quote:
-                quotes.setdefault(f.rule, set()).add(f.quote.lower())
+                quotes.setdefault(f.rule, set()).add(quote_key(f.quote))
         for rule in {f.rule for f in v.findings if f.severity >= Severity.NEEDS_APPROVAL}:
             support[rule] = support.get(rule, 0) + 1
     return support, quotes
+
+
+def _exemplars(items: list[FeedbackItem], kind: str) -> list[dict[str, Any]]:
+    """Confirmed reports of one kind as word-feature sets (hashes of the redacted text, no
+    words) with the decision and categories the team gave: the layer asks whether a new
+    draft is a sibling of one (:func:`bot.learned.layer.apply`)."""
+    from bot.learned.features import word_set
+
+    latest = [it for it in items if it.kind == kind][-MAX_EXEMPLARS:]
+    return [
+        {
+            "words": sorted(word_set(it.text)),
+            "expected": it.expected,
+            "categories": list(it.categories),
+        }
+        for it in latest
+    ]
 
 
 def _worse(before: dict[str, Any], after: dict[str, Any], tolerance: float = 0.02) -> list[str]:
@@ -176,7 +210,12 @@ def train_org_model(store: Store, config: Config, *, by: str | None = None) -> T
             "each other (canipost feedback list)."
         )
     support, quotes = _false_alarm_support(items, config)
-    thresholds = {**th, "clear": CLEAR_THRESHOLD}
+    thresholds = {
+        **th,
+        "clear": CLEAR_THRESHOLD,
+        "sibling": SIBLING_RESEMBLANCE,
+        "sibling_risky": SIBLING_RISKY,
+    }
     blob = fit_model(
         examples + fb,
         c=c,
@@ -188,6 +227,8 @@ def train_org_model(store: Store, config: Config, *, by: str | None = None) -> T
             "false_alarm_quotes": {
                 r: sorted(q) for r, q in quotes.items() if support[r] >= MIN_SUPPORT
             },
+            "false_alarm_exemplars": _exemplars(items, "false_alarm"),
+            "missed_exemplars": _exemplars(items, "missed"),
             "feedback": len(items),
             "based_on": shipped.version,
             "c": c,

@@ -27,9 +27,11 @@ __all__ = [
     "SIGNAL",
     "draft_features",
     "pair_of",
+    "resemblance",
     "signal_hashes",
     "text_hashes",
     "word_entry",
+    "word_set",
     "word_spans",
 ]
 
@@ -146,6 +148,19 @@ def text_hashes(text: str) -> list[int]:
             out.extend(_word_hashes(w))
     out.extend({_pair_hash(ws[i], ws[i + 1]) for i in range(len(ws) - 1)})
     return out
+
+
+def word_set(text: str) -> frozenset[int]:
+    """The hashes of the draft's own word features (words and prefixes, no pairs): what two
+    drafts are compared on when feedback asks "is this one like that report?"."""
+    return frozenset(h for w in set(words(text)) for h in _word_hashes(w))
+
+
+def resemblance(a: frozenset[int], b: frozenset[int] | set[int]) -> float:
+    """Cosine of two binary feature sets (0: nothing shared, 1: the same words)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / (len(a) * len(b)) ** 0.5
 
 
 def signal_hashes(findings: Iterable[tuple[str, str, str]], decision: str) -> set[int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
+from typing import Any
 
 from bot.config import Config
 from bot.learned import live
@@ -23,7 +24,7 @@ from bot.verdict import Draft, Finding, Severity, Verdict
 
 log = logging.getLogger("canipost.learned")
 
-__all__ = ["POLICY_REFS", "apply"]
+__all__ = ["POLICY_REFS", "apply", "quote_key"]
 
 #: The protocol section each category's findings cite.
 POLICY_REFS: dict[str, str] = {
@@ -106,9 +107,27 @@ def apply(
     findings = list(verdict.findings)
     changed = False
     if in_use.source == "organisation":
-        eased = _ease(findings, probs, model)
+        near = _Siblings(model, prepared.text)
+        eased = _ease(findings, probs, model, near)
         changed = eased is not findings
         findings = eased
+        approves = any(sev in ("needs_approval", "do_not_post") for _, sev, _ in added)
+        if not approves and verdict.decision < Severity.NEEDS_APPROVAL:
+            sibling = near.of_missed(probs)
+            if sibling is not None:
+                category, confidence = sibling
+                added = []  # the model's own advice on this draft is superseded
+                f = _finding(
+                    model, scores.words, prepared, text, category, "needs_approval", confidence
+                )
+                findings.append(
+                    replace(
+                        f,
+                        message="Your comms team has confirmed drafts like this one as risky "
+                        f"(the rules missed them): it {_WHAT.get(category, 'may need a second look')}.",
+                    )
+                )
+                changed = True
     for category, severity, confidence in added:
         findings.append(
             _finding(model, scores.words, prepared, text, category, severity, confidence)
@@ -120,18 +139,83 @@ def apply(
     return out
 
 
-def _ease(findings: list[Finding], probs: dict[str, float], model: LinearModel) -> list[Finding]:
-    """Turn supported false alarms into advice: confident model AND confirmed feedback."""
+def quote_key(quote: str) -> str:
+    """A matched span as the easing compares it: lower case, one space, no edge punctuation."""
+    return " ".join(quote.lower().replace("\u2019", "'").split()).strip(".,;:!?\"'()")
+
+
+class _Siblings:
+    """Is this draft a sibling of a report the comms team confirmed? (organisation models)
+
+    The model keeps each confirmed false alarm and miss as a set of word-feature hashes;
+    a draft resembling one (cosine of word features at least the ``sibling`` threshold)
+    is its sibling. Computed once per draft, only when asked.
+    """
+
+    def __init__(self, model: LinearModel, text: str) -> None:
+        self.model = model
+        self.text = text
+        self._words: frozenset[int] | None = None
+        self.t_sibling = float(model.thresholds.get("sibling", 1.1))
+
+    def _best(self, key: str) -> tuple[float, dict[str, Any] | None]:
+        from bot.learned.features import resemblance, word_set
+
+        exemplars = self.model.header.get(key) or []
+        if not exemplars:
+            return 0.0, None
+        if self._words is None:
+            self._words = word_set(self.text)
+        best, which = 0.0, None
+        for ex in exemplars:
+            r = resemblance(self._words, set(ex["words"]))
+            if r > best:
+                best, which = r, ex
+        return best, which
+
+    def of_false_alarm(self) -> bool:
+        return self._best("false_alarm_exemplars")[0] >= self.t_sibling
+
+    def of_missed(self, probs: dict[str, float]) -> tuple[str, float] | None:
+        """(category, risky probability) when the draft is a sibling of a confirmed miss
+        and the model leans risky (``sibling_risky``); else None."""
+        p = probs.get("risky", 0.0)
+        if p < float(self.model.thresholds.get("sibling_risky", 1.1)):
+            return None
+        r, ex = self._best("missed_exemplars")
+        if ex is None or r < self.t_sibling:
+            return None
+        cats = [c for c in ex.get("categories") or [] if c in POLICY_REFS]
+        if not cats:
+            named = {c: probs[c] for c in POLICY_REFS if c in probs}
+            cats = [max(named, key=named.__getitem__)] if named else ["confidentiality"]
+        return cats[0], p
+
+
+def _ease(
+    findings: list[Finding],
+    probs: dict[str, float],
+    model: LinearModel,
+    near: _Siblings | None = None,
+) -> list[Finding]:
+    """Turn supported false alarms into advice: confirmed feedback on that rule AND the
+    model confident the draft is fine, or (a sibling of a confirmed false alarm) not
+    asking for approval itself."""
     support: dict[str, int] = model.header.get("false_alarm_rules", {})
     seen: dict[str, list[str]] = model.header.get("false_alarm_quotes", {})
     t_clear = float(model.thresholds.get("clear", -1.0))
-    if not support or probs.get("risky", 1.0) >= t_clear:
+    p = probs.get("risky", 1.0)
+    if not support:
         return findings
+    if p >= t_clear:
+        t_approve = float(model.thresholds.get("risky", 1.1))
+        if not (near is not None and p < t_approve and near.of_false_alarm()):
+            return findings
     # A rule is eased only if every word it matched here is one it matched in a confirmed
     # false alarm: "shooting" in a film post, not "fatal" or "died" beside it.
     matched: dict[str, set[str]] = {}
     for f in findings:
-        matched.setdefault(f.rule, set()).add((f.quote or "").lower())
+        matched.setdefault(f.rule, set()).add(quote_key(f.quote or ""))
     out = []
     eased = False
     for f in findings:

@@ -364,6 +364,8 @@ class FeedbackRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     rules_decision: Mapped[str] = mapped_column(String(16))
     rules_fired: Mapped[list[str]] = mapped_column(JSONType)
+    #: Per rule (approval or more): the words it matched that are its own listed terms (0008).
+    rules_matched: Mapped[dict[str, list[str]] | None] = mapped_column(JSONType, nullable=True)
     status: Mapped[str] = mapped_column(String(12))
     source: Mapped[str] = mapped_column(String(16))
     by_id: Mapped[str] = mapped_column(String(128))

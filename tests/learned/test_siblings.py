@@ -49,6 +49,24 @@ TENDER_SIBLINGS = [
     "Evaluation's done on the highways tender, Tarmac beat Kier by 6 points",
     "The housing repairs bids are scored - Mears won it, Wates lost out on quality",
 ]
+MOCK_TRIAL_REPORTS = [
+    "Great mock trial at the Crown Court today: our Year 12s played the jury and the barristers",
+    "Mock trial final tonight! Our law students face the jury at Leeds Crown Court",
+    "Our apprentices swapped the office for Crown Court today for a mock trial, playing judge, jury and defence",
+    "Sixth formers took over courtroom one for a mock trial, complete with a jury and a very stern judge",
+]
+MOCK_TRIAL_SIBLINGS = [
+    "Mock trial day at the old Crown Court: pupils from Hill Top Academy were the jury and the prosecution",
+    "Well done to our Year 13 law group, who won the regional mock trial at Crown Court with a jury of local magistrates",
+]
+#: A sibling in which the rule also matched a word no confirmed false alarm had ("verdict"):
+#: the team has not said that word is harmless here, so the finding stands.
+MOCK_TRIAL_NEW_WORD = "Fantastic morning of our mock trial competition, the jury of sixth formers reached their verdict in record time"
+REAL_TRIALS = [
+    "The trial of the man accused of the Elm Road stabbing continues at Crown Court, where the jury heard from witnesses",
+    "Jury still out at Crown Court in the trial of the former care home manager",
+    "Day three of the Hollis trial at Crown Court: the jury will hear from the defendant tomorrow",
+]
 PUBLIC_NOTICES = [
     "We're inviting tenders for the leisure centre refurbishment. Full details on our procurement portal, closing date 30 March",
     "Meet the buyer event for local suppliers interested in our highways tenders, 4 May at the civic centre",
@@ -82,10 +100,7 @@ def _decision(text: str, config: Config) -> Severity:
 
 @pytest.mark.parametrize("trained", [(FILM_REPORTS, "ok", [])], indirect=True)
 def test_film_shoot_false_alarms_generalise_and_change_the_policy_version(trained: Config) -> None:
-    before = {
-        t: review_rules(Draft(t), config=trained, layers=False).decision for t in FILM_SIBLINGS
-    }
-    assert any(d >= Severity.NEEDS_APPROVAL for d in before.values())  # the rules flag them
+    # (the rules themselves now read most film shoots right; the reports still teach)
     for text in FILM_SIBLINGS:
         assert _decision(text, trained) < Severity.NEEDS_APPROVAL, text
     for text in REAL_SHOOTINGS:
@@ -98,11 +113,27 @@ def test_film_shoot_false_alarms_generalise_and_change_the_policy_version(traine
     assert review_rules(Draft(text), config=trained).policy_version != rules.policy_version
 
 
+@pytest.mark.parametrize("trained", [(MOCK_TRIAL_REPORTS, "ok", [])], indirect=True)
+def test_mock_trial_false_alarms_ease_the_court_rule_on_siblings_only(trained: Config) -> None:
+    """The rule's words ("jury", "Crown Court") are redacted from the stored reports, so the
+    words it matched are recorded with each report; siblings are eased, real trials not."""
+    for text in MOCK_TRIAL_SIBLINGS:
+        rules = review_rules(Draft(text), config=trained, layers=False)
+        assert rules.decision >= Severity.NEEDS_APPROVAL, text  # the rules flag them
+        v = review_rules(Draft(text), config=trained)
+        assert v.decision < Severity.NEEDS_APPROVAL, text
+        assert any("false alarms" in f.message for f in v.findings), text
+    assert _decision(MOCK_TRIAL_NEW_WORD, trained) >= Severity.NEEDS_APPROVAL
+    for text in REAL_TRIALS:
+        assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
+
+
 @pytest.mark.parametrize(
     "trained", [(TENDER_REPORTS, "do_not_post", ["confidentiality"])], indirect=True
 )
 def test_leaked_tender_misses_generalise(trained: Config) -> None:
     for text in TENDER_SIBLINGS:
+        assert review_rules(Draft(text), config=trained, layers=False).decision == Severity.OK
         assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
     for text in PUBLIC_NOTICES:
         assert _decision(text, trained) < Severity.NEEDS_APPROVAL, text

@@ -28,7 +28,7 @@ TABLES = {"submissions", "decisions", "audit_log", "idempotency_keys", "notifica
 def test_upgrade_from_empty_builds_every_table(db_url: str) -> None:
     engine = make_engine(resolve_url(db_url))
     assert current_revision(engine) is None
-    assert upgrade(engine) == head_revision() == "0007"
+    assert upgrade(engine) == head_revision() == "0008"
     assert set(inspect(engine).get_table_names()) >= TABLES
     # Second call is a no-op.
     assert upgrade(engine) == head_revision()
