@@ -33,11 +33,20 @@ FLOORS = {
     # after) without losing recall; these ceilings keep the precision.
     "train7a.jsonl": (0.60, 0.54, 0.03, 0.86),
     "train7b.jsonl": (0.58, 0.55, 0.03, 0.87),
+    # Fourth round: the rules made precise by shape on blind7_tune, train8 and train9
+    # (false alarms 17.3% / 11.8% / 7.6% / 10.2% before, 0% / 1.8% / 0% / 1.3% after, no
+    # risky draft's decision changed). blind8 (never tuned on) moved 0 points.
+    "blind7_tune.jsonl": (0.50, 0.40, 0.01, 0.88),
+    "train8a.jsonl": (0.45, 0.36, 0.03, 0.90),
+    "train8b.jsonl": (0.84, 0.70, 0.01, 0.96),
+    "train9a.jsonl": (0.21, 0.46, 0.02, 0.76),
+    "train9b.jsonl": (0.34, 0.23, 0.02, 0.80),
+    "train9c.jsonl": (0.60, 0.37, 0.03, 0.87),
 }
 # Innocent look-alikes only (no risky drafts): false alarms at most.
 FALSE_ALARM_CEILINGS = {
     "blind4_tune.jsonl": 0.02,
-    "blind4_heldout.jsonl": 0.17,
+    "blind4_heldout.jsonl": 0.13,
     "blind6_tune.jsonl": 0.02,
     "train7c.jsonl": 0.01,
 }

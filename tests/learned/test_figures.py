@@ -21,13 +21,16 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 BASE = load_config()
 
 #: file: (risky recall floor, false-alarm ceiling) for rules + model.
+#: (Fourth round: the model is calibrated more conservatively on twice the look-alikes and
+#: adds no false alarm on any of these sets; recall is 1-9 points under the third round's.)
 FLOORS = {
-    "blind2_heldout.jsonl": (0.74, 0.01),
-    "blind3_heldout.jsonl": (0.70, 0.09),
+    "blind2_heldout.jsonl": (0.71, 0.01),
+    "blind3_heldout.jsonl": (0.63, 0.04),
     "blind5_heldout.jsonl": (0.86, 0.01),
-    "blind7_heldout.jsonl": (0.82, 0.17),
+    "blind7_heldout.jsonl": (0.74, 0.15),
+    "blind8_heldout.jsonl": (0.60, 0.06),
 }
-CEILINGS = {"blind4_heldout.jsonl": 0.16, "blind6_heldout.jsonl": 0.10}
+CEILINGS = {"blind4_heldout.jsonl": 0.13, "blind6_heldout.jsonl": 0.09}
 
 
 def _report(name: str, *, layers: bool) -> Report:
