@@ -175,7 +175,8 @@ _ACTS_ON = re.compile(
 #: A question rather than a reply, even without a question mark.
 _QUESTION = re.compile(
     r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
-    r"(?:can|could|would|will|do|does|did|is|are|was|were|what|whats|what's|who|whos|who's"
+    r"(?:can|could|would|will|do|does|did|is|are|was|were(?=\s+(?:you|u|they|there|we|it|he|she)\b)"
+    r"|what|whats|what's|who|whos|who's"
     r"|when|whens|when's|where|wheres|where's|why|how|hows|how's|which|any|anyone|has|have)\b",
     re.I,
 )
@@ -196,7 +197,9 @@ _CONJ_QUESTION = re.compile(
     r"^\s*(?:(?:and|but|so|or|also|then|ok|okay|oh|btw)[,!.\s]+)+"
     r"(?:when|whens|when's|where|wheres|where's|who|whos|who's|what\s+time"
     r"|(?:what's|whats)\s+the(?!\s+(?:alternative|option|other|difference|risk|problem|issue))"
-    r"|how\s+(?:do|can|long|much|many)|is\s+there|are\s+there|does\s+anyone|can\s+(?:you|u|someone|anyone))\b",
+    r"|how\s+(?:do|can|long|much|many)|is\s+there|are\s+there|does\s+anyone|can\s+(?:you|u|someone|anyone)"
+    # "oh and is the minibus free on saturday?": a question about something it names
+    r"|is\s+the|are\s+the)\b",
     re.I,
 )
 #: A how-to question: about the post only with a word of the policy or pointing back.
