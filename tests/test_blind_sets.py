@@ -35,7 +35,7 @@ FLOORS = {
     "train7b.jsonl": (0.58, 0.55, 0.03, 0.87),
     # Fourth round: the rules made precise by shape on blind7_tune, train8 and train9
     # (false alarms 17.3% / 11.8% / 7.6% / 10.2% before, 0% / 1.8% / 0% / 1.3% after, no
-    # risky draft's decision changed). blind8 (never tuned on) moved 0 points.
+    # risky draft's decision changed). blind8_tune (never tuned on) moved 0 points.
     "blind7_tune.jsonl": (0.50, 0.40, 0.01, 0.88),
     "train8a.jsonl": (0.45, 0.36, 0.03, 0.90),
     "train8b.jsonl": (0.84, 0.70, 0.01, 0.96),
