@@ -432,8 +432,12 @@ class Matcher:
     ) -> list[tuple[int, int]]:
         """Matches of a group's regex (``key`` "" = the whole regex) on the text, via its
         lower-case twin when offsets agree; near the anchor only, in a long text."""
-        if not key and self.branch_needs is not None and len(ctx.text) > LONG_TEXT:
-            return self._spans_split(ctx)
+        if not key and self.branch_needs is not None:
+            live = self._live_branches(ctx)
+            # A long text, or a draft lacking some branches' needed literals (a long list
+            # of exception shapes, of which a tweet holds the words of one or two).
+            if len(live) < len(self.branch_needs) or len(ctx.text) > LONG_TEXT:
+                return self._spans_split(ctx, live)
         twin = self._program(key, terms, True)
         same_length = len(ctx.lower) == len(ctx.text)
         if twin is not None and same_length:
@@ -461,8 +465,21 @@ class Matcher:
             cache[key] = rx
         return rx
 
-    def _spans_split(self, ctx: Context) -> list[tuple[int, int]]:
-        """The whole regex's matches in a long text, found branch by branch.
+    def _live_branches(self, ctx: Context) -> list[int]:
+        """The branches of the whole regex whose needed literals the draft holds (all of
+        them when the policy's substring pass cannot answer for this draft)."""
+        assert self.branch_needs is not None
+        if self.sub_token is None or ctx.sub_token is not self.sub_token or not ctx.comparable:
+            return list(range(len(self.branch_needs)))
+        subs = ctx.subs
+        return [
+            k
+            for k, need in enumerate(self.branch_needs)
+            if need is None or not subs.isdisjoint(need)
+        ]
+
+    def _spans_split(self, ctx: Context, live: list[int]) -> list[tuple[int, int]]:
+        """The whole regex's matches, found branch by branch (``live``: the branches to run).
 
         The whole regex is one alternation: at each place the first branch that
         matches wins, and the scan goes on after the match. Each branch on its own
@@ -475,13 +492,12 @@ class Matcher:
         (``branch_needs`` is None otherwise).
         """
         assert self.branch_needs is not None
+        if not live:
+            return []
         lower = self._branch_lower(ctx)
-        gate = self.sub_token is not None and ctx.sub_token is self.sub_token and ctx.comparable
         progs: list[re.Pattern[str]] = []
         hays: list[str] = []
-        for k, need in enumerate(self.branch_needs):
-            if need is not None and gate and ctx.subs.isdisjoint(need):
-                continue
+        for k in live:
             progs.append(self._branch(k, lower[k]))
             hays.append(ctx.lower if lower[k] else ctx.text)
         heads = [prog.search(hay) for prog, hay in zip(progs, hays, strict=True)]
