@@ -161,3 +161,23 @@ def test_a_stored_model_is_found_on_each_backend(store: Store, config: Config, d
     reset_model(store, config)
     live.invalidate()
     assert live.current(config.workspace, db_url).source == "shipped"
+
+
+def test_the_policy_words_a_rule_matched_are_kept_though_the_draft_is_redacted(
+    store: Store, config: Config
+) -> None:
+    """A legal finding's span is redacted from the stored draft ("[LEGAL_1]"), so the words
+    the rule matched are recorded with the report: only the rule's own listed terms."""
+    mock = (
+        "Great mock trial at the Crown Court today: our Year 12s played the jury and the barristers"
+    )
+    item = add_feedback(store, config, text=mock, expected="ok", by="boss")
+    assert "Crown Court" not in item.text and "[LEGAL_" in item.text
+    stored = training_feedback(store, config)[0]
+    assert stored.rules_matched == {"legal.active_proceedings": ["crown court", "jury"]}
+    # free text a pattern or a context rule quoted is never kept, only policy terms
+    rant = "Our manager is a joke and a bully, the whole ward is a shambles"
+    other = add_feedback(store, config, text=rant, expected="ok", by="boss")
+    assert other.rules_fired and not any(
+        "manager" in w for ws in (other.rules_matched or {}).values() for w in ws
+    )
