@@ -50,7 +50,10 @@ CONVERSATIONS = [
     "conversations3_tune.jsonl",
 ]
 QUESTIONS = "ask_questions.jsonl"
-WEIGHTS = (0.0, 1.0, 2.0, 4.0)
+#: Up to 2: at 4 the model overrules clear BM25 matches ("am i allowed to swear on my own
+#: twitter?" lost "Don't get into a row"), and out of fold it gained nothing over 2
+#: (637 first questions, 819 follow-ups: sums 1.848-1.851 at 4, 1.849-1.856 at 2, C=4).
+WEIGHTS = (0.0, 1.0, 2.0)
 FOLLOW_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 CS = (2.0, 4.0)
 

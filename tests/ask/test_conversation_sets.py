@@ -38,25 +38,26 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """467 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    """487 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
     g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, o-: 12, p-: 10, q-: 8,
-    r-: 26, s-: 24, t-: 25, u-: 25, v-: 25, w-: 25, x-: 25, y-: 25, z-: 25, aa-: 25,
+    r-: 26, s-: 24, t-: 25, u-: 25, v-: 25, w-: 25, x-: 25, y-: 25, z-: 25, aa-: 25, ab-: 20,
     written later, each batch first measured before any tuning on it).
 
-    Measured: 457/467 first questions, 589/625 follow-ups, 65/67 off-topic or thanks
+    Measured: 475/487 first questions, 615/647 follow-ups, 66/68 off-topic or thanks
     refused. Before this work (the first 99): 72/99, 138/174, 22/40. Before the fixes
     each prompted: i- 9/18 and 16/22, j- 9/14 and 13/17, k- 13/16 and 12/16, l- 8/12
     and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14, o- 5/12 and 7/12, p- 5/10 and 5/11,
     q- 7/8 and 6/9, r- 24/26 and 30/40, s- 22/24 and 26/31, t- 20/25 and 25/33, u- 20/25 and 29/36,
     v- 18/25 and 25/34, w- 21/25 and 24/31,
     x- 21/25 and 28/32, y- 19/25 and 19/29,
-    z- 19/25 and 21/28, aa- 15/25 and 17/28.
+    z- 19/25 and 21/28, aa- 15/25 and 17/28,
+    ab- 14/20 and 17/22.
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 467 and result["followups"]["of"] == 625
+    assert result["first"]["of"] == 487 and result["followups"]["of"] == 647
     assert result["first"]["rate"] >= 0.97, result
     assert result["followups"]["rate"] >= 0.93, result
-    assert result["off_topic"]["of"] == 67 and result["off_topic"]["refused"] >= 64, result
+    assert result["off_topic"]["of"] == 68 and result["off_topic"]["refused"] >= 65, result
 
 
 TUNE3 = Path(__file__).parents[1] / "data" / "conversations3_tune.jsonl"
