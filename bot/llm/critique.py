@@ -185,8 +185,8 @@ def calibration_examples(
 ) -> list[str]:
     """Up to ``limit`` of the rules' own flag and pass examples for these sections.
 
-    Rules that fired on the draft come first (their flag example, then their
-    pass example: the line the rule draws), then other rules of the first
+    Rules that fired on the draft come first (their shortest flag example, then their
+    shortest pass example: the line the rule draws), then other rules of the first
     section. Examples are redacted like a draft, so the model sees placeholders
     the way it will in drafts, and cut to :data:`MAX_EXAMPLE_CHARS`.
     """
@@ -206,7 +206,8 @@ def calibration_examples(
         for kind, examples in (("flag", rule.examples_flag), ("pass", rule.examples_pass)):
             if not examples or len(out) >= limit:
                 continue
-            text = examples[0][0]
+            # the shortest: the line the rule draws, in the fewest words (and more of them fit)
+            text = min((e[0] for e in examples), key=len)
             if len(text) > MAX_EXAMPLE_CHARS:
                 continue
             shown = redact(text, org=org, names_in_context=True).text

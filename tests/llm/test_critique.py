@@ -115,7 +115,8 @@ def test_the_model_sees_the_relevant_protocol_the_rule_findings_and_the_channel(
     assert "at most 280 characters" in system
     # Calibration: the rule's own flag and pass examples, redacted like a draft.
     examples = system.split("examples from the policy):\n", 1)[1]
-    assert '"Mrs [NAME_1] in bed 4 went home after her stroke" -> do_not_post' in examples
+    # (each rule's shortest flag and pass example; names redacted as in a draft)
+    assert "-> do_not_post (confidentiality)" in examples and "Mrs [NAME_1]" in examples
     assert "-> fine" in examples
 
 
