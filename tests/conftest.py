@@ -35,6 +35,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             pytest.skip(str(exc))
         yield url
 
+
 _LEAKY_PREFIXES = ("OPENAI_", "AZURE_OPENAI_")
 _LEAKY_NAMES = ("CANIPOST_CONFIG", "CANIPOST_MODEL", "CANIPOST_APPROVERS", "CANIPOST_POLICY_DIR")
 
