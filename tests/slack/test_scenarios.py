@@ -124,6 +124,21 @@ def test_help_and_bare_command_opens_the_form(slack: Slack) -> None:
     assert opened.args["trigger_id"].startswith("trigger.")
 
 
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "Watch your phones if you come to the market, it's full of thieves.",
+        "Help us raise £500 for the hospice this Saturday!",
+    ],
+)
+def test_a_draft_that_starts_like_a_command_is_checked(slack: Slack, draft: str) -> None:
+    """Only ``help`` itself and ``watch [list|add|remove]`` are commands: a draft that
+    begins with the word gets a verdict (it used to get the help or the watch-list reply)."""
+    text = all_text(slack.command(draft))
+    assert "How to use canipost" not in text and "watch list" not in text.lower()
+    assert any(w in text for w in ("OK to post", "Needs approval", "Advice", "Do not post")), text
+
+
 def test_ask_answers_from_the_policy_with_citations(slack: Slack) -> None:
     ack = slack.command("ask Can I comment on a court case?")
     text = all_text(ack)

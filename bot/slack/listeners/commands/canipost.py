@@ -47,6 +47,17 @@ _NETWORK_PREFIX = re.compile(
 HELP_WORDS = {"help", "-h", "--help", "?"}
 
 
+def _watch_command(text: str) -> bool:
+    """``watch``, ``watch list|add|remove ...`` (or a two-word slip such as ``watch lsit``,
+    answered with the usage): the watch-list command. A draft that merely starts with the
+    word ("Watch your phones at the market...") is a draft to check."""
+    from bot.conversation.intents import COMMANDS
+
+    words = text.split()
+    sub = words[1].lower() if len(words) > 1 else ""
+    return "\n" not in text and (sub in COMMANDS["watch"] or len(words) <= 2)
+
+
 def split_network(text: str) -> tuple[str, str]:
     """``"linkedin: We're hiring"`` → ``("linkedin", "We're hiring")``; else ``("any", text)``."""
     m = _NETWORK_PREFIX.match(text)
@@ -81,13 +92,14 @@ def _handle(ack: Ack, body: dict[str, Any], client: WebClient, services: Service
             tell=lambda m: send_to_response_url(body["response_url"], m),
         )
         return
-    if first in HELP_WORDS:
+    if text.lower() in HELP_WORDS:  # only the word itself: "Help us raise £500..." is a draft
         ack(response_type="ephemeral", **validate_message(help_for(services, actor_from(body).id)))
         return
     if first == "ask":
         _ask(ack, body, services, text[len(first) :].strip())
         return
-    if first == "watch":  # confidential: the answer is ephemeral, only the approver sees it
+    if first == "watch" and _watch_command(text):
+        # confidential: the answer is ephemeral, only the approver sees it
         reply = services.watch(text[len(first) :].strip(), by=actor_from(body))
         ack(response_type="ephemeral", **validate_message(text_message(reply)))
         return
