@@ -54,6 +54,16 @@ def _groups(m: Matcher) -> list[tuple[str, str, tuple[str, ...]]]:
     return out
 
 
+def _whole_regex_spans(matcher: Matcher, ctx: Context) -> list[tuple[int, int]]:
+    """What the matcher's whole alternation finds (its lower-case twin where it has one)."""
+    twin = matcher._program("", None, True)
+    if twin is not None and len(ctx.lower) == len(ctx.text):
+        return [m.span() for m in twin.finditer(ctx.lower)]
+    prog = matcher._program("", None, False)
+    assert prog is not None
+    return [m.span() for m in prog.finditer(ctx.text)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("post", range(3))
 def test_windowed_scan_equals_whole_text_scan(post: int) -> None:
@@ -100,13 +110,7 @@ def test_branch_by_branch_scan_equals_whole_regex_scan(post: int) -> None:
                 for matcher in rule.matchers():
                     if matcher.branch_needs is None:
                         continue
-                    twin = matcher._program("", None, True)
-                    if twin is not None and len(ctx.lower) == len(ctx.text):
-                        whole = [m.span() for m in twin.finditer(ctx.lower)]
-                    else:
-                        prog = matcher._program("", None, False)
-                        assert prog is not None
-                        whole = [m.span() for m in prog.finditer(ctx.text)]
+                    whole = _whole_regex_spans(matcher, ctx)
                     assert matcher._spans_split(ctx, matcher._live_branches(ctx)) == whole, rule.id
                     checked += 1
     assert checked > 100
@@ -160,13 +164,7 @@ def test_short_drafts_run_only_the_branches_they_hold_the_literals_of() -> None:
                 for matcher in rule.matchers():
                     if matcher.branch_needs is None or matcher._cannot_match(ctx):
                         continue
-                    twin = matcher._program("", None, True)
-                    if twin is not None and len(ctx.lower) == len(ctx.text):
-                        whole = [m.span() for m in twin.finditer(ctx.lower)]
-                    else:
-                        prog = matcher._program("", None, False)
-                        assert prog is not None
-                        whole = [m.span() for m in prog.finditer(ctx.text)]
+                    whole = _whole_regex_spans(matcher, ctx)
                     assert matcher._spans(ctx, "") == whole, (rule.id, text)
                     checked += 1
                     split += len(matcher._live_branches(ctx)) < len(matcher.branch_needs)
