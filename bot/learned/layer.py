@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import weakref
 from dataclasses import replace
 from typing import Any
 
@@ -144,6 +145,22 @@ def quote_key(quote: str) -> str:
     return " ".join(quote.lower().replace("\u2019", "'").split()).strip(".,;:!?\"'()")
 
 
+#: Per model and header key: its exemplars' word sets, built once (not once per draft).
+_EXEMPLAR_SETS: weakref.WeakKeyDictionary[LinearModel, dict[str, list[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _exemplar_sets(model: LinearModel, key: str) -> list[tuple[frozenset[int], dict[str, Any]]]:
+    """The model's confirmed reports of one kind as (word set, report), memoised per model."""
+    per_model = _EXEMPLAR_SETS.setdefault(model, {})
+    got = per_model.get(key)
+    if got is None:
+        got = [(frozenset(ex["words"]), ex) for ex in model.header.get(key) or []]
+        per_model[key] = got
+    return got
+
+
 class _Siblings:
     """Is this draft a sibling of a report the comms team confirmed? (organisation models)
 
@@ -161,14 +178,14 @@ class _Siblings:
     def _best(self, key: str) -> tuple[float, dict[str, Any] | None]:
         from bot.learned.features import resemblance, word_set
 
-        exemplars = self.model.header.get(key) or []
+        exemplars = _exemplar_sets(self.model, key)
         if not exemplars:
             return 0.0, None
         if self._words is None:
             self._words = word_set(self.text)
         best, which = 0.0, None
-        for ex in exemplars:
-            r = resemblance(self._words, set(ex["words"]))
+        for words, ex in exemplars:
+            r = resemblance(self._words, words)
             if r > best:
                 best, which = r, ex
         return best, which
