@@ -99,6 +99,9 @@ RELATED = 0.5
 NEW_TOPIC_SCORE = 1.5
 #: ... and says enough to stand alone: a message of one or two topic words leans on the thread.
 NEW_TOPIC_WORDS = 3
+#: A question to the room ("who", "when", "where") that is the asker's own but names this
+#: many words with none of posting, of a protocol topic or pointing back, is an aside.
+ASIDE_WORDS = 3
 #: ... and this many more when it points back ("it", "that") but asks a question of its own.
 SELF_CONTAINED = 2
 
@@ -159,6 +162,14 @@ _ASIDE = re.compile(
 _LEAD_ACK = re.compile(
     r"^\s*(?:fine|ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
     r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one)\b[^.!?]{0,30}[.!?]+\s+(?=\S)",
+    re.I,
+)
+#: ... or with a comma before a question: "ok thanks, when's the next training day".
+_LEAD_ACK_COMMA = re.compile(
+    r"^\s*(?:(?:ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
+    r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one|fine)[\s,!.]*)+"
+    r"[,!.]\s*(?=(?:when|whens|when's|where|wheres|where's|who|whos|who's|what|whats|what's"
+    r"|how|hows|how's|is|are|does|do|anyone|any)\b)",
     re.I,
 )
 #: Someone acting on what the thread is about: "who should deal with it?", "how long till
@@ -588,14 +599,22 @@ def _offline_turn(
             # rather than a question about something else ("who won the match last
             # night?", "what time is the christmas party?", "can you tell me a joke?").
             tail = _LEAD_ACK.sub("", message, count=1)
+            tail = _LEAD_ACK_COMMA.sub("", tail, count=1)
             if tail != message:
-                # "fine ill leave it. whens the next pay day btw": what follows the
-                # acknowledgement is what is asked.
+                # "fine ill leave it. whens the next pay day btw", "ok thanks, when's the
+                # next training day": what follows the acknowledgement is what is asked.
                 marked = bool(_FOLLOW_UP.match(tail)) and not _CONJ_QUESTION.match(tail)
                 refers = _refers(tail)
+                asks = asks or bool(_QUESTION.match(tail))
             mine = bool(_FIRST_PERSON.search(tail))
-            if _ASIDE.match(tail) and not (mine or marked or _ACTS_ON.search(tail)):
+            room = bool(_ASIDE.match(tail)) and not (marked or _ACTS_ON.search(tail))
+            if room and not mine:
                 pass  # "anyone know when payday is?"
+            elif room and not refers and len(set(q)) >= ASIDE_WORDS:
+                # "who do i swap my night shift with on the rota": the asker's own question
+                # to the room, saying enough of its own with no word of posting, of a
+                # protocol topic or pointing back; "who do i tell?" says next to nothing.
+                pass
             elif marked or refers:
                 follow_up = True  # "what if I blur the name?", "everyone's agreed to it"
             else:

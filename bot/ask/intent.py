@@ -11,8 +11,10 @@ of the protocol's own topics (:attr:`Intent.topic`: "court", "injunction",
 I ...", "is it ok to ..."). Other workplace business (:attr:`Intent.elsewhere`:
 "payslip", "vpn", "canteen") marks an aside in a conversation.
 
-The word lists are data (``bot/policy/data/intent.txt``), matched after the
-same spellings and stemming as retrieval, so "tweeting" and "pics" count.
+The word lists are data (``bot/policy/data/intent.txt``, then ``bot/ask/data/intent.txt``:
+groups of the same name add up), matched after the same spellings and stemming as
+retrieval, so "tweeting" and "pics" count. A ``[topic]`` group names the protocol's topics
+in words the protocol itself does not use ("catfishing", "pr package").
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from pathlib import Path
 
 from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, tokens, tokens_of
 
-_DATA = Path(__file__).parents[1] / "policy" / "data" / "intent.txt"
+_DATA = (
+    Path(__file__).parents[1] / "policy" / "data" / "intent.txt",
+    Path(__file__).with_name("data") / "intent.txt",
+)
 _RAW_WORD = re.compile(r"[a-z0-9#@&]+")
 _ACK_WORD = re.compile(r"[a-z']+")
 #: Groups of intent.txt read as plain words (no stemming, no phrases).
@@ -103,13 +108,14 @@ def _phrase(entry: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\s+".join(words) + r"\b")
 
 
-def _read(path: Path) -> _Lists:
+def _read(*paths: Path) -> _Lists:
     words: dict[str, set[str]] = {}
     plain: dict[str, set[str]] = {}
     phrases: dict[str, list[re.Pattern[str]]] = {}
     phrase_tokens: dict[str, list[frozenset[str]]] = {}
     group = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    for raw in lines:
         line = raw.split(" #", 1)[0].strip()  # "#ad" would be an entry, "# ..." a comment
         if not line or line == "#" or line.startswith("# "):
             continue
@@ -155,7 +161,7 @@ def _get_lists() -> _Lists:
     global _lists
     with _lock:
         if _lists is None:
-            _lists = _read(_DATA)
+            _lists = _read(*_DATA)
         return _lists
 
 
@@ -184,8 +190,13 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     topic_words = (q & index.domain) - everyday_words - words.get("posting", frozenset())
     weak_phrases = lists.phrase_tokens.get("everyday", [])
     phrase_hits = [p for p in index.phrases if p <= q]
-    topic = bool(topic_words) or any(
-        not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
+    topic = (
+        bool(topic_words)
+        or any(
+            not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
+        )
+        or bool(stems & words.get("topic", frozenset()))
+        or any(p.search(text) or p.search(typed) for p in lists.phrases.get("topic", []))
     )
     everyday = bool(q & index.domain) or bool(phrase_hits)
     elsewhere = elsewhere or bool(stems & words.get("elsewhere", frozenset()))
