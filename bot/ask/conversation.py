@@ -72,7 +72,7 @@ from bot.ask.intent import acknowledgement, intent
 from bot.config import Config
 from bot.errors import InputError
 from bot.policy import Policy, Section, load_policy
-from bot.policy.retrieval import who_to_ask
+from bot.policy.retrieval import GENERIC, who_to_ask
 
 if TYPE_CHECKING:
     from bot.ask.threads import Turn
@@ -151,8 +151,10 @@ _NEW_TOPIC = re.compile(
     re.I,
 )
 #: A question to the room rather than about the post: "anyone know when payday is?".
+#: "random one,", "quick q:" before a question to the room.
+_OPENER = r"(?:(?:random|quick|another|one\s+more)\s+(?:one|q|qu|question|thing)\s*[,:!.\-]+\s*)?"
 _ASIDE = re.compile(
-    r"^\s*(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
+    r"^\s*" + _OPENER + r"(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
     r"(?:who|when|where|whos|who's|whens|when's|wheres|where's|anyone|any\s*one|does\s+anyone"
     r"|do\s+you\s+know|what\s+time"
     r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
@@ -167,7 +169,8 @@ _LEAD_ACK = re.compile(
 #: ... or with a comma before a question: "ok thanks, when's the next training day".
 _LEAD_ACK_COMMA = re.compile(
     r"^\s*(?:(?:ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
-    r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one|fine)[\s,!.]*)+"
+    r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one|fine|makes\s+sense|understood"
+    r"|i'?ll\s+(?:leave|skip|drop)\s+it(?:\s+then)?|i'?ll\s+hold\s+off(?:\s+then)?)[\s,!.]*)+"
     r"[,!.]\s*(?=(?:when|whens|when's|where|wheres|where's|who|whos|who's|what|whats|what's"
     r"|how|hows|how's|is|are|does|do|anyone|any)\b)",
     re.I,
@@ -185,7 +188,7 @@ _ACTS_ON = re.compile(
 )
 #: A question rather than a reply, even without a question mark.
 _QUESTION = re.compile(
-    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"^\s*" + _OPENER + r"(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"(?:can|could|would|will|do|does|did|is|are|was|were(?=\s+(?:you|u|they|there|we|it|he|she)\b)"
     r"|what|whats|what's|who|whos|who's"
     r"|when|whens|when's|where|wheres|where's|why|how|hows|how's|which|any|anyone|has|have)\b",
@@ -215,7 +218,7 @@ _CONJ_QUESTION = re.compile(
 )
 #: A how-to question: about the post only with a word of the policy or pointing back.
 _HOW_TO = re.compile(
-    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"^\s*" + _OPENER + r"(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"how\s+(?:do|can|should|could|would|will)\s+(?:i|we|u|you)\b",
     re.I,
 )
@@ -585,7 +588,10 @@ def _offline_turn(
         )
         # "can you tell me a joke?": a request to the bot that says nothing of the policy.
         request = bool(_REQUEST.match(message)) and not shown.strong and not refers
-        if new_topic or shown.aside or request:
+        # A single topic word beside other business is an aside when asked ("can i get the
+        # day off for the funeral?"), not when it adds to the situation.
+        aside = shown.aside and (not shown.topic or asks)
+        if new_topic or aside or request:
             pass
         elif not q:
             follow_up = True  # "why?", "what about it?": all context
@@ -622,7 +628,7 @@ def _offline_turn(
                 # my password?", "what's the dress code?"): a question is a reply only when
                 # it is the asker's and about what the thread is about, or says next to
                 # nothing of its own ("who do I tell?", "what could happen to me?").
-                brief = len(set(q)) <= 1
+                brief = len(set(q) - GENERIC) <= 1  # "do i need to say i work here?"
                 how_to = bool(_HOW_TO.match(message))  # "how do I change my password?"
                 related = not how_to and _related(own, context, index)
                 # A statement adds to the situation ("just for a week tho", "only 30

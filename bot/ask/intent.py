@@ -76,6 +76,15 @@ class Intent:
     everyday: bool
     elsewhere: bool
     permission: bool
+    #: The only evidence of a protocol topic is one word ("the patient in bed 4").
+    single: bool = False
+    #: Other business named as typed (a phrase, or "payroll" but not "park" for "parking").
+    named: bool = False
+
+    @property
+    def faint(self) -> bool:
+        """One topic word beside other business ("is the staff survey anonymous?")."""
+        return self.single and self.named
 
     @property
     def strong(self) -> bool:
@@ -85,14 +94,20 @@ class Intent:
     @property
     def evidence(self) -> bool:
         """Enough to answer a question that starts a conversation."""
+        if self.aside:
+            return False
         if self.strong:
             return True
         return self.everyday and self.permission and not self.elsewhere
 
     @property
     def aside(self) -> bool:
-        """Clearly about something else: other workplace business, nothing of the policy."""
-        return self.elsewhere and not self.strong
+        """Clearly about something else: other workplace business, nothing of the policy
+        (or a single topic word, not asked as permission: "can i get the day off for the
+        funeral?", "is the staff survey anonymous?")."""
+        if not self.elsewhere or self.posting:
+            return False
+        return not self.topic or (self.faint and not self.permission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +187,8 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     typed = " ".join(message.lower().replace("\u2019", "'").replace("\u2018", "'").split())
     # Phrases (retrieval's "footballer" -> famous) are no evidence of a policy question.
     text = " ".join(normalise_question(message, phrases=False).split())
+    # "can i get the day off?" asks for a thing, whatever business it is about
+    permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
     elsewhere = False
     for pattern in lists.phrases.get("elsewhere", []):
         if pattern.search(text) or pattern.search(typed):
@@ -190,18 +207,22 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     topic_words = (q & index.domain) - everyday_words - words.get("posting", frozenset())
     weak_phrases = lists.phrase_tokens.get("everyday", [])
     phrase_hits = [p for p in index.phrases if p <= q]
-    topic = (
-        bool(topic_words)
-        or any(
-            not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
-        )
-        or bool(stems & words.get("topic", frozenset()))
-        or any(p.search(text) or p.search(typed) for p in lists.phrases.get("topic", []))
+    topic_phrases = any(
+        not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
     )
+    listed = bool(stems & words.get("topic", frozenset())) or any(
+        p.search(text) or p.search(typed) for p in lists.phrases.get("topic", [])
+    )
+    topic = bool(topic_words) or topic_phrases or listed
+    # A single topic word beside other business named as typed (a phrase, or "payroll" but
+    # not "park" for "parking"): "can i get the day off for the funeral?"
+    named = elsewhere or bool(
+        lists.plain.get("elsewhere", frozenset()).intersection(_RAW_WORD.findall(typed))
+    )
+    single = len(topic_words) == 1 and not (topic_phrases or listed)
     everyday = bool(q & index.domain) or bool(phrase_hits)
     elsewhere = elsewhere or bool(stems & words.get("elsewhere", frozenset()))
-    permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
-    return Intent(posting, topic, everyday, elsewhere, permission)
+    return Intent(posting, topic, everyday, elsewhere, permission, single, named)
 
 
 def acknowledgement(message: str) -> str | None:

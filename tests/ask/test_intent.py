@@ -213,3 +213,35 @@ def test_the_same_post_on_a_personal_account_is_the_threads_post() -> None:
     )
     assert turn.kind == "followup"
     assert top2(answer) & {"personal-responsibility", "speaking-for-the-organisation"}, top2(answer)
+
+
+#: One word of a protocol topic beside other business, asked: an aside, first or mid-thread.
+FAINT_ASIDES = [
+    "can i get the day off for my nan's funeral",
+    "is the staff survey anonymous",
+    "random one, anyone know if payroll is late because of the strike",
+    "i'll leave it then, how do i get a new lanyard",
+]
+
+
+@pytest.mark.parametrize("message", FAINT_ASIDES)
+def test_one_topic_word_beside_other_business_is_an_aside(message: str) -> None:
+    answer, turn = respond(message, opened(THREAD), config=Config(), use_llm=False)
+    assert turn.kind == "off_topic" and answer.off_topic, (message, answer.citations)
+
+
+def test_one_topic_word_beside_other_business_adds_to_the_situation_unasked() -> None:
+    thread = opened("can i post that the staff car park is shut for the police cordon")
+    answer, turn = respond(
+        "its for the car park by the court building", thread, config=Config(), use_llm=False
+    )
+    assert turn.kind == "followup" and not answer.off_topic
+
+
+def test_several_topic_words_stand_without_the_protocols_other_words() -> None:
+    answer = ask(
+        "a rival firm says our boilers are dangerous, can i say theyre lying",
+        config=Config(),
+        use_llm=False,
+    )
+    assert not answer.off_topic and "defamation" in top2(answer), top2(answer)
