@@ -136,7 +136,9 @@ _FOLLOW_UP = re.compile(
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
-    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report)
+    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?
+        (?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report|check\s+with|talk\s+with|speak\s+with
+        |clear\s+it\s+with|run\s+it\s+(?:past|by)|get\s+(?:it\s+)?(?:signed\s+off|approved|checked))
     |what\s+(?:happens|would\s+happen|could\s+happen|will\s+happen|might\s+happen)\b
     |without\s|who\s+(?:would|will|has\s+to|needs?\s+to|must|gets?\s+to)\s+(?:need\s+to\s+|have\s+to\s+)?
         (?:say|sign|approve|check|agree|ok|okay|decide|give|clear|know)
@@ -162,13 +164,13 @@ _ASIDE = re.compile(
 )
 #: An acknowledgement before another sentence: "fine ill leave it. whens the next pay day?".
 _LEAD_ACK = re.compile(
-    r"^\s*(?:fine|ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
+    r"^\s*(?:fine|ok|okay|right|cool|great|thanks|thank\s+you|thx|ty|ta|cheers|fair\s+enough|got\s+it"
     r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one)\b[^.!?]{0,30}[.!?]+\s+(?=\S)",
     re.I,
 )
 #: ... or with a comma before a question: "ok thanks, when's the next training day".
 _LEAD_ACK_COMMA = re.compile(
-    r"^\s*(?:(?:ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
+    r"^\s*(?:(?:ok|okay|right|cool|great|thanks|thank\s+you|thx|ty|ta|cheers|fair\s+enough|got\s+it"
     r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one|fine|makes\s+sense|understood"
     r"|i'?ll\s+(?:leave|skip|drop)\s+it(?:\s+then)?|i'?ll\s+hold\s+off(?:\s+then)?)[\s,!.]*)+"
     r"[,!.]\s*(?=(?:when|whens|when's|where|wheres|where's|who|whos|who's|what|whats|what's"
@@ -209,7 +211,9 @@ _REQUEST = re.compile(
 #: A conjunction, then a question that stands on its own.
 _CONJ_QUESTION = re.compile(
     r"^\s*(?:(?:and|but|so|or|also|then|ok|okay|oh|btw)[,!.\s]+)+"
-    r"(?:when|whens|when's|where|wheres|where's|who|whos|who's|what\s+time"
+    # "ok who do i need to check with then" asks whom to ask about the thread
+    r"(?:when|whens|when's|where|wheres|where's|who(?!\s+(?:do|should|can|could|would|must)\s+(?:i|we)\b)"
+    r"|whos|who's|what\s+time"
     r"|(?:what's|whats)\s+the(?!\s+(?:alternative|option|other|difference|risk|problem|issue))"
     r"|how\s+(?:do|can|long|much|many)|is\s+there|are\s+there|does\s+anyone|can\s+(?:you|u|someone|anyone)"
     # "oh and is the minibus free on saturday?": a question about something it names
@@ -296,9 +300,24 @@ _DRAFT_QUOTED = re.compile(
 )
 
 
+#: "can I reply to this resident on our page: '...'": a post verb, where or to whom, a colon,
+#: then a quoted draft (or one of eight words or more).
+_DRAFT_AFTER_COLON = re.compile(
+    rf"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
+    (?:can|could|may|should|would\s+it\s+be\s+ok\s+(?:to|if)|is\s+it\s+ok\s+(?:to|if))\s+(?:i|we\s+)?\s*
+    (?:{_POST_VERB}|reply|respond|comment|answer|message)\b[^:\n"\u201c]{{1,80}}:\s*
+    (?P<draft>\S.{{8,}})$""",
+    re.I | re.S | re.X,
+)
+
+
 def extract_draft(message: str) -> str | None:
     """The draft inside "what if I wrote: ...", or None when the message is not one."""
     m = _DRAFT.match(message) or _DRAFT_MORE.match(message)
+    if not m:
+        m = _DRAFT_AFTER_COLON.match(message)
+        if m and m.group("draft")[0] not in _QUOTES and len(m.group("draft").split()) < 8:
+            m = None
     if not m:
         m = _DRAFT_QUOTED.match(message)
         if not m or len(m.group("draft").split()) < 3:
@@ -505,6 +524,15 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
         sections = [
             x for i, x in enumerate(ordered + sections) if x not in (ordered + sections)[:i]
         ]
+        # "is the all lowercase hashtags thing a problem?": a question naming one of the
+        # findings' topics is answered with that finding's section first.
+        q = index.query(message)
+        if q and len(sections) > 1:
+            own = index.scores(q)
+            pos = {x.anchor: i for i, x in enumerate(index.sections)}
+            best = max(sections, key=lambda x: float(own[pos[x.anchor]]))
+            if float(own[pos[best.anchor]]) >= NEW_TOPIC_SCORE and best is not sections[0]:
+                sections = [best, *[x for x in sections if x is not best]]
         words = f"{draft_turn.question} {message}"
         citations = [
             _citation(index, s, _finding_words(findings, s) or words)

@@ -103,11 +103,11 @@ class Intent:
     @property
     def aside(self) -> bool:
         """Clearly about something else: other workplace business, nothing of the policy
-        (or a single topic word, not asked as permission: "can i get the day off for the
-        funeral?", "is the staff survey anonymous?")."""
+        but at most a single topic word ("can i get the day off for the funeral?", "is the
+        staff survey anonymous?", "are we allowed jeans now or was that a trial?")."""
         if not self.elsewhere or self.posting:
             return False
-        return not self.topic or (self.faint and not self.permission)
+        return not self.topic or self.faint
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,6 +221,8 @@ FAINT_ASIDES = [
     "is the staff survey anonymous",
     "random one, anyone know if payroll is late because of the strike",
     "i'll leave it then, how do i get a new lanyard",
+    "are we allowed jeans on fridays yet or is it still a trial",
+    "thx. is the office shut on boxing day",
 ]
 
 
