@@ -138,7 +138,9 @@ _FOLLOW_UP = re.compile(
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
     |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?
         (?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report|check\s+with|talk\s+with|speak\s+with
-        |clear\s+it\s+with|run\s+it\s+(?:past|by)|get\s+(?:it\s+)?(?:signed\s+off|approved|checked))
+        |clear\s+it\s+with|run\s+it\s+(?:past|by)|get\s+(?:it\s+)?(?:signed\s+off|approved|checked)
+        |push\s+back\s+(?:to|on|with)|raise\s+(?:it|this|that)\s+with|escalate\s+(?:it\s+|this\s+)?to
+        |complain\s+to|flag\s+(?:it|this|that)\s+(?:to|with))
     |what\s+(?:happens|would\s+happen|could\s+happen|will\s+happen|might\s+happen)\b
     |without\s|who\s+(?:would|will|has\s+to|needs?\s+to|must|gets?\s+to)\s+(?:need\s+to\s+|have\s+to\s+)?
         (?:say|sign|approve|check|agree|ok|okay|decide|give|clear|know)
@@ -154,9 +156,12 @@ _NEW_TOPIC = re.compile(
 )
 #: A question to the room rather than about the post: "anyone know when payday is?".
 #: "random one,", "quick q:" before a question to the room.
-_OPENER = r"(?:(?:random|quick|another|one\s+more)\s+(?:one|q|qu|question|thing)\s*[,:!.\-]+\s*)?"
+_OPENER = (
+    r"(?:random|quick|another|one\s+more)\s+(?:one|q|qu|question|thing)"
+    r"(?:\s*[,:!.\-]+|\s+(?:but|tho|though|btw))?\s+"
+)
 _ASIDE = re.compile(
-    r"^\s*" + _OPENER + r"(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
+    r"^\s*(?:" + _OPENER + r"|(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
     r"(?:who|when|where|whos|who's|whens|when's|wheres|where's|anyone|any\s*one|does\s+anyone"
     r"|do\s+you\s+know|what\s+time"
     r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
@@ -172,6 +177,7 @@ _LEAD_ACK = re.compile(
 _LEAD_ACK_COMMA = re.compile(
     r"^\s*(?:(?:ok|okay|right|cool|great|thanks|thank\s+you|thx|ty|ta|cheers|fair\s+enough|got\s+it"
     r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one|fine|makes\s+sense|understood"
+    r"|lol|haha+|ha|ah|oh|ahh+|ooh+"
     r"|i'?ll\s+(?:leave|skip|drop)\s+it(?:\s+then)?|i'?ll\s+hold\s+off(?:\s+then)?)[\s,!.]*)+"
     r"[,!.]\s*(?=(?:when|whens|when's|where|wheres|where's|who|whos|who's|what|whats|what's"
     r"|how|hows|how's|is|are|does|do|anyone|any)\b)",
@@ -190,7 +196,7 @@ _ACTS_ON = re.compile(
 )
 #: A question rather than a reply, even without a question mark.
 _QUESTION = re.compile(
-    r"^\s*" + _OPENER + r"(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"^\s*(?:" + _OPENER + r"|(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"(?:can|could|would|will|do|does|did|is|are|was|were(?=\s+(?:you|u|they|there|we|it|he|she)\b)"
     r"|what|whats|what's|who|whos|who's"
     r"|when|whens|when's|where|wheres|where's|why|how|hows|how's|which|any|anyone|has|have)\b",
@@ -222,7 +228,7 @@ _CONJ_QUESTION = re.compile(
 )
 #: A how-to question: about the post only with a word of the policy or pointing back.
 _HOW_TO = re.compile(
-    r"^\s*" + _OPENER + r"(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"^\s*(?:" + _OPENER + r"|(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"how\s+(?:do|can|should|could|would|will)\s+(?:i|we|u|you)\b",
     re.I,
 )
@@ -272,6 +278,8 @@ class _Context:
     topics: list[str]
     anchors: list[str]
     root: str | None = None
+    #: Read from an aside just refused (see :func:`_aside_context`).
+    aside: bool = False
 
 
 #: More ways to paste a draft: "can I tweet: ...", "would this be ok? \"...\"", "what about
@@ -343,6 +351,16 @@ def _context(history: list[Turn]) -> _Context | None:
     return _Context(
         list(last.topics), list(last.anchors), last.anchors[0] if last.anchors else None
     )
+
+
+def _aside_context(message: str, history: list[Turn], index: PolicyIndex) -> _Context | None:
+    """A thread's first policy question that points back at the aside just refused ("what's
+    the wifi in the new hub?", then "can i put it on the poster?") reads "it" from the aside's
+    words; no section of it is cited yet."""
+    if not history or history[-1].kind != "off_topic" or not _refers(message):
+        return None
+    topics = [t for t in index.query(history[-1].question) if t in index.vocab]
+    return _Context(topics[:MAX_TOPICS], [], aside=True) if topics else None
 
 
 def _last_draft(history: list[Turn]) -> Turn | None:
@@ -553,6 +571,10 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
 #: Words that look like pointing back but are not: "is there ...?", the IT desk.
 _NOT_REFERRING = re.compile(
     r"\b(?:(?:is|are|was|were)\s+there|there(?:'s|s|\s+is|\s+are)"
+    # "is it too late to ...", "it's worth ...": an "it" that points at nothing
+    r"|(?:is|was|isn't|wasn't)\s+it\s+(?:too\s+(?:late|early|soon)|possible|worth|easy|hard|true\s+that)"
+    r"|it'?s\s+(?:too\s+(?:late|early|soon)|possible|worth)"
+    r"|(?:random|quick|another|one\s+more)\s+one"
     r"|(?:this|that|next|last)\s+(?:morning|afternoon|evening|night|week|weekend|month|year|time"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
     re.I,
@@ -598,7 +620,9 @@ def _offline_turn(
         # no follow-up's opening; "and if it's already in the paper?" is.
         marked = bool(_FOLLOW_UP.match(message)) and not _CONJ_QUESTION.match(message)
         refers = _refers(message)
-        asks = "?" in message or bool(_QUESTION.match(message) or _ASKS_LATER.search(message))
+        asks = "?" in message or bool(
+            _QUESTION.match(message) or _ASKS_LATER.search(message) or _ASIDE.match(message)
+        )
         # BM25's best, not the blend's (bot.ask.scorer): the model only reorders.
         own_best = f"protocol#{index.sections[int(own.argmax())].anchor}"
         new_topic = bool(_NEW_TOPIC.search(message)) or (
@@ -606,6 +630,7 @@ def _offline_turn(
             and not marked
             and float(own.max()) >= NEW_TOPIC_SCORE
             and own_best not in context.anchors[:2]
+            and not context.aside  # nothing cited yet: "it" is the aside's
             # "can i just delete the comments?" leans on the thread; a question that says
             # this much of its own stands alone, whatever "it" or "that" it holds. A
             # statement adds to the situation ("everyone's already talking about it tho",
@@ -877,7 +902,7 @@ def respond(
         if not strong_elsewhere:
             return _explain_verdict(q, last_draft, index)
     if use_llm is False or (use_llm is None and not llm_enabled(config)):
-        return _offline_turn(q, _context(history), index)
+        return _offline_turn(q, _context(history) or _aside_context(q, history, index), index)
     return _llm_turn(q, history, config=config, policy=policy, index=index)
 
 

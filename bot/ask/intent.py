@@ -14,7 +14,7 @@ I ...", "is it ok to ..."). Other workplace business (:attr:`Intent.elsewhere`:
 The word lists are data (``bot/policy/data/intent.txt``, then ``bot/ask/data/intent.txt``:
 groups of the same name add up), matched after the same spellings and stemming as
 retrieval, so "tweeting" and "pics" count. A ``[topic]`` group names the protocol's topics
-in words the protocol itself does not use ("catfishing", "pr package").
+in words the protocol itself does not use ("catfishing", "pr package"), matched as typed.
 """
 
 from __future__ import annotations
@@ -210,7 +210,9 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     topic_phrases = any(
         not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
     )
-    listed = bool(stems & words.get("topic", frozenset())) or any(
+    # as typed: "hospitality" must not stem to "hospital", nor "gifted" to "gift"
+    raw_words = set(_RAW_WORD.findall(typed)) | set(_RAW_WORD.findall(text))
+    listed = bool(raw_words & lists.plain.get("topic", frozenset())) or any(
         p.search(text) or p.search(typed) for p in lists.phrases.get("topic", [])
     )
     topic = bool(topic_words) or topic_phrases or listed

@@ -292,3 +292,33 @@ def test_a_question_naming_one_finding_is_answered_from_it_first() -> None:
     assert d.kind == "draft" and t.kind == "verdict"
     assert "accessibility" in {c.anchor.removeprefix("protocol#") for c in draft.citations}
     assert top2(a)[0] == "accessibility", top2(a)
+
+
+def test_it_after_a_refused_aside_reads_the_asides_words() -> None:
+    (off, o), (a, t) = talk(
+        "morning, what's the door code for the new annexe",
+        "can i put it in the staff facebook group so nobody gets locked out",
+    )
+    assert o.kind == "off_topic" and off.off_topic
+    assert t.kind == "followup" and "confidential-information" in top2(a), top2(a)
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "ok. random one but is the pool car free on friday",
+        "cheers, is it too late to join the cycle to work scheme",
+        "nice one. when do i need to book travel for the conference",
+    ],
+)
+def test_an_aside_that_only_seems_to_point_back_is_refused(aside: str) -> None:
+    (_, q), (a, t) = talk("can we post photos of the kids at the summer fete", aside)
+    assert q.kind == "question" and t.kind == "off_topic" and a.off_topic, top2(a)
+
+
+def test_declaring_a_gift_mid_thread_is_a_follow_up_about_gifts() -> None:
+    (_, _), (a, t) = talk(
+        "a family sent the ward flowers, can i post a thank you on our page",
+        "lol ok, do we have to declare the flowers anywhere",
+    )
+    assert t.kind == "followup" and "paid-promotion" in top2(a), top2(a)
