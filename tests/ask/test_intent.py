@@ -247,3 +247,22 @@ def test_several_topic_words_stand_without_the_protocols_other_words() -> None:
         use_llm=False,
     )
     assert not answer.off_topic and "defamation" in top2(answer), top2(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        (
+            "a man keeps posting clips of our drivers calling them lazy, can i report him",
+            "dont-get-into-a-row",
+        ),
+        (
+            "a parent messaged our page saying a neighbour is neglecting her kids, do i answer",
+            "safeguarding",
+        ),
+        ("can i put the bus diversion map in our post", "accessibility"),
+    ],
+)
+def test_name_calling_neglect_and_maps_find_their_sections(question: str, section: str) -> None:
+    answer = ask(question, config=Config(), use_llm=False)
+    assert not answer.off_topic and section in top2(answer), (question, top2(answer))
