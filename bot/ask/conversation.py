@@ -136,7 +136,7 @@ _FOLLOW_UP = re.compile(
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
-    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?
+    |who\s+(?:do|does|should|can|would|could)\s+(?:i|we|she|he|they|you|u)\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?
         (?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report|check\s+with|talk\s+with|speak\s+with
         |clear\s+it\s+with|run\s+it\s+(?:past|by)|get\s+(?:it\s+)?(?:signed\s+off|approved|checked)
         |push\s+back\s+(?:to|on|with)|raise\s+(?:it|this|that)\s+with|escalate\s+(?:it\s+|this\s+)?to

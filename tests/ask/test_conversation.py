@@ -322,3 +322,13 @@ def test_declaring_a_gift_mid_thread_is_a_follow_up_about_gifts() -> None:
         "lol ok, do we have to declare the flowers anywhere",
     )
     assert t.kind == "followup" and "paid-promotion" in top2(a), top2(a)
+
+
+def test_sticking_up_for_someone_is_a_row_not_a_court_case_and_whom_she_tells_follows() -> None:
+    (a, q), (b, t) = talk(
+        "a porter on our team is getting loads of abuse on facebook, can i post defending him",
+        "who does he tell about it",
+    )
+    assert q.kind == "question" and "dont-get-into-a-row" in top2(a), top2(a)
+    assert "court-cases" not in top2(a)
+    assert t.kind == "followup" and "dont-get-into-a-row" in top2(b), top2(b)
