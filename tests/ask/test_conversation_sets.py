@@ -82,6 +82,24 @@ def test_third_blind_tune_half_floors() -> None:
     assert result["off_topic"] == {"refused": 4, "of": 4}, result
 
 
+TUNE4 = Path(__file__).parents[1] / "data" / "conversations4_tune.jsonl"
+
+
+@pytest.mark.skipif(not TUNE4.is_file(), reason=f"{TUNE4} is missing")
+def test_fourth_blind_tune_half_floors() -> None:
+    """The fourth blind set's tune half (25 conversations), developed on after one measure.
+
+    Untouched (before any work on it): 20/25 first questions, 47/59 follow-ups, 7/10 off
+    topic (at the start of that round: 20/25, 47/59, 6/10). Measured after: 25/25, 56/59,
+    10/10.
+    """
+    result = score(load(TUNE4), Config(), threaded=True)
+    assert result["first"]["of"] == 25 and result["followups"]["of"] == 59
+    assert result["first"]["rate"] >= 0.95, result
+    assert result["followups"]["rate"] >= 0.90, result
+    assert result["off_topic"]["of"] == 10 and result["off_topic"]["refused"] >= 9, result
+
+
 def _sentences(text: str) -> list[str]:
     """Sentences outside quoted examples (as tests/test_ask.py counts them)."""
     import re
