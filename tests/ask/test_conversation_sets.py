@@ -38,12 +38,12 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """620 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    """636 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
     g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, o-: 12, p-: 10, q-: 8,
     r-: 26, s-: 24, t-: 25, u-: 25, v-: 25, w-: 25, x-: 25, y-: 25, z-: 25, aa-: 25, ab-: 20,
-    ac-: 40, ad-: 30, ae-: 25, af-: 20, ag-: 18, written later, each batch first measured before any tuning on it).
+    ac-: 40, ad-: 30, ae-: 25, af-: 20, ag-: 18, ah-: 16, written later, each batch first measured before any tuning on it).
 
-    Measured: 606/620 first questions, 868/916 follow-ups, 116/117 off-topic or thanks
+    Measured: 622/636 first questions, 898/946 follow-ups, 121/123 off-topic or thanks
     refused. Before this work (the first 99): 72/99, 138/174, 22/40. Before the fixes
     each prompted: i- 9/18 and 16/22, j- 9/14 and 13/17, k- 13/16 and 12/16, l- 8/12
     and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14, o- 5/12 and 7/12, p- 5/10 and 5/11,
@@ -56,13 +56,14 @@ def test_development_conversations_floors() -> None:
     change mid-thread) 26/30, 47/61 and 6/11, ae- (long chatty questions in the blind
     writers' manner) 20/25, 38/51 and 4/8, af- (the same, after the scorer was retrained
     without it) 16/20, 31/40 and 6/7, ag- (the brief's follow-ups and asides, written
-    last) 13/18, 25/34 and 7/7 (at the start of that round: 11/18, 25/34 and 6/7).
+    last) 13/18, 25/34 and 7/7 (at the start of that round: 11/18, 25/34 and 6/7), ah- (a
+    last check) 14/16, 28/30 and 5/6 (at the start of that round: 13/16, 28/30, 3/6).
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 620 and result["followups"]["of"] == 916
+    assert result["first"]["of"] == 636 and result["followups"]["of"] == 946
     assert result["first"]["rate"] >= 0.97, result
     assert result["followups"]["rate"] >= 0.93, result
-    assert result["off_topic"]["of"] == 117 and result["off_topic"]["refused"] >= 114, result
+    assert result["off_topic"]["of"] == 123 and result["off_topic"]["refused"] >= 120, result
 
 
 TUNE3 = Path(__file__).parents[1] / "data" / "conversations3_tune.jsonl"
