@@ -48,6 +48,7 @@ CONVERSATIONS = [
     "conversations_tune.jsonl",
     "conversations2_tune.jsonl",
     "conversations3_tune.jsonl",
+    "conversations4_tune.jsonl",
 ]
 QUESTIONS = "ask_questions.jsonl"
 #: Up to 2: at 4 the model overrules clear BM25 matches ("am i allowed to swear on my own
@@ -63,6 +64,8 @@ def conversations() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name in CONVERSATIONS:
         assert "heldout" not in name  # the held-out halves are never read here
+        if not (DATA / name).is_file():
+            continue
         for conv in load(DATA / name):
             conv["id"] = f"{name}:{conv['id']}"
             out.append(conv)

@@ -72,7 +72,7 @@ from bot.ask.intent import acknowledgement, intent
 from bot.config import Config
 from bot.errors import InputError
 from bot.policy import Policy, Section, load_policy
-from bot.policy.retrieval import who_to_ask
+from bot.policy.retrieval import GENERIC, who_to_ask
 
 if TYPE_CHECKING:
     from bot.ask.threads import Turn
@@ -99,6 +99,9 @@ RELATED = 0.5
 NEW_TOPIC_SCORE = 1.5
 #: ... and says enough to stand alone: a message of one or two topic words leans on the thread.
 NEW_TOPIC_WORDS = 3
+#: A question to the room ("who", "when", "where") that is the asker's own but names this
+#: many words with none of posting, of a protocol topic or pointing back, is an aside.
+ASIDE_WORDS = 3
 #: ... and this many more when it points back ("it", "that") but asks a question of its own.
 SELF_CONTAINED = 2
 
@@ -133,7 +136,11 @@ _FOLLOW_UP = re.compile(
     |same\s+(?:for|with|if)|does\s+(?:that|this|it)|is\s+(?:that|this|it)|would\s+(?:that|this|it)
     |does\s+the\s+same|do\s+the\s+same|can\s+i\s+still|and\s+if|if\s+so|in\s+that\s+case|what\s+else
     |if\s|(?:just|only)\s+(?:to\s|\w+ing\b)
-    |who\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report)
+    |who\s+(?:do|does|should|can|would|could)\s+(?:i|we|she|he|they|you|u)\s+(?:need\s+to\s+|have\s+to\s+|got\s+to\s+)?
+        (?:ask|tell|contact|talk\s+to|speak\s+to|go\s+to|report|check\s+with|talk\s+with|speak\s+with
+        |clear\s+it\s+with|run\s+it\s+(?:past|by)|get\s+(?:it\s+)?(?:signed\s+off|approved|checked)
+        |push\s+back\s+(?:to|on|with)|raise\s+(?:it|this|that)\s+with|escalate\s+(?:it\s+|this\s+)?to
+        |complain\s+to|flag\s+(?:it|this|that)\s+(?:to|with))
     |what\s+(?:happens|would\s+happen|could\s+happen|will\s+happen|might\s+happen)\b
     |without\s|who\s+(?:would|will|has\s+to|needs?\s+to|must|gets?\s+to)\s+(?:need\s+to\s+|have\s+to\s+)?
         (?:say|sign|approve|check|agree|ok|okay|decide|give|clear|know)
@@ -148,8 +155,13 @@ _NEW_TOPIC = re.compile(
     re.I,
 )
 #: A question to the room rather than about the post: "anyone know when payday is?".
+#: "random one,", "quick q:" before a question to the room.
+_OPENER = (
+    r"(?:random|quick|another|one\s+more)\s+(?:one|q|qu|question|thing)"
+    r"(?:\s*[,:!.\-]+|\s+(?:but|tho|though|btw))?\s+"
+)
 _ASIDE = re.compile(
-    r"^\s*(?:(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
+    r"^\s*(?:" + _OPENER + r"|(?:also|and|but|btw|random|oh|ok|okay|so|sorry|anyway)[,!.\s]+)*"
     r"(?:who|when|where|whos|who's|whens|when's|wheres|where's|anyone|any\s*one|does\s+anyone"
     r"|do\s+you\s+know|what\s+time"
     r"|what'?s\s+(?:the\s+)?(?:weather|score|time|date|wifi)|how\s+(?:much|many|long|far))\b",
@@ -157,8 +169,18 @@ _ASIDE = re.compile(
 )
 #: An acknowledgement before another sentence: "fine ill leave it. whens the next pay day?".
 _LEAD_ACK = re.compile(
-    r"^\s*(?:fine|ok|okay|right|cool|great|thanks|thank\s+you|ta|cheers|fair\s+enough|got\s+it"
+    r"^\s*(?:fine|ok|okay|right|cool|great|thanks|thank\s+you|thx|ty|ta|cheers|fair\s+enough|got\s+it"
     r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one)\b[^.!?]{0,30}[.!?]+\s+(?=\S)",
+    re.I,
+)
+#: ... or with a comma before a question: "ok thanks, when's the next training day".
+_LEAD_ACK_COMMA = re.compile(
+    r"^\s*(?:(?:ok|okay|right|cool|great|thanks|thank\s+you|thx|ty|ta|cheers|fair\s+enough|got\s+it"
+    r"|noted|will\s+do|no\s+worries|lovely|perfect|brill|nice\s+one|fine|makes\s+sense|understood"
+    r"|lol|haha+|ha|ah|oh|ahh+|ooh+"
+    r"|i'?ll\s+(?:leave|skip|drop)\s+it(?:\s+then)?|i'?ll\s+hold\s+off(?:\s+then)?)[\s,!.]*)+"
+    r"[,!.]\s*(?=(?:when|whens|when's|where|wheres|where's|who|whos|who's|what|whats|what's"
+    r"|how|hows|how's|is|are|does|do|anyone|any)\b)",
     re.I,
 )
 #: Someone acting on what the thread is about: "who should deal with it?", "how long till
@@ -174,7 +196,7 @@ _ACTS_ON = re.compile(
 )
 #: A question rather than a reply, even without a question mark.
 _QUESTION = re.compile(
-    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"^\s*(?:" + _OPENER + r"|(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"(?:can|could|would|will|do|does|did|is|are|was|were(?=\s+(?:you|u|they|there|we|it|he|she)\b)"
     r"|what|whats|what's|who|whos|who's"
     r"|when|whens|when's|where|wheres|where's|why|how|hows|how's|which|any|anyone|has|have)\b",
@@ -195,7 +217,9 @@ _REQUEST = re.compile(
 #: A conjunction, then a question that stands on its own.
 _CONJ_QUESTION = re.compile(
     r"^\s*(?:(?:and|but|so|or|also|then|ok|okay|oh|btw)[,!.\s]+)+"
-    r"(?:when|whens|when's|where|wheres|where's|who|whos|who's|what\s+time"
+    # "ok who do i need to check with then" asks whom to ask about the thread
+    r"(?:when|whens|when's|where|wheres|where's|who(?!\s+(?:do|should|can|could|would|must)\s+(?:i|we)\b)"
+    r"|whos|who's|what\s+time"
     r"|(?:what's|whats)\s+the(?!\s+(?:alternative|option|other|difference|risk|problem|issue))"
     r"|how\s+(?:do|can|long|much|many)|is\s+there|are\s+there|does\s+anyone|can\s+(?:you|u|someone|anyone)"
     # "oh and is the minibus free on saturday?": a question about something it names
@@ -204,7 +228,7 @@ _CONJ_QUESTION = re.compile(
 )
 #: A how-to question: about the post only with a word of the policy or pointing back.
 _HOW_TO = re.compile(
-    r"^\s*(?:(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
+    r"^\s*(?:" + _OPENER + r"|(?:also|and|but|btw|oh|ok|okay|so|sorry|anyway|hi|hey)[,!.\s]+)*"
     r"how\s+(?:do|can|should|could|would|will)\s+(?:i|we|u|you)\b",
     re.I,
 )
@@ -254,6 +278,8 @@ class _Context:
     topics: list[str]
     anchors: list[str]
     root: str | None = None
+    #: Read from an aside just refused (see :func:`_aside_context`).
+    aside: bool = False
 
 
 #: More ways to paste a draft: "can I tweet: ...", "would this be ok? \"...\"", "what about
@@ -282,9 +308,24 @@ _DRAFT_QUOTED = re.compile(
 )
 
 
+#: "can I reply to this resident on our page: '...'": a post verb, where or to whom, a colon,
+#: then a quoted draft (or one of eight words or more).
+_DRAFT_AFTER_COLON = re.compile(
+    rf"""^\s*(?:(?:so|ok|okay|and|but|right|hmm+|then)[,\s]+)*
+    (?:can|could|may|should|would\s+it\s+be\s+ok\s+(?:to|if)|is\s+it\s+ok\s+(?:to|if))\s+(?:i|we\s+)?\s*
+    (?:{_POST_VERB}|reply|respond|comment|answer|message)\b[^:\n"\u201c]{{1,80}}:\s*
+    (?P<draft>\S.{{8,}})$""",
+    re.I | re.S | re.X,
+)
+
+
 def extract_draft(message: str) -> str | None:
     """The draft inside "what if I wrote: ...", or None when the message is not one."""
     m = _DRAFT.match(message) or _DRAFT_MORE.match(message)
+    if not m:
+        m = _DRAFT_AFTER_COLON.match(message)
+        if m and m.group("draft")[0] not in _QUOTES and len(m.group("draft").split()) < 8:
+            m = None
     if not m:
         m = _DRAFT_QUOTED.match(message)
         if not m or len(m.group("draft").split()) < 3:
@@ -310,6 +351,16 @@ def _context(history: list[Turn]) -> _Context | None:
     return _Context(
         list(last.topics), list(last.anchors), last.anchors[0] if last.anchors else None
     )
+
+
+def _aside_context(message: str, history: list[Turn], index: PolicyIndex) -> _Context | None:
+    """A thread's first policy question that points back at the aside just refused ("what's
+    the wifi in the new hub?", then "can i put it on the poster?") reads "it" from the aside's
+    words; no section of it is cited yet."""
+    if not history or history[-1].kind != "off_topic" or not _refers(message):
+        return None
+    topics = [t for t in index.query(history[-1].question) if t in index.vocab]
+    return _Context(topics[:MAX_TOPICS], [], aside=True) if topics else None
 
 
 def _last_draft(history: list[Turn]) -> Turn | None:
@@ -491,6 +542,15 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
         sections = [
             x for i, x in enumerate(ordered + sections) if x not in (ordered + sections)[:i]
         ]
+        # "is the all lowercase hashtags thing a problem?": a question naming one of the
+        # findings' topics is answered with that finding's section first.
+        q = index.query(message)
+        if q and len(sections) > 1:
+            own = index.scores(q)
+            pos = {x.anchor: i for i, x in enumerate(index.sections)}
+            best = max(sections, key=lambda x: float(own[pos[x.anchor]]))
+            if float(own[pos[best.anchor]]) >= NEW_TOPIC_SCORE and best is not sections[0]:
+                sections = [best, *[x for x in sections if x is not best]]
         words = f"{draft_turn.question} {message}"
         citations = [
             _citation(index, s, _finding_words(findings, s) or words)
@@ -511,6 +571,10 @@ def _explain_verdict(message: str, draft_turn: Turn, index: PolicyIndex) -> tupl
 #: Words that look like pointing back but are not: "is there ...?", the IT desk.
 _NOT_REFERRING = re.compile(
     r"\b(?:(?:is|are|was|were)\s+there|there(?:'s|s|\s+is|\s+are)"
+    # "is it too late to ...", "it's worth ...": an "it" that points at nothing
+    r"|(?:is|was|isn't|wasn't)\s+it\s+(?:too\s+(?:late|early|soon)|possible|worth|easy|hard|true\s+that)"
+    r"|it'?s\s+(?:too\s+(?:late|early|soon)|possible|worth)"
+    r"|(?:random|quick|another|one\s+more)\s+one"
     r"|(?:this|that|next|last)\s+(?:morning|afternoon|evening|night|week|weekend|month|year|time"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
     re.I,
@@ -556,7 +620,9 @@ def _offline_turn(
         # no follow-up's opening; "and if it's already in the paper?" is.
         marked = bool(_FOLLOW_UP.match(message)) and not _CONJ_QUESTION.match(message)
         refers = _refers(message)
-        asks = "?" in message or bool(_QUESTION.match(message) or _ASKS_LATER.search(message))
+        asks = "?" in message or bool(
+            _QUESTION.match(message) or _ASKS_LATER.search(message) or _ASIDE.match(message)
+        )
         # BM25's best, not the blend's (bot.ask.scorer): the model only reorders.
         own_best = f"protocol#{index.sections[int(own.argmax())].anchor}"
         new_topic = bool(_NEW_TOPIC.search(message)) or (
@@ -564,6 +630,7 @@ def _offline_turn(
             and not marked
             and float(own.max()) >= NEW_TOPIC_SCORE
             and own_best not in context.anchors[:2]
+            and not context.aside  # nothing cited yet: "it" is the aside's
             # "can i just delete the comments?" leans on the thread; a question that says
             # this much of its own stands alone, whatever "it" or "that" it holds. A
             # statement adds to the situation ("everyone's already talking about it tho",
@@ -574,7 +641,10 @@ def _offline_turn(
         )
         # "can you tell me a joke?": a request to the bot that says nothing of the policy.
         request = bool(_REQUEST.match(message)) and not shown.strong and not refers
-        if new_topic or shown.aside or request:
+        # A single topic word beside other business is an aside when asked ("can i get the
+        # day off for the funeral?"), not when it adds to the situation.
+        aside = shown.aside and (not shown.topic or asks)
+        if new_topic or aside or request:
             pass
         elif not q:
             follow_up = True  # "why?", "what about it?": all context
@@ -588,14 +658,22 @@ def _offline_turn(
             # rather than a question about something else ("who won the match last
             # night?", "what time is the christmas party?", "can you tell me a joke?").
             tail = _LEAD_ACK.sub("", message, count=1)
+            tail = _LEAD_ACK_COMMA.sub("", tail, count=1)
             if tail != message:
-                # "fine ill leave it. whens the next pay day btw": what follows the
-                # acknowledgement is what is asked.
+                # "fine ill leave it. whens the next pay day btw", "ok thanks, when's the
+                # next training day": what follows the acknowledgement is what is asked.
                 marked = bool(_FOLLOW_UP.match(tail)) and not _CONJ_QUESTION.match(tail)
                 refers = _refers(tail)
+                asks = asks or bool(_QUESTION.match(tail))
             mine = bool(_FIRST_PERSON.search(tail))
-            if _ASIDE.match(tail) and not (mine or marked or _ACTS_ON.search(tail)):
+            room = bool(_ASIDE.match(tail)) and not (marked or _ACTS_ON.search(tail))
+            if room and not mine:
                 pass  # "anyone know when payday is?"
+            elif room and not refers and len(set(q)) >= ASIDE_WORDS:
+                # "who do i swap my night shift with on the rota": the asker's own question
+                # to the room, saying enough of its own with no word of posting, of a
+                # protocol topic or pointing back; "who do i tell?" says next to nothing.
+                pass
             elif marked or refers:
                 follow_up = True  # "what if I blur the name?", "everyone's agreed to it"
             else:
@@ -603,7 +681,7 @@ def _offline_turn(
                 # my password?", "what's the dress code?"): a question is a reply only when
                 # it is the asker's and about what the thread is about, or says next to
                 # nothing of its own ("who do I tell?", "what could happen to me?").
-                brief = len(set(q)) <= 1
+                brief = len(set(q) - GENERIC) <= 1  # "do i need to say i work here?"
                 how_to = bool(_HOW_TO.match(message))  # "how do I change my password?"
                 related = not how_to and _related(own, context, index)
                 # A statement adds to the situation ("just for a week tho", "only 30
@@ -824,7 +902,7 @@ def respond(
         if not strong_elsewhere:
             return _explain_verdict(q, last_draft, index)
     if use_llm is False or (use_llm is None and not llm_enabled(config)):
-        return _offline_turn(q, _context(history), index)
+        return _offline_turn(q, _context(history) or _aside_context(q, history, index), index)
     return _llm_turn(q, history, config=config, policy=policy, index=index)
 
 

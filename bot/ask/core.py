@@ -177,7 +177,11 @@ def answerable(question: str, index: PolicyIndex) -> tuple[list[tuple[Section, f
         return hits, True
     # With words of posting of its own, the protocol's words for its phrases count too.
     known = max(sum(t in index.vocab for t in w) / len(w) for w in (asked, q))
-    return hits, shown.posting and known >= MIN_COVERAGE_POSTING
+    # ... and so do they with more than one word of a protocol topic ("can i say they're
+    # lying?"), but not with one ("can i give the patient in bed 4 a cup of tea?").
+    return hits, (shown.posting or (shown.topic and not shown.single)) and known >= (
+        MIN_COVERAGE_POSTING
+    )
 
 
 def offline_answer(question: str, index: PolicyIndex) -> Answer:

@@ -11,8 +11,10 @@ of the protocol's own topics (:attr:`Intent.topic`: "court", "injunction",
 I ...", "is it ok to ..."). Other workplace business (:attr:`Intent.elsewhere`:
 "payslip", "vpn", "canteen") marks an aside in a conversation.
 
-The word lists are data (``bot/policy/data/intent.txt``), matched after the
-same spellings and stemming as retrieval, so "tweeting" and "pics" count.
+The word lists are data (``bot/policy/data/intent.txt``, then ``bot/ask/data/intent.txt``:
+groups of the same name add up), matched after the same spellings and stemming as
+retrieval, so "tweeting" and "pics" count. A ``[topic]`` group names the protocol's topics
+in words the protocol itself does not use ("catfishing", "pr package"), matched as typed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from pathlib import Path
 
 from bot.policy.retrieval import _STEMMER, PolicyIndex, normalise_question, tokens, tokens_of
 
-_DATA = Path(__file__).parents[1] / "policy" / "data" / "intent.txt"
+_DATA = (
+    Path(__file__).parents[1] / "policy" / "data" / "intent.txt",
+    Path(__file__).with_name("data") / "intent.txt",
+)
 _RAW_WORD = re.compile(r"[a-z0-9#@&]+")
 _ACK_WORD = re.compile(r"[a-z']+")
 #: Groups of intent.txt read as plain words (no stemming, no phrases).
@@ -71,6 +76,15 @@ class Intent:
     everyday: bool
     elsewhere: bool
     permission: bool
+    #: The only evidence of a protocol topic is one word ("the patient in bed 4").
+    single: bool = False
+    #: Other business named as typed (a phrase, or "payroll" but not "park" for "parking").
+    named: bool = False
+
+    @property
+    def faint(self) -> bool:
+        """One topic word beside other business ("is the staff survey anonymous?")."""
+        return self.single and self.named
 
     @property
     def strong(self) -> bool:
@@ -80,14 +94,20 @@ class Intent:
     @property
     def evidence(self) -> bool:
         """Enough to answer a question that starts a conversation."""
+        if self.aside:
+            return False
         if self.strong:
             return True
         return self.everyday and self.permission and not self.elsewhere
 
     @property
     def aside(self) -> bool:
-        """Clearly about something else: other workplace business, nothing of the policy."""
-        return self.elsewhere and not self.strong
+        """Clearly about something else: other workplace business, nothing of the policy
+        but at most a single topic word ("can i get the day off for the funeral?", "is the
+        staff survey anonymous?", "are we allowed jeans now or was that a trial?")."""
+        if not self.elsewhere or self.posting:
+            return False
+        return not self.topic or self.faint
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +123,14 @@ def _phrase(entry: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\s+".join(words) + r"\b")
 
 
-def _read(path: Path) -> _Lists:
+def _read(*paths: Path) -> _Lists:
     words: dict[str, set[str]] = {}
     plain: dict[str, set[str]] = {}
     phrases: dict[str, list[re.Pattern[str]]] = {}
     phrase_tokens: dict[str, list[frozenset[str]]] = {}
     group = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    for raw in lines:
         line = raw.split(" #", 1)[0].strip()  # "#ad" would be an entry, "# ..." a comment
         if not line or line == "#" or line.startswith("# "):
             continue
@@ -155,7 +176,7 @@ def _get_lists() -> _Lists:
     global _lists
     with _lock:
         if _lists is None:
-            _lists = _read(_DATA)
+            _lists = _read(*_DATA)
         return _lists
 
 
@@ -166,6 +187,8 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     typed = " ".join(message.lower().replace("\u2019", "'").replace("\u2018", "'").split())
     # Phrases (retrieval's "footballer" -> famous) are no evidence of a policy question.
     text = " ".join(normalise_question(message, phrases=False).split())
+    # "can i get the day off?" asks for a thing, whatever business it is about
+    permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
     elsewhere = False
     for pattern in lists.phrases.get("elsewhere", []):
         if pattern.search(text) or pattern.search(typed):
@@ -184,13 +207,24 @@ def intent(message: str, index: PolicyIndex) -> Intent:
     topic_words = (q & index.domain) - everyday_words - words.get("posting", frozenset())
     weak_phrases = lists.phrase_tokens.get("everyday", [])
     phrase_hits = [p for p in index.phrases if p <= q]
-    topic = bool(topic_words) or any(
+    topic_phrases = any(
         not any(p == w for w in weak_phrases) and not p <= everyday_words for p in phrase_hits
     )
+    # as typed: "hospitality" must not stem to "hospital", nor "gifted" to "gift"
+    raw_words = set(_RAW_WORD.findall(typed)) | set(_RAW_WORD.findall(text))
+    listed = bool(raw_words & lists.plain.get("topic", frozenset())) or any(
+        p.search(text) or p.search(typed) for p in lists.phrases.get("topic", [])
+    )
+    topic = bool(topic_words) or topic_phrases or listed
+    # A single topic word beside other business named as typed (a phrase, or "payroll" but
+    # not "park" for "parking"): "can i get the day off for the funeral?"
+    named = elsewhere or bool(
+        lists.plain.get("elsewhere", frozenset()).intersection(_RAW_WORD.findall(typed))
+    )
+    single = len(topic_words) == 1 and not (topic_phrases or listed)
     everyday = bool(q & index.domain) or bool(phrase_hits)
     elsewhere = elsewhere or bool(stems & words.get("elsewhere", frozenset()))
-    permission = bool(_PERMISSION.search(text)) and not _REQUEST.search(text)
-    return Intent(posting, topic, everyday, elsewhere, permission)
+    return Intent(posting, topic, everyday, elsewhere, permission, single, named)
 
 
 def acknowledgement(message: str) -> str | None:

@@ -70,7 +70,12 @@ DEFAULT_CONTACT = "the comms team"
 _WORD = re.compile(r"[a-z0-9#@&]+(?:'[a-z]+)?")
 
 
-def _lines(name: str) -> list[str]:
+#: ``canipost ask``'s own additions to the phrase list, read before phrases.txt (a conversation's
+#: "the same post on my personal facebook" is the thread's post, not one post everywhere).
+_ASK_PHRASES = Path(__file__).parents[1] / "ask" / "data" / "phrases.txt"
+
+
+def _lines(name: str | Path) -> list[str]:
     text = (_DATA / name).read_text(encoding="utf-8")
     return [s for line in text.splitlines() if (s := line.split(" #", 1)[0].strip())]
 
@@ -89,9 +94,11 @@ def _load_spellings() -> dict[str, str]:
 
 
 def _load_phrases() -> list[tuple[re.Pattern[str], str]]:
-    """``every hour -> how often``: ways of saying a topic in several words (phrases.txt)."""
+    """``every hour -> how often``: ways of saying a topic in several words (the ask
+    additions, then phrases.txt)."""
     out: list[tuple[re.Pattern[str], str]] = []
-    for line in _lines("phrases.txt"):
+    extra = _lines(_ASK_PHRASES) if _ASK_PHRASES.is_file() else []
+    for line in extra + _lines("phrases.txt"):
         if line.startswith("#") or " = " not in line:
             continue
         left, right = (p.strip() for p in line.rsplit(" = ", 1))

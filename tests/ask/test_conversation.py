@@ -58,6 +58,14 @@ def top2(answer: Any) -> list[str]:
             "Thinking of everyone affected by the fire",
         ),
         ('is it ok to say "a certain striker was in A&E"', "a certain striker was in A&E"),
+        (
+            "can i reply to this customer on our page: 'Sorry Jan, ring me on 07700 900111'",
+            "Sorry Jan, ring me on 07700 900111",
+        ),
+        (
+            "could we comment under the mayor's post: we are thrilled to back his plans for the town",
+            "we are thrilled to back his plans for the town",
+        ),
     ],
 )
 def test_drafts_are_recognised(message: str, draft: str) -> None:
@@ -73,6 +81,7 @@ def test_drafts_are_recognised(message: str, draft: str) -> None:
         "what if i don't name him, just say 'a certain striker' \U0001f609",
         'what about "ad"',
         "can i say something",
+        "can i reply to a troll: what should i say?",
     ],
 )
 def test_questions_are_not_drafts(message: str) -> None:
@@ -264,3 +273,62 @@ def test_the_rule_an_answer_leads_with_applies_to_the_question() -> None:
     )
     assert trial.answer.startswith("Don't comment on a live court case.")
     assert juror.answer.startswith("If you are on a jury, don't post about the trial at all.")
+
+
+def test_whom_to_check_with_is_a_follow_up() -> None:
+    (_, q), (a, t) = talk(
+        "can we put the foster kids' summer trip photos on the council instagram",
+        "ok who do we need to clear it with then",
+    )
+    assert q.kind == "question" and t.kind == "followup"
+    assert "safeguarding" in top2(a), top2(a)
+
+
+def test_a_question_naming_one_finding_is_answered_from_it_first() -> None:
+    (draft, d), (a, t) = talk(
+        "can i post: VOTE FOR CLLR SMITH!!! #localelection #townhall #vote",
+        "is the lower case hashtags bit a problem",
+    )
+    assert d.kind == "draft" and t.kind == "verdict"
+    assert "accessibility" in {c.anchor.removeprefix("protocol#") for c in draft.citations}
+    assert top2(a)[0] == "accessibility", top2(a)
+
+
+def test_it_after_a_refused_aside_reads_the_asides_words() -> None:
+    (off, o), (a, t) = talk(
+        "morning, what's the door code for the new annexe",
+        "can i put it in the staff facebook group so nobody gets locked out",
+    )
+    assert o.kind == "off_topic" and off.off_topic
+    assert t.kind == "followup" and "confidential-information" in top2(a), top2(a)
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "ok. random one but is the pool car free on friday",
+        "cheers, is it too late to join the cycle to work scheme",
+        "nice one. when do i need to book travel for the conference",
+    ],
+)
+def test_an_aside_that_only_seems_to_point_back_is_refused(aside: str) -> None:
+    (_, q), (a, t) = talk("can we post photos of the kids at the summer fete", aside)
+    assert q.kind == "question" and t.kind == "off_topic" and a.off_topic, top2(a)
+
+
+def test_declaring_a_gift_mid_thread_is_a_follow_up_about_gifts() -> None:
+    (_, _), (a, t) = talk(
+        "a family sent the ward flowers, can i post a thank you on our page",
+        "lol ok, do we have to declare the flowers anywhere",
+    )
+    assert t.kind == "followup" and "paid-promotion" in top2(a), top2(a)
+
+
+def test_sticking_up_for_someone_is_a_row_not_a_court_case_and_whom_she_tells_follows() -> None:
+    (a, q), (b, t) = talk(
+        "a porter on our team is getting loads of abuse on facebook, can i post defending him",
+        "who does he tell about it",
+    )
+    assert q.kind == "question" and "dont-get-into-a-row" in top2(a), top2(a)
+    assert "court-cases" not in top2(a)
+    assert t.kind == "followup" and "dont-get-into-a-row" in top2(b), top2(b)

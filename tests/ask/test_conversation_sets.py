@@ -38,12 +38,12 @@ DEV = Path(__file__).parents[1] / "data" / "conversations_dev.jsonl"
 
 @pytest.mark.skipif(not DEV.is_file(), reason=f"{DEV} is missing")
 def test_development_conversations_floors() -> None:
-    """487 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
+    """636 conversations written from protocol.md for development (d-: 39 tuned on; e-, f-,
     g-, h-: 15 each, i-: 18, j-: 14, k-: 16, l-: 12, m-: 14, n-: 14, o-: 12, p-: 10, q-: 8,
     r-: 26, s-: 24, t-: 25, u-: 25, v-: 25, w-: 25, x-: 25, y-: 25, z-: 25, aa-: 25, ab-: 20,
-    written later, each batch first measured before any tuning on it).
+    ac-: 40, ad-: 30, ae-: 25, af-: 20, ag-: 18, ah-: 16, written later, each batch first measured before any tuning on it).
 
-    Measured: 475/487 first questions, 615/647 follow-ups, 66/68 off-topic or thanks
+    Measured: 622/636 first questions, 898/946 follow-ups, 121/123 off-topic or thanks
     refused. Before this work (the first 99): 72/99, 138/174, 22/40. Before the fixes
     each prompted: i- 9/18 and 16/22, j- 9/14 and 13/17, k- 13/16 and 12/16, l- 8/12
     and 10/14, m- 6/14 and 9/14, n- 8/14 and 10/14, o- 5/12 and 7/12, p- 5/10 and 5/11,
@@ -51,13 +51,19 @@ def test_development_conversations_floors() -> None:
     v- 18/25 and 25/34, w- 21/25 and 24/31,
     x- 21/25 and 28/32, y- 19/25 and 19/29,
     z- 19/25 and 21/28, aa- 15/25 and 17/28,
-    ab- 14/20 and 17/22.
+    ab- 14/20 and 17/22, ac- (slang, "same for my personal account", work asides)
+    37/40, 77/83 and 13/16 refused, ad- (asides naming one topic word, aspects that
+    change mid-thread) 26/30, 47/61 and 6/11, ae- (long chatty questions in the blind
+    writers' manner) 20/25, 38/51 and 4/8, af- (the same, after the scorer was retrained
+    without it) 16/20, 31/40 and 6/7, ag- (the brief's follow-ups and asides, written
+    last) 13/18, 25/34 and 7/7 (at the start of that round: 11/18, 25/34 and 6/7), ah- (a
+    last check) 14/16, 28/30 and 5/6 (at the start of that round: 13/16, 28/30, 3/6).
     """
     result = score(load(DEV), Config(), threaded=True)
-    assert result["first"]["of"] == 487 and result["followups"]["of"] == 647
+    assert result["first"]["of"] == 636 and result["followups"]["of"] == 946
     assert result["first"]["rate"] >= 0.97, result
     assert result["followups"]["rate"] >= 0.93, result
-    assert result["off_topic"]["of"] == 68 and result["off_topic"]["refused"] >= 65, result
+    assert result["off_topic"]["of"] == 123 and result["off_topic"]["refused"] >= 120, result
 
 
 TUNE3 = Path(__file__).parents[1] / "data" / "conversations3_tune.jsonl"
@@ -75,6 +81,24 @@ def test_third_blind_tune_half_floors() -> None:
     assert result["first"]["rate"] >= 0.95, result
     assert result["followups"]["rate"] >= 0.92, result
     assert result["off_topic"] == {"refused": 4, "of": 4}, result
+
+
+TUNE4 = Path(__file__).parents[1] / "data" / "conversations4_tune.jsonl"
+
+
+@pytest.mark.skipif(not TUNE4.is_file(), reason=f"{TUNE4} is missing")
+def test_fourth_blind_tune_half_floors() -> None:
+    """The fourth blind set's tune half (25 conversations), developed on after one measure.
+
+    Untouched (before any work on it): 20/25 first questions, 47/59 follow-ups, 7/10 off
+    topic (at the start of that round: 20/25, 47/59, 6/10). Measured after: 25/25, 56/59,
+    10/10.
+    """
+    result = score(load(TUNE4), Config(), threaded=True)
+    assert result["first"]["of"] == 25 and result["followups"]["of"] == 59
+    assert result["first"]["rate"] >= 0.95, result
+    assert result["followups"]["rate"] >= 0.90, result
+    assert result["off_topic"]["of"] == 10 and result["off_topic"]["refused"] >= 9, result
 
 
 def _sentences(text: str) -> list[str]:

@@ -169,3 +169,100 @@ def test_a_question_of_its_own_changes_the_topic_a_short_one_leans_on_it(
 def test_bare_acknowledgements_are_acknowledged_not_answered(message: str) -> None:
     answer, turn = respond(message, opened(THREAD), config=Config(), use_llm=False)
     assert turn.kind == "off_topic" and answer.citations == [] and answer.answer.startswith("OK.")
+
+
+#: Words of posting and of the protocol's topics the protocol itself does not use
+#: (bot/ask/data/intent.txt): a question in them is answered, first in a thread.
+SLANG_QUESTIONS = [
+    ("can i start a blog about life as a carer", set()),
+    ("is it ok to vlog my commute in my work fleece", set()),
+    ("a make-up brand keeps sending me pr packages, do i have to say", {"paid-promotion"}),
+    ("someone's catfishing people with my work profile pic, what do i do", set()),
+    ("can i make memes about the office", set()),
+]
+
+
+@pytest.mark.parametrize(("question", "sections"), SLANG_QUESTIONS)
+def test_slang_for_posting_and_topics_is_answered(question: str, sections: set[str]) -> None:
+    answer = ask(question, config=Config(), use_llm=False)
+    assert not answer.off_topic, question
+    assert not sections or top2(answer) & sections, (question, top2(answer))
+
+
+#: The asker's own question to the room about other work business, saying enough of its
+#: own, or after "ok thanks,": an aside mid-thread, not a follow-up.
+ROOM_ASIDES = [
+    "who do i give my timesheet to on the late rota",
+    "ok thanks, when's the next team meeting",
+    "cheers, where do we sign up for the first aid course",
+    "when do i hand in my mileage form this month",
+]
+
+
+@pytest.mark.parametrize("message", ROOM_ASIDES)
+def test_the_askers_own_question_to_the_room_is_an_aside(message: str) -> None:
+    for start in (THREAD, "can i post about my night shift on the ward"):
+        answer, turn = respond(message, opened(start), config=Config(), use_llm=False)
+        assert turn.kind == "off_topic" and answer.off_topic, (start, message, answer.citations)
+
+
+def test_the_same_post_on_a_personal_account_is_the_threads_post() -> None:
+    thread = opened("can i share our charity's fundraising appeal on linkedin")
+    answer, turn = respond(
+        "what about the same post on my personal insta", thread, config=Config(), use_llm=False
+    )
+    assert turn.kind == "followup"
+    assert top2(answer) & {"personal-responsibility", "speaking-for-the-organisation"}, top2(answer)
+
+
+#: One word of a protocol topic beside other business, asked: an aside, first or mid-thread.
+FAINT_ASIDES = [
+    "can i get the day off for my nan's funeral",
+    "is the staff survey anonymous",
+    "random one, anyone know if payroll is late because of the strike",
+    "i'll leave it then, how do i get a new lanyard",
+    "are we allowed jeans on fridays yet or is it still a trial",
+    "thx. is the office shut on boxing day",
+]
+
+
+@pytest.mark.parametrize("message", FAINT_ASIDES)
+def test_one_topic_word_beside_other_business_is_an_aside(message: str) -> None:
+    answer, turn = respond(message, opened(THREAD), config=Config(), use_llm=False)
+    assert turn.kind == "off_topic" and answer.off_topic, (message, answer.citations)
+
+
+def test_one_topic_word_beside_other_business_adds_to_the_situation_unasked() -> None:
+    thread = opened("can i post that the staff car park is shut for the police cordon")
+    answer, turn = respond(
+        "its for the car park by the court building", thread, config=Config(), use_llm=False
+    )
+    assert turn.kind == "followup" and not answer.off_topic
+
+
+def test_several_topic_words_stand_without_the_protocols_other_words() -> None:
+    answer = ask(
+        "a rival firm says our boilers are dangerous, can i say theyre lying",
+        config=Config(),
+        use_llm=False,
+    )
+    assert not answer.off_topic and "defamation" in top2(answer), top2(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        (
+            "a man keeps posting clips of our drivers calling them lazy, can i report him",
+            "dont-get-into-a-row",
+        ),
+        (
+            "a parent messaged our page saying a neighbour is neglecting her kids, do i answer",
+            "safeguarding",
+        ),
+        ("can i put the bus diversion map in our post", "accessibility"),
+    ],
+)
+def test_name_calling_neglect_and_maps_find_their_sections(question: str, section: str) -> None:
+    answer = ask(question, config=Config(), use_llm=False)
+    assert not answer.off_topic and section in top2(answer), (question, top2(answer))
