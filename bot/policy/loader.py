@@ -106,6 +106,7 @@ class Policy:
     _always: list[int] = field(default_factory=list)
     _by_detector: list[tuple[int, str]] = field(default_factory=list)
     _word_keys: frozenset[str] = frozenset()
+    _sub_keys: frozenset[str] = frozenset()
     _det_gates: list[tuple[int, int, frozenset[str] | None, str]] = field(default_factory=list)
     _char_gates: list[tuple[int, CharGate]] = field(default_factory=list)
     #: Rules reached from their needed strings (``Rule.needs_gate``), which are indexed in
@@ -146,6 +147,7 @@ class Policy:
             for sub in gate.substring_list:
                 self._by_substring.setdefault(sub, []).append(i)
         self._word_keys = frozenset(self._by_word)
+        self._sub_keys = frozenset(k for k, v in self._by_substring.items() if v)
         # One Aho-Corasick automaton over every substring any matcher tests: a draft is
         # scanned once, in C, instead of once per substring per matcher.
         token = object()
@@ -202,10 +204,9 @@ class Policy:
             ctx.subs = subs = frozenset(map(_second, self._automaton.iter(ctx.lower)))
             ctx.sub_token = self._sub_token
             by_sub = self._by_substring
-            for sub in subs:
-                idx = by_sub.get(sub)
-                if idx:
-                    picked.update(idx)
+            # Most substrings found gate no rule (matchers test them): intersect in C first.
+            for sub in subs.intersection(self._sub_keys):
+                picked.update(by_sub[sub])
         if self._need_gated and (self._automaton is None or not ctx.comparable):
             picked.update(self._need_gated)
         rules = [self.rules[i] for i in sorted(picked)]
