@@ -181,3 +181,13 @@ def test_fast_and_offset_tokenizers_agree(model: OffensiveModel) -> None:
         assert tok.tokens(text) == [t for t, _, _ in spans]
         for t, s, e in spans:
             assert tok.normalize(text[s:e]) == t
+
+
+def test_letter_chunks_take_the_regex_free_path(model: OffensiveModel) -> None:
+    """A chunk of letters only is tokenised without the regex: the same tokens."""
+    tok = model.tokenizer
+    for chunk in ("Thanks", "IDIOT", "Idiot", "Https", "WWW", "Straße", "ÉTÉ", "nice"):
+        entry = model._entry(chunk)
+        tokens = tok.chunk_tokens(chunk)
+        assert entry[0] == (tokens[0] if tokens else ""), chunk
+        assert entry[2] == pytest.approx(sum(model.unigrams.get(t, 0.0) for t in tokens))

@@ -130,3 +130,21 @@ def test_code_stamp_is_taken_at_import_not_at_load(tmp_path: Path) -> None:
         assert cache._stamp_code() != cache._CODE_STAMP  # a new process would see new code
     finally:
         os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_load_leaves_the_collector_as_it_was(cache_dir: Path) -> None:
+    """Unpickling runs with the cyclic collector paused; it is switched back on after."""
+    import gc
+
+    _verdicts()
+    clear_cache()
+    assert gc.isenabled()
+    _verdicts()  # from the file
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        clear_cache()
+        _verdicts()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -169,3 +169,44 @@ def test_short_drafts_run_only_the_branches_they_hold_the_literals_of() -> None:
                     checked += 1
                     split += len(matcher._live_branches(ctx)) < len(matcher.branch_needs)
     assert checked > 1000 and split > 500, (checked, split)
+
+
+@pytest.mark.parametrize("post", range(3))
+def test_scans_from_the_starts_equal_whole_regex_scans(post: int) -> None:
+    """A long text tries a branch only where one of its ``branch_starts`` occurs
+    (``Matcher._spans_at``): exactly the whole regex's matches, for every matcher."""
+    text = _long_posts()[post]
+    cfg = load_config(None)
+    checked = started = 0
+    for profile in PROFILES:
+        policy = load_policy(cfg.with_profile(profile))
+        for hay_text in (text, text.upper(), "\u017ftreet İLL " + text):
+            ctx = Context(prepared=prepare(hay_text), channel="any", org=cfg.organisation, vocab={})
+            policy.candidates(ctx)
+            for rule in policy.rules:
+                for matcher in rule.matchers():
+                    if matcher.branch_starts is None:
+                        continue
+                    assert matcher._spans(ctx, "") == _whole_regex_spans(matcher, ctx), rule.id
+                    checked += 1
+                    started += any(
+                        matcher._starts_at(ctx, k) for k in range(len(matcher.branch_starts))
+                    )
+    assert checked > 100 and started > 50, (checked, started)
+
+
+def test_a_gated_context_rule_is_reached_from_its_cues() -> None:
+    """``confidentiality.colleague_personal`` has no anchor words: it is reached from its
+    ``near`` cues, not run on every draft; a draft whose cases do not compare reaches it."""
+    cfg = load_config(None)
+    policy = load_policy(cfg)
+    rule = policy.rule("confidentiality.colleague_personal")
+
+    def picked(text: str) -> bool:
+        ctx = Context(prepared=prepare(text), channel="any", org=cfg.organisation, vocab={})
+        return rule in policy.candidates(ctx)
+
+    assert rule.needs_gate()
+    assert not picked("Lovely day at the park.")
+    assert picked("Sue in accounts has been signed off with stress again.")
+    assert picked("Sue \u0131n accounts is off")  # dotless i: lower case misleads

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.policy.needs import comparable, needs
+from bot.policy.needs import comparable, needs, prefixes, starts_minimal
 
 
 def test_needs_reads_the_pattern() -> None:
@@ -82,3 +82,31 @@ def test_answers_are_kept_across_processes(tmp_path: Path, monkeypatch: pytest.M
         assert not needs_module.compiled_before(pattern, re.IGNORECASE)
     finally:
         needs_module.reset_memo()
+
+
+def test_prefixes_read_what_every_match_starts_with() -> None:
+    assert prefixes(r"\b(?:bed|bay)\s*\d+", re.IGNORECASE) == {"bed", "bay"}
+    # zero-width items consume nothing: the match starts on what follows them
+    assert prefixes(r"(?:^|(?<=[.!?\n]))(?!\s)Sadly\b", 0) == {"sadly"}
+    assert prefixes(r"(?:case|crime)s?\W+\d+", re.IGNORECASE) == {"case", "crime"}
+    assert prefixes(r"(?:my|our)\s+(?:boss|manager)", 0) == {"my", "our"}
+    assert prefixes(r"x?abc", 0) == {"abc", "xabc"}
+    # a start that is not known, single characters, or a match that may start anywhere
+    assert prefixes(r"\w+ing", 0) is None
+    assert prefixes(r"[A-Z][a-z]+ Ltd", 0) is None
+    assert prefixes(r"(?:foo)?\d+", 0) is None
+    assert prefixes(r"(?:ab|\d)c", 0) is None
+    assert prefixes("(?i:\u00e9t\u00e9)", 0) is None  # case-insensitive non-ASCII letters
+    assert starts_minimal(frozenset({"case", "cases", "crime", "ase"})) == {"ase", "case", "crime"}
+
+
+@pytest.mark.parametrize(("pattern", "flags"), PATTERNS)
+def test_every_match_starts_with_a_prefix(pattern: str, flags: int) -> None:
+    rx = re.compile(pattern, flags)
+    for text in TEXTS:
+        lower = text.lower()
+        if not comparable(text, lower):
+            continue
+        for m in rx.finditer(text):
+            start = prefixes(pattern, flags)
+            assert start is None or any(lower.startswith(p, m.start()) for p in start)

@@ -205,8 +205,13 @@ class OffensiveModel:
     def _entry(self, chunk: str) -> _Entry:
         """Pre-sum a chunk's inner weights so the hot loop only adds cross-chunk bigrams."""
         tok = self.tokenizer
-        if chunk in tok.lexicon and chunk[:4] != "http":
+        lex = tok.lexicon
+        if chunk in lex and chunk[:4] != "http":
             toks: tuple[str, ...] = (chunk,)  # a plain known word: skip the regex
+        elif chunk.isalpha() and (low := chunk.lower()) in lex and low[:4] != "http":
+            # Letters only ("Thanks", "GREAT"): the regex would find the chunk itself, and
+            # normalize() would lower-case it into this known word.
+            toks = (low,)
         else:
             toks = tok.chunk_tokens(chunk)
         if not toks:

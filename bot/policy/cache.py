@@ -18,6 +18,7 @@ one; a file that cannot be read is treated as a miss and rebuilt.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -95,16 +96,27 @@ def load(key: str) -> Any | None:
     if folder is None:
         return None
     path = folder / f"policy-{key}.pickle"
+    collecting = gc.isenabled()
     try:
         with path.open("rb") as fh:
+            # Unpickling creates a hundred thousand objects, all kept: with the cyclic
+            # collector on, each few hundred of them set off a pass over those made so
+            # far (a third of the load's time).
+            gc.disable()
             obj = pickle.load(fh)
     except FileNotFoundError:
         return None
     except Exception as exc:  # corrupt, truncated, or written by other code: rebuild it
         log.info("ignoring unreadable policy cache %s (%s)", path, type(exc).__name__)
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(obj, tuple) or len(obj) != 2 or obj[0] != key:
         return None
+    # The policy lives as long as the process: moved out of the collector's generations,
+    # a full collection (set off by the memos a batch of new drafts fills) no longer walks it.
+    gc.freeze()
     return obj[1]
 
 

@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,7 @@ REQUIRED_FIELDS = (
     "examples",
 )
 PROFILE_FIELDS = ("description", "packs", "overrides")
+_second = itemgetter(1)
 _ANCHOR = re.compile(r"<!--\s*anchor:\s*([a-z0-9-]+)\s*-->")
 _KEYWORDS = re.compile(r"^\s*<!--\s*keywords:\s*(.*?)\s*-->\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
@@ -104,8 +106,12 @@ class Policy:
     _always: list[int] = field(default_factory=list)
     _by_detector: list[tuple[int, str]] = field(default_factory=list)
     _word_keys: frozenset[str] = frozenset()
+    _sub_keys: frozenset[str] = frozenset()
     _det_gates: list[tuple[int, int, frozenset[str] | None, str]] = field(default_factory=list)
     _char_gates: list[tuple[int, CharGate]] = field(default_factory=list)
+    #: Rules reached from their needed strings (``Rule.needs_gate``), which are indexed in
+    #: ``_by_substring``; every one of them runs on a draft whose cases do not compare.
+    _need_gated: list[int] = field(default_factory=list)
     _automaton: Any = None
     _sub_token: object = None
     #: Every group anchor of every matcher, for long texts (built on the first one).
@@ -117,7 +123,7 @@ class Policy:
     def reindex(self) -> None:
         """Index rules by their gate's anchor words (see :meth:`candidates`)."""
         self._by_word, self._by_substring, self._always, self._by_detector = {}, {}, [], []
-        self._char_gates = []
+        self._char_gates, self._need_gated = [], []
         for i, rule in enumerate(self.rules):
             gate = rule.gate()
             char_gate = rule.char_gate()  # style rules: no anchor words, a character test
@@ -126,8 +132,13 @@ class Policy:
                 continue
             if gate is None or gate.anchors is None:
                 detector = gate.detector if gate is not None else None
+                cues = rule.needs_gate() if detector is None else None
                 if detector is not None:
                     self._by_detector.append((i, detector))
+                elif cues:
+                    for sub in cues:
+                        self._by_substring.setdefault(sub, []).append(i)
+                    self._need_gated.append(i)
                 else:
                     self._always.append(i)
                 continue
@@ -136,6 +147,7 @@ class Policy:
             for sub in gate.substring_list:
                 self._by_substring.setdefault(sub, []).append(i)
         self._word_keys = frozenset(self._by_word)
+        self._sub_keys = frozenset(k for k, v in self._by_substring.items() if v)
         # One Aho-Corasick automaton over every substring any matcher tests: a draft is
         # scanned once, in C, instead of once per substring per matcher.
         token = object()
@@ -151,10 +163,12 @@ class Policy:
             automaton.make_automaton()
         self._automaton, self._sub_token = (automaton if subs else None), token
         # Detector preconditions inlined (see bot.detectors.register): no call per rule.
+        # Fewest digits first: a draft with fewer digits than one gate asks for stops there.
         self._det_gates = []
         for i, name in self._by_detector:
             spec = detectors.get(name)
             self._det_gates.append((i, spec.min_digits, spec.words, spec.chars))
+        self._det_gates.sort(key=lambda gate: gate[1])
 
     def compile_all(self) -> None:
         """Compile every rule's regexes now (lint, and servers before taking traffic)."""
@@ -174,7 +188,9 @@ class Policy:
             words = ctx.words
             text = ctx.text
             for i, min_digits, need_words, chars in self._det_gates:
-                if digits < min_digits or (chars and not all(c in text for c in chars)):
+                if digits < min_digits:
+                    break  # the gates ask for ever more digits (see reindex)
+                if chars and not all(c in text for c in chars):
                     continue
                 if need_words is None or not need_words.isdisjoint(words):
                     picked.add(i)
@@ -185,13 +201,14 @@ class Policy:
         if len(ctx.text) > LONG_TEXT and len(ctx.lower) == len(ctx.text):
             ctx.positions = self._anchor_positions(ctx.lower)
         if self._automaton is not None:
-            ctx.subs = subs = frozenset([sub for _, sub in self._automaton.iter(ctx.lower)])
+            ctx.subs = subs = frozenset(map(_second, self._automaton.iter(ctx.lower)))
             ctx.sub_token = self._sub_token
             by_sub = self._by_substring
-            for sub in subs:
-                idx = by_sub.get(sub)
-                if idx:
-                    picked.update(idx)
+            # Most substrings found gate no rule (matchers test them): intersect in C first.
+            for sub in subs.intersection(self._sub_keys):
+                picked.update(by_sub[sub])
+        if self._need_gated and (self._automaton is None or not ctx.comparable):
+            picked.update(self._need_gated)
         rules = [self.rules[i] for i in sorted(picked)]
         if ctx.positions is not None:
             # A long post reaches a thousand or more small programs: read the kept ones
@@ -204,13 +221,16 @@ class Policy:
         return rules
 
     def _anchor_positions(self, lower: str) -> dict[str, list[int]]:
-        """Where each group anchor occurs in a long text: one automaton pass for every term."""
+        """Where each group anchor, and each string a branch's matches start with
+        (``Matcher.branch_starts``), occurs in a long text: one automaton pass for all."""
         if self._anchor_automaton is None:
             keys: set[str] = set()
             for rule in self.rules:
                 for matcher in rule.matchers():
                     keys.update(matcher.word_groups or ())
                     keys.update(matcher.sub_groups or ())
+                    for starts in matcher.branch_starts or ():
+                        keys.update(starts or ())
             automaton = ahocorasick.Automaton()
             for key in keys:
                 automaton.add_word(key, (len(key) - 1, key))

@@ -10,7 +10,7 @@ the :class:`Context`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,11 +21,13 @@ from bot import detectors
 from bot.config import Organisation
 from bot.errors import PolicyError
 from bot.policy.needs import (
+    MIN_LENGTH,
+    analyse,
     comparable,
     compile_checked,
     compiled_before,
     minimal,
-    needs_and_width,
+    starts_minimal,
 )
 from bot.policy.programs import compile_regex
 from bot.text import Prepared
@@ -48,6 +50,9 @@ _PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")
 LONG_TEXT = 2000
 #: An anchor found more often than this in a long text is scanned for in the whole text.
 NEAR_MAX = 12
+#: A branch tried at more than one place in 2**AT_DENSITY characters of a long text is run
+#: over the whole text instead (one scan in C then costs less than the tries).
+AT_DENSITY = 4
 _SUB = "\x00"
 #: Segments a group's longest term can reach from its anchor, by the group's terms (kept
 #: off the Matcher so that pickled policies keep their layout).
@@ -161,8 +166,9 @@ class Context:
 
     def _index_words(self) -> None:
         words = set(WORD_RE.findall(self.lower))
-        for w in [w for w in words if "'" in w]:
-            words.add(w.split("'", 1)[0])
+        if "'" in self.lower:
+            for w in [w for w in words if "'" in w]:
+                words.add(w.split("'", 1)[0])
         self._words = words
 
     def segments(self) -> tuple[list[int], list[int]]:
@@ -324,6 +330,10 @@ class Matcher:
     #: Per branch of the whole regex (terms' trie, then each pattern): its needed literals
     #: (None: none known); the tuple is None when the branches cannot be run one by one.
     branch_needs: tuple[frozenset[str] | None, ...] | None = None
+    #: Per branch likewise: lower-case strings one of which every match of the branch starts
+    #: with (None: not known); the tuple is None when ``branch_needs`` could not be worked
+    #: out. A long text runs a branch only where these occur (:meth:`_spans_at`).
+    branch_starts: tuple[frozenset[str] | None, ...] | None = None
     _regex: re.Pattern[str] | None = None
     _group_regex: dict[str, re.Pattern[str]] = field(default_factory=dict)
     #: Case-sensitive twins of the case-insensitive regexes, run on ``ctx.lower`` (Python's
@@ -448,7 +458,62 @@ class Matcher:
         assert prog is not None
         if key and terms is not None and same_length and len(hay) > LONG_TEXT:
             return self._spans_near(ctx, key.lstrip(_SUB), terms, hay, prog)
+        if not key and self.branch_starts is not None and len(self.branch_starts) == 1:
+            at = self._starts_at(ctx, 0)
+            if at is not None:
+                return self._spans_at(prog, hay, at)
         return [m.span() for m in prog.finditer(hay)]
+
+    def _starts_at(self, ctx: Context, k: int) -> list[int] | None:
+        """Long texts: every place where a match of branch ``k`` can start, in order (the
+        occurrences of its :attr:`branch_starts`, found by the policy's long-text automaton
+        pass); None when not known, or when so many that one scan costs less."""
+        starts = self.branch_starts[k] if self.branch_starts is not None else None
+        known = ctx.positions
+        if (
+            starts is None
+            or known is None
+            or self.sub_token is None
+            or ctx.sub_token is not self.sub_token
+            or not ctx.comparable
+        ):
+            return None
+        found = [known[s] for s in starts if s in known]
+        if not found:
+            return []
+        at = found[0] if len(found) == 1 else sorted(set().union(*found))
+        return at if len(at) <= len(ctx.text) >> AT_DENSITY else None
+
+    @staticmethod
+    def _spans_at(prog: re.Pattern[str], hay: str, at: list[int]) -> list[tuple[int, int]]:
+        """``prog.finditer(hay)``'s spans, trying ``prog`` only at the places ``at`` (every
+        place a match can start, in order). ``finditer`` tries each place from the end of
+        the last match on and takes the first that matches; so does this, in C at each
+        place (``match`` at a position sees the whole text, lookbehinds included), skipping
+        the places no match can start on. No branch matches the empty string."""
+        out: list[tuple[int, int]] = []
+        match = prog.match
+        pos = 0
+        for i in at:
+            if i < pos:
+                continue
+            m = match(hay, i)
+            if m is not None:
+                out.append(m.span())
+                pos = m.end()
+        return out
+
+    @staticmethod
+    def _search_at(
+        prog: re.Pattern[str], hay: str, at: list[int], pos: int
+    ) -> re.Match[str] | None:
+        """``prog.search(hay, pos)``, trying only the places ``at`` (see :meth:`_spans_at`)."""
+        match = prog.match
+        for k in range(bisect_left(at, pos), len(at)):
+            m = match(hay, at[k])
+            if m is not None:
+                return m
+        return None
 
     def _branch(self, k: int, lower: bool) -> re.Pattern[str]:
         """Branch ``k`` of the whole regex (the terms' trie, then each pattern) on its own."""
@@ -497,10 +562,21 @@ class Matcher:
         lower = self._branch_lower(ctx)
         progs: list[re.Pattern[str]] = []
         hays: list[str] = []
+        ats: list[list[int] | None] = []
         for k in live:
             progs.append(self._branch(k, lower[k]))
             hays.append(ctx.lower if lower[k] else ctx.text)
-        heads = [prog.search(hay) for prog, hay in zip(progs, hays, strict=True)]
+            ats.append(self._starts_at(ctx, k) if ctx.positions is not None else None)
+        if len(live) == 1:
+            at = ats[0]
+            if at is not None:
+                return self._spans_at(progs[0], hays[0], at)
+            return [m.span() for m in progs[0].finditer(hays[0])]
+        search_at = self._search_at
+        heads = [
+            prog.search(hay) if at is None else search_at(prog, hay, at, 0)
+            for prog, hay, at in zip(progs, hays, ats, strict=True)
+        ]
         out: list[tuple[int, int]] = []
         pos = 0
         while True:
@@ -509,7 +585,11 @@ class Matcher:
                 if m is None:
                     continue
                 if m.start() < pos:
-                    m = heads[i] = progs[i].search(hays[i], pos)
+                    at = ats[i]
+                    if at is None:
+                        m = heads[i] = progs[i].search(hays[i], pos)
+                    else:
+                        m = heads[i] = search_at(progs[i], hays[i], at, pos)
                     if m is None:
                         continue
                 if best is None or m.start() < best.start():
@@ -829,9 +909,11 @@ def build_matcher(
     grouped = bool(terms) and not patterns and detector is None and not triggers
     whole = not grouped and detector is None
     branch_needs = _branch_needs(terms, term_anchors_seen, patterns, flags) if whole else None
+    branch_starts = _branch_starts(terms, patterns, flags) if branch_needs is not None else None
     return Matcher(
         needs=_whole_needs(branch_needs) if branch_needs is not None else None,
         branch_needs=branch_needs if branch_needs is not None and len(branch_needs) > 1 else None,
+        branch_starts=branch_starts,
         terms=tuple(str(t) for t in terms),
         patterns=tuple(patterns),
         word_groups={k: tuple(v) for k, v in word_groups.items()} if grouped else None,
@@ -867,10 +949,31 @@ def _branch_needs(
     for p in patterns:
         if "(?P=" in p or "(?(" in p or re.search(r"\\[1-9]", p):
             return None
-        need, width = needs_and_width(p, int(flags))
+        need, width, _starts = analyse(p, int(flags))
         if width <= 0:
             return None  # could match the empty string (or unreadable)
         out.append(need)
+    return tuple(out)
+
+
+#: What a term's first word ends at: a separator, a wildcard or an optional apostrophe.
+_TERM_HEAD_END = re.compile(r"[ \-*']")
+
+
+def _branch_starts(
+    terms: list[str], patterns: list[str], flags: int
+) -> tuple[frozenset[str] | None, ...]:
+    """What every match of each branch of the whole regex starts with (see ``branch_starts``):
+    each term's literal head (up to its first separator, wildcard or apostrophe; what the
+    terms' trie consumes first), each pattern's :func:`bot.policy.needs.prefixes`."""
+    out: list[frozenset[str] | None] = []
+    if terms:
+        heads = {_TERM_HEAD_END.split(str(term).strip(), 1)[0].lower() for term in terms}
+        known = all(len(h) >= MIN_LENGTH for h in heads)
+        if flags & _ICASE and not all(h.isascii() for h in heads):
+            known = False  # case-insensitive non-ASCII letters: lower case may mislead
+        out.append(starts_minimal(frozenset(heads)) if known else None)
+    out += [analyse(p, int(flags))[2] for p in patterns]
     return tuple(out)
 
 
@@ -953,6 +1056,13 @@ class Rule:
 
     def char_gate(self) -> CharGate | None:
         """Characters the draft must contain for ``check`` to find anything (None: no test)."""
+        return None
+
+    def needs_gate(self) -> frozenset[str] | None:
+        """For a rule the word index cannot gate (:meth:`gate` has no anchors): strings one
+        of which the lower-cased draft must hold for the rule to find anything, when its
+        text and lower-cased text are comparable (:func:`bot.policy.needs.comparable`).
+        None: no such strings; the rule runs on every draft."""
         return None
 
     def check(self, ctx: Context) -> list[Hit]:

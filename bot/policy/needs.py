@@ -193,15 +193,37 @@ def needs_and_width(source: str, flags: int) -> tuple[frozenset[str] | None, int
 
     Remembered across processes (:func:`save_memo`): after a policy edit the build
     reads the few hundred unchanged patterns' answers instead of parsing them again."""
+    need, width, _prefixes = analyse(source, flags)
+    return need, width
+
+
+def analyse(source: str, flags: int) -> tuple[frozenset[str] | None, int, frozenset[str] | None]:
+    """:func:`needs_and_width`, and :func:`prefixes`, from one parse (remembered likewise)."""
     memo = (_memo if _memo is not None else _load_memo())["needs"]
     key = f"{int(flags)}\x1f{source}"
     hit = memo.get(key)
-    if hit is not None:
-        return (frozenset(hit[0]) if hit[0] is not None else None), int(hit[1])
-    need, width = _needs_and_width(source, flags, _parsed.pop(key, None))
-    memo[key] = (sorted(need) if need is not None else None, width)
+    if hit is not None and len(hit) == 3:
+        return (
+            frozenset(hit[0]) if hit[0] is not None else None,
+            int(hit[1]),
+            frozenset(hit[2]) if hit[2] is not None else None,
+        )
+    need, width, starts = _analyse(source, flags, _parsed.pop(key, None))
+    memo[key] = (
+        sorted(need) if need is not None else None,
+        width,
+        sorted(starts) if starts is not None else None,
+    )
     _new.append(key)
-    return need, width
+    return need, width, starts
+
+
+def prefixes(source: str, flags: int) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of ``source`` *starts* with (the text it
+    consumes, lookarounds aside), each of at least :data:`MIN_LENGTH` characters; None
+    when no such set is known. A long text's matches can then be looked for only where
+    those strings occur (``Matcher._spans_at``) instead of at every character."""
+    return analyse(source, flags)[2]
 
 
 def compile_checked(source: str, flags: int) -> None:
@@ -308,20 +330,94 @@ def reset_memo() -> None:
     _parsed.clear()
 
 
-def _needs_and_width(
+def _analyse(
     source: str, flags: int, parsed: Any = None
-) -> tuple[frozenset[str] | None, int]:
+) -> tuple[frozenset[str] | None, int, frozenset[str] | None]:
     if C is None:
-        return None, -1
+        return None, -1, None
     if parsed is None:
         try:
             parsed = _parser.parse(source, flags)
         except Exception:
-            return None, -1
+            return None, -1, None
     width = int(parsed.getwidth()[0])
     if flags & C.SRE_FLAG_LOCALE:
-        return None, width
-    return _needs(parsed, flags), width
+        return None, width, None
+    starts = _starts(parsed.data, flags | parsed.state.flags) if width > 0 else None
+    return _needs(parsed, flags), width, starts
+
+
+#: Most strings a prefix set may hold (each is a key of the long-text automaton).
+MAX_PREFIXES = 256
+
+
+def _starts(items: Any, flags: int) -> frozenset[str] | None:
+    """:func:`prefixes` of a parsed sequence (None: not known, or too short to use)."""
+    try:
+        found = _seq_prefixes(items, flags)
+    except _Unknown:
+        return None
+    if not found or min(map(len, found)) < MIN_LENGTH:
+        return None
+    return starts_minimal(found)
+
+
+def _seq_prefixes(items: Any, flags: int) -> frozenset[str]:
+    """Strings one of which the text a sequence consumes starts with (raises _Unknown).
+
+    The strings of a leading run of exactly known items (zero-width items skipped: they
+    consume nothing), then the prefixes of the first item not exactly known."""
+    out: frozenset[str] = frozenset({""})
+    for op, av in items:
+        if op is C.AT or op is C.ASSERT or op is C.ASSERT_NOT:
+            continue
+        exact, _need = _item(op, av, flags)
+        if exact is not None:
+            if len(out) * len(exact) > MAX_STRINGS:
+                break
+            out = frozenset(a + b for a, b in product(out, exact))
+            continue
+        if "" not in out:
+            break  # every match already starts with one of these
+        inner = _item_prefixes(op, av, flags)
+        if len(out) * len(inner) > MAX_PREFIXES:
+            break
+        out = frozenset(a + b for a, b in product(out, inner))
+        break
+    if "" in out:
+        raise _Unknown  # the sequence may consume nothing known (or nothing at all)
+    return out
+
+
+def _item_prefixes(op: Any, av: Any, flags: int) -> frozenset[str]:
+    """Prefixes of one item whose strings are not exactly known (raises _Unknown)."""
+    if op is C.SUBPATTERN:
+        _group, add_flags, del_flags, p = av
+        return _seq_prefixes(p, _compiler._combine_flags(flags, add_flags, del_flags))
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for p in av[1]:
+            out |= _seq_prefixes(p, flags)
+            if len(out) > MAX_PREFIXES:
+                raise _Unknown
+        return frozenset(out)
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _seq_prefixes(av[2], flags)
+    if op is C.ATOMIC_GROUP:
+        return _seq_prefixes(av, flags)
+    raise _Unknown
+
+
+def starts_minimal(strings: frozenset[str]) -> frozenset[str]:
+    """Drop strings that start with another of the set: a text holding "cases" at some
+    place holds "case" there too."""
+    ordered = sorted(strings)
+    kept: list[str] = []
+    for s in ordered:  # sorted: a string's own prefixes come just before it
+        if kept and s.startswith(kept[-1]):
+            continue
+        kept.append(s)
+    return frozenset(kept)
 
 
 def _needs(parsed: Any, flags: int) -> frozenset[str] | None:

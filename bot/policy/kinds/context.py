@@ -69,6 +69,15 @@ class ContextRule(Rule):
             return self.near
         return self.target
 
+    def needs_gate(self) -> frozenset[str] | None:
+        """What :meth:`may_apply` asks of ``near`` (else of ``target``) when neither has anchor
+        words: one of its needed strings (``Matcher.needs``). The policy index then reaches
+        the rule only from those cues instead of on every draft."""
+        for m in (self.near, self.target):
+            if m is not None and m.anchors is None and m.detector is None and m.needs:
+                return m.needs
+        return None
+
     def may_apply(self, ctx: Context) -> bool:
         assert self.target is not None and self.near is not None
         return self.target.may_match(ctx) and self.near.may_match(ctx)

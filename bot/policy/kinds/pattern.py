@@ -48,6 +48,13 @@ class PatternRule(Rule):
     def gate(self) -> Matcher | None:
         return self.trigger_gate
 
+    def needs_gate(self) -> frozenset[str] | None:
+        """Without triggers: the pattern's needed strings (``check`` finds nothing without one)."""
+        m = self.matcher
+        if self.trigger_gate is None and m is not None and m.detector is None and m.needs:
+            return m.needs
+        return None
+
     def may_apply(self, ctx: Context) -> bool:
         return self.trigger_gate is None or self.trigger_gate.may_match(ctx)
 
