@@ -1,6 +1,14 @@
 """Train the shipped learned layer (bot/learned/data/learned_model.bin + train_vectors.bin.gz).
 
-    .venv/bin/python scripts/train_learned.py [--shared /work/shared] [--c 4] [--no-write]
+    .venv/bin/python scripts/train_learned.py [--shared /work/shared] [--c 16] [--no-write]
+        [--folds random|group|set] [--lr W --nb W --mlp W --hidden N --epochs N]
+
+The risky head's method (``Method`` in bot/learned/fit.py; the defaults are the shipped
+``BLEND``): ``--lr 0 --nb 0.5 --mlp 0.5`` averages the logits of NB-LR and a 64-unit
+one-hidden-layer network; ``--lr 1 --nb 0 --mlp 0`` is the plain logistic regression of
+earlier rounds, which ``canipost model train`` still fits (its held-out reference, stored in
+the shipped header, is that fit). ``--folds
+group`` measures out of fold with whole labelled sets (writers) held out, five folds.
 
 Data (read by path; no text lands in the repository, only hashed vectors):
 - every rule's ``examples`` in policy/packs (a flag example takes the rule's category and
@@ -41,6 +49,9 @@ from bot.config import Config  # noqa: E402
 from bot.learned.dataset import Example, dump_examples  # noqa: E402
 from bot.learned.features import draft_features  # noqa: E402
 from bot.learned.fit import (  # noqa: E402
+    BLEND,
+    DEFAULT_METHOD,
+    Method,
     calibrate,
     fit_model,
     heldout_measures,
@@ -181,12 +192,20 @@ def main() -> int:
     ap.add_argument("--general-weight", type=float, default=0.5)
     ap.add_argument(
         "--folds",
-        choices=("set", "random"),
+        choices=("set", "group", "random"),
         default="random",
-        help="calibration folds: 4 random ones (default) or one per labelled set",
+        help="calibration folds: 4 random ones (default), one per labelled set, or 5 groups "
+        "of whole sets",
     )
     ap.add_argument("--ok-weight", type=float, default=1.0, help="weight of labelled ok drafts")
+    d = BLEND  # the shipped model's risky head (organisation models: DEFAULT_METHOD)
+    ap.add_argument("--lr", type=float, default=d.lr, help="risky head: weight of plain LR")
+    ap.add_argument("--nb", type=float, default=d.nb, help="risky head: weight of NB-LR")
+    ap.add_argument("--mlp", type=float, default=d.mlp, help="risky head: weight of the network")
+    ap.add_argument("--hidden", type=int, default=d.hidden, help="the network's hidden units")
+    ap.add_argument("--epochs", type=int, default=d.epochs, help="the network's passes")
     args = ap.parse_args()
+    method = Method(lr=args.lr, nb=args.nb, mlp=args.mlp, hidden=args.hidden, epochs=args.epochs)
 
     if args.char_n is not None:
         import bot.learned.features as feats
@@ -224,6 +243,20 @@ def main() -> int:
     if args.folds == "set":
         groups = sorted({e.source for e in labelled})
         fold_of = {id(e): groups.index(e.source) for e in labelled}
+    elif args.folds == "group":
+        # five folds of whole labelled sets (writers), balanced by size: out of fold
+        # grouped by writer, as a new writer's drafts would be read
+        sizes: dict[str, int] = {}
+        for e in labelled:
+            sizes[e.source] = sizes.get(e.source, 0) + 1
+        load = [0] * 5
+        group_of: dict[str, int] = {}
+        for src in sorted(sizes, key=lambda s: (-sizes[s], s)):
+            k = min(range(5), key=load.__getitem__)
+            group_of[src] = k
+            load[k] += sizes[src]
+        groups = [str(k) for k in range(5)]
+        fold_of = {id(e): group_of[e.source] for e in labelled}
     else:
         groups = [str(k) for k in range(FOLDS)]
         fold_of = dict(split_of)
@@ -235,7 +268,7 @@ def main() -> int:
         for k in range(len(groups)):
             held = [e for e in labelled if fold_of[id(e)] == k]
             fit_on = [e for e in examples if fold_of.get(id(e)) != k]
-            model = LinearModel.from_bytes(fit_model(fit_on, c=c))
+            model = LinearModel.from_bytes(fit_model(fit_on, c=c, method=method))
             oof += predict(model, held)
             order += held
         th = calibrate(oof, order)
@@ -266,10 +299,14 @@ def main() -> int:
     rules_oof = measure(None, order, th)
     for e in examples:  # the held-out split that `canipost model train` compares on
         e.split = "cal" if split_of.get(id(e)) == 0 else "train"
-    ref_model = LinearModel.from_bytes(fit_model([e for e in examples if e.split == "train"], c=c))
+    # what `canipost model train` compares a retrained organisation model with: the same
+    # fit it does (DEFAULT_METHOD, plain LR) on the training split alone
+    ref_model = LinearModel.from_bytes(
+        fit_model([e for e in examples if e.split == "train"], c=c, method=DEFAULT_METHOD)
+    )
     reference = heldout_measures(ref_model, [e for e in examples if e.split == "cal"], th)
     t0 = time.perf_counter()
-    blob = fit_model(examples, c=c)
+    blob = fit_model(examples, c=c, method=method)
     fit_s = time.perf_counter() - t0
     counts = {
         "drafts": len(examples),

@@ -1,21 +1,33 @@
 """Fitting, calibrating and measuring a learned model from training vectors.
 
 Used by ``scripts/train_learned.py`` (the shipped model) and ``canipost model train`` (the
-organisation's model: shipped vectors plus its feedback). scikit-learn's
-``LogisticRegression`` does the fitting; it and scipy are imported here only, never on the
+organisation's model: shipped vectors plus its feedback). scikit-learn
+(``LogisticRegression`` for every head, NB-LR and ``MLPClassifier`` for the risky head: see
+:class:`Method`) does the fitting; it, numpy and scipy are imported here only, never on the
 review path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.learned.dataset import Example, labels_for
-from bot.learned.model import CATEGORY_HEADS, HEADS_FIXED, SEVERITY_RANK, LinearModel, judge
+from bot.learned.model import (
+    CATEGORY_HEADS,
+    HEADS_FIXED,
+    SEVERITY_RANK,
+    LinearModel,
+    Mlp,
+    judge,
+)
 
 __all__ = [
+    "BLEND",
+    "DEFAULT_METHOD",
     "HEADS",
+    "Method",
     "calibrate",
     "combined",
     "fit_model",
@@ -39,6 +51,97 @@ ADVICE_TARGET = 0.05  # share of ok drafts (rules silent) the model shows advice
 LOOKALIKE_SOURCES = frozenset({"blind4_tune", "blind6_tune"})
 
 
+@dataclass(frozen=True, slots=True)
+class Method:
+    """How the ``risky`` head is fitted (the other heads are always logistic regression).
+
+    Its logit is ``lr * LR + nb * NB-LR + mlp * network``: plain logistic regression, NB-LR
+    (logistic regression over features scaled by their naive-Bayes log-count ratio, Wang &
+    Manning 2012) and a one-hidden-layer network over the same features. The two linear
+    parts fold into one weight vector, so only the network costs anything at run time.
+    """
+
+    lr: float = 1.0
+    nb: float = 0.0
+    mlp: float = 0.0
+    hidden: int = 64
+    epochs: int = 20
+    alpha: float = 1e-4
+    seed: int = 0
+
+    @classmethod
+    def of(cls, header: dict[str, Any]) -> Method:
+        """The method a model was fitted with (its header's ``method``; none: plain LR)."""
+        got = header.get("method")
+        return cls(**got) if isinstance(got, dict) else cls(lr=1.0, nb=0.0, mlp=0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__slots__}
+
+
+#: The shipped method: plain logistic regression. ``BLEND`` (NB-LR + network) ranks better
+#: out of fold grouped by writer and on blind8_tune, but an organisation model fitted with it
+#: did not follow the team's feedback in tests/learned/test_siblings.py (mock-trial siblings
+#: raised to do_not_post; poisoned feedback not refused): not the default until it does.
+DEFAULT_METHOD = Method()
+BLEND = Method(lr=0.0, nb=0.5, mlp=0.5)
+#: The cascade's floor: the lowest linear logit among training drafts the blend puts at
+#: or above FLOOR_P, minus FLOOR_MARGIN (logits). Drafts under it skip the network.
+FLOOR_P = 0.3
+FLOOR_MARGIN = 1.0
+#: The network is fitted on both outputs (shared hidden units); only risky is used.
+MLP_OUTPUTS = ("risky", "block")
+
+
+def _balanced(y: Any, w: Any) -> Any:
+    """Sample weights times balanced class weights (both classes weigh half)."""
+    import numpy as np
+
+    pos = float((w * y).sum())
+    neg = float((w * (1 - y)).sum())
+    if not pos or not neg:
+        return w
+    return w * np.where(y == 1, (pos + neg) / (2 * pos), (pos + neg) / (2 * neg))
+
+
+def _nb_lr(x: Any, y: Any, w: Any, c: float) -> tuple[Any, float]:
+    """NB-LR: weights (already multiplied by the log-count ratios) and bias."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    xb = (x > 0).astype(np.float64)
+    pos = y == 1
+    p = 1.0 + np.asarray(xb[pos].T @ w[pos]).ravel()
+    q = 1.0 + np.asarray(xb[~pos].T @ w[~pos]).ravel()
+    r = np.log((p / p.sum()) / (q / q.sum()))
+    clf = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=2000)
+    clf.fit(x @ sparse.diags(r), y, sample_weight=w)
+    return clf.coef_[0] * r, float(clf.intercept_[0])
+
+
+def _mlp(x: Any, y2: Any, w: Any, method: Method) -> tuple[Any, Any, Any, float]:
+    """The network (scikit-learn, Adam, mini-batches of 200): W1, b1, the risky column of
+    W2, its bias. Risky's classes are balanced through the sample weights."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(
+        hidden_layer_sizes=(method.hidden,),
+        alpha=method.alpha,
+        max_iter=method.epochs,
+        batch_size=200,
+        learning_rate_init=1e-3,
+        random_state=method.seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(x, y2, sample_weight=_balanced(y2[:, 0], w))
+    return clf.coefs_[0], clf.intercepts_[0], clf.coefs_[1][:, 0], float(clf.intercepts_[1][0])
+
+
 def fit_model(
     examples: Sequence[Example],
     *,
@@ -46,11 +149,13 @@ def fit_model(
     min_df: int = 2,
     signals: bool = False,
     header: dict[str, Any] | None = None,
+    method: Method = DEFAULT_METHOD,
 ) -> bytes:
     """Fit one logistic-regression head per output on ``examples``; return model bytes.
 
     Features seen in fewer than ``min_df`` examples are dropped (size, and noise).
-    Thresholds are left unset: call :func:`calibrate` and rebuild with them.
+    Thresholds are left unset: call :func:`calibrate` and rebuild with them. The ``risky``
+    head is fitted as ``method`` says (:class:`Method`).
     ``signals=False`` leaves out the rules' own signals: the labelled sets are the ones the
     rules were widened on, so there the rules look near-perfect and a model given their
     signals learns to lean on them instead of on the words.
@@ -111,14 +216,39 @@ def fit_model(
             max_iter=2000,
         )
         clf.fit(x[rows], y, sample_weight=weight[rows])
-        head_weights.append(clf.coef_[0])
-        biases.append(float(clf.intercept_[0]))
-    keep = [j for j in range(len(vocab)) if any(abs(w[j]) > 1e-4 for w in head_weights)]
+        wt, bias = clf.coef_[0], float(clf.intercept_[0])
+        if head == "risky":
+            wt, bias = wt * method.lr, bias * method.lr
+            if method.nb:
+                w_nb, b_nb = _nb_lr(x, y, weight, c)
+                wt, bias = wt + method.nb * w_nb, bias + method.nb * b_nb
+        head_weights.append(wt)
+        biases.append(bias)
+    net = None
+    w1: list[list[float]] = []
+    if method.mlp and method.hidden:
+        y2 = np.array([[lab[h] for h in MLP_OUTPUTS] for lab in labels])
+        m1, b1, w2, b2 = _mlp(x, y2, weight, method)
+        w1 = m1.tolist()
+        # the network's share of the risky logit is folded into its output layer
+        net = Mlp(("risky",), [], b1.tolist(), [(w2 * method.mlp).tolist()], [b2 * method.mlp])
+        # the cascade: skip the network below the lowest linear logit of any training draft
+        # the blend puts at >= FLOOR_P, with a margin (new drafts are not training drafts)
+        k = heads.index("risky")
+        z_lin = x @ head_weights[k] + biases[k]
+        z = z_lin + method.mlp * (np.maximum(x @ m1 + b1, 0) @ w2 + b2)
+        lifted = z_lin[z >= np.log(FLOOR_P / (1 - FLOOR_P))]
+        if len(lifted):
+            net.floor = float(lifted.min()) - FLOOR_MARGIN
+    keep = [j for j in range(len(vocab)) if net or any(abs(w[j]) > 1e-4 for w in head_weights)]
+    if net is not None:
+        net.w1 = [w1[j] for j in keep]
     return LinearModel.build(
-        {"heads": heads, "signals": signals, **(header or {})},
+        {"heads": heads, "signals": signals, "method": method.as_dict(), **(header or {})},
         [vocab[j] for j in keep],
         [[float(w[j]) for j in keep] for w in head_weights],
         biases,
+        net,
     )
 
 

@@ -1,11 +1,16 @@
 """The learned model: a compact binary weight table with pure-Python inference.
 
 One linear head per output (``risky``, ``block`` and one per category), all sharing the
-hashed features of :mod:`bot.learned.features`. The file is a small header (JSON: heads,
-biases, scales, thresholds, provenance) followed by the sorted feature keys (``array('I')``)
-and one ``array('h')`` of int16-quantised weights per head, so loading is a ``frombytes``
-(about a millisecond) and scoring a tweet is a few dozen dict look-ups and one ``sum(map())``
-per head. No numpy at run time.
+hashed features of :mod:`bot.learned.features`, and optionally a one-hidden-layer network
+(``hidden`` ReLU units) over the same features whose output is added to a head's logit
+(the ``risky`` head: see ``Method`` in :mod:`bot.learned.fit`). The file is a small header (JSON: heads,
+biases, scales, thresholds, the network's small second layer, provenance) followed by the
+sorted feature keys (``array('I')``), one ``array('h')`` of int16-quantised weights per head
+and, with a hidden layer, its first layer as one int8 row of ``hidden`` weights per feature
+(stored +128, per-unit scale). Loading is a ``frombytes`` (about a millisecond); scoring a
+tweet is a few dozen dict look-ups and one ``sum(map())`` per head, and the hidden layer is
+one sum of big integers: a feature's row is packed once into a Python int with a 32-bit
+field per unit, so adding a draft's rows adds all units at once. No numpy at run time.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 import struct
 from array import array
 from collections.abc import Iterable, Sequence
@@ -35,14 +41,19 @@ __all__ = [
     "CATEGORY_HEADS",
     "FORMAT",
     "LinearModel",
+    "Mlp",
     "ModelFormatError",
     "Scores",
     "judge",
 ]
 
 MAGIC = b"CPLM"
-#: Binary layout version; an older stored model is refused (and the shipped one used).
-FORMAT = 1
+#: Binary layout version written; an older stored model is refused (and the shipped one used).
+#: 2: optional hidden layer (int8 rows after the linear heads, its second layer in the header).
+FORMAT = 2
+#: Layouts read: 1 is 2 without a hidden layer (the shipped linear model and organisation
+#: models stored before format 2 stay usable).
+READS = (1, 2)
 HEADS_FIXED = ("risky", "block")
 CATEGORY_HEADS = (
     "confidentiality",
@@ -78,6 +89,46 @@ class Scores:
     words: list[str] = field(default_factory=list)
 
 
+class _Packed(dict[int, int]):
+    """Row -> its hidden-layer weights packed into one int (built on first use); the
+    unknown-feature row packs to 0."""
+
+    def __init__(self, model: LinearModel) -> None:
+        super().__init__()
+        self._rows = model._hrows
+        self._h = model.hidden
+        self._n = model._n
+        self[self._n] = 0
+
+    def __missing__(self, row: int) -> int:
+        h = self._h
+        assert self._rows is not None
+        got = int.from_bytes(array("I", self._rows[row * h : (row + 1) * h]).tobytes(), "little")
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+            self[self._n] = 0
+        self[row] = got
+        return got
+
+
+@dataclass(slots=True)
+class Mlp:
+    """A hidden layer to serialise: ``w1`` one row of ``hidden`` floats per key (aligned with
+    the keys given to :meth:`LinearModel.build`), ``w2`` one row per output head."""
+
+    heads: Sequence[str]
+    w1: Sequence[Sequence[float]]
+    b1: Sequence[float]
+    w2: Sequence[Sequence[float]]
+    b2: Sequence[float]
+    #: The network is skipped for a draft whose linear logit is under this (None: never).
+    floor: float | None = None
+
+    @property
+    def hidden(self) -> int:
+        return len(self.b1)
+
+
 class LinearModel:
     """Multi-head logistic regression over hashed features (see :mod:`bot.learned.features`)."""
 
@@ -86,6 +137,7 @@ class LinearModel:
         header: dict[str, Any],
         keys: array[int],
         weights: list[array[int]],
+        hidden_rows: array[int] | None = None,
     ) -> None:
         self.header = header
         self.heads: tuple[str, ...] = tuple(header["heads"])
@@ -98,6 +150,23 @@ class LinearModel:
         self.keys = keys
         self.weights = weights
         self._n = len(keys)
+        mlp = header.get("mlp") or {}
+        #: Hidden units (0: linear heads only).
+        self.hidden: int = int(mlp.get("hidden", 0)) if hidden_rows is not None else 0
+        self._hrows = hidden_rows
+        # head index -> index of the network output blended into it
+        self._mlp_out: dict[int, int] = {
+            self.heads.index(h): i for i, h in enumerate(mlp.get("heads", ())) if h in self.heads
+        }
+        self._b1: list[float] = [float(x) for x in mlp.get("b1", ())]
+        self._s1: list[float] = [float(x) for x in mlp.get("scale1", ())]
+        self._w2: list[list[float]] = [[float(x) for x in r] for r in mlp.get("w2", ())]
+        self._b2: list[float] = [float(x) for x in mlp.get("b2", ())]
+        #: Below this linear logit the network is skipped (a cascade: most drafts).
+        floor = mlp.get("floor")
+        self._floor = -math.inf if floor is None else float(floor)
+        # row -> the row's hidden weights (+128) packed as one int, 32 bits per unit
+        self._packed = _Packed(self)
         # hash -> row for every stored feature (a few tens of thousands: ~1 ms to build);
         # a miss is an unknown feature, which maps to the zero row.
         self._row: dict[int, int] = dict(zip(keys, range(self._n), strict=True))
@@ -116,9 +185,12 @@ class LinearModel:
                 raise ModelFormatError("not a canipost learned model (bad magic)")
             (hlen,) = struct.unpack_from("<I", blob, 4)
             header = json.loads(blob[8 : 8 + hlen].decode("utf-8"))
-            if header.get("format") != FORMAT:
+            if header.get("format") not in READS or (
+                header.get("format") == 1 and header.get("mlp")
+            ):
                 raise ModelFormatError(
-                    f"model format {header.get('format')!r}; this version reads {FORMAT}"
+                    f"model format {header.get('format')!r}; this version reads "
+                    + " and ".join(map(str, READS))
                 )
             if header.get("feature_version") != FEATURE_VERSION:
                 raise ModelFormatError(
@@ -127,8 +199,10 @@ class LinearModel:
                 )
             n = int(header["n"])
             heads = header["heads"]
+            mlp = header.get("mlp") or {}
+            hidden = int(mlp.get("hidden", 0))
             off = 8 + hlen
-            if len(blob) != off + 4 * n + 2 * n * len(heads):
+            if len(blob) != off + 4 * n + 2 * n * len(heads) + n * hidden:
                 raise ModelFormatError("model file is truncated or has trailing data")
             keys = array("I")
             keys.frombytes(blob[off : off + 4 * n])
@@ -141,6 +215,20 @@ class LinearModel:
                 if len(w) != n:
                     raise ModelFormatError("model file is truncated")
                 weights.append(w)
+            hidden_rows = None
+            if hidden:
+                hidden_rows = array("B")
+                hidden_rows.frombytes(blob[off : off + n * hidden])
+                off += n * hidden
+                outs = len(mlp["heads"])
+                if (
+                    len(mlp["b1"]) != hidden
+                    or len(mlp["scale1"]) != hidden
+                    or len(mlp["b2"]) != outs
+                    or len(mlp["w2"]) != outs
+                    or any(len(r) != hidden for r in mlp["w2"])
+                ):
+                    raise ModelFormatError("model header is inconsistent")
             if len(keys) != n or off != len(blob):
                 raise ModelFormatError("model file is truncated or has trailing data")
             if len(header["bias"]) != len(heads) or len(header["scale"]) != len(heads):
@@ -149,7 +237,7 @@ class LinearModel:
             raise
         except (KeyError, TypeError, ValueError, struct.error, UnicodeDecodeError) as exc:
             raise ModelFormatError(f"model file is corrupt ({exc.__class__.__name__})") from None
-        return cls(header, keys, weights)
+        return cls(header, keys, weights, hidden_rows)
 
     @staticmethod
     def build(
@@ -157,10 +245,13 @@ class LinearModel:
         keys: Sequence[int],
         head_weights: Sequence[Sequence[float]],
         biases: Sequence[float],
+        mlp: Mlp | None = None,
     ) -> bytes:
         """Serialise float weights (one sequence per head, aligned with ``keys``) to bytes.
 
-        Weights are quantised per head to int16 with a scale of max|w| / 32767.
+        Weights are quantised per head to int16 with a scale of max|w| / 32767; a hidden
+        layer's first-layer weights (one row of ``hidden`` floats per key) per unit to int8
+        with a scale of max|w| / 127.
         """
         order = sorted(range(len(keys)), key=lambda i: keys[i])
         k = array("I", [keys[i] for i in order])
@@ -173,6 +264,25 @@ class LinearModel:
             q = array("h", [max(-32767, min(32767, round(ws[i] / scale))) for i in order])
             blobs.append(q.tobytes())
         header = dict(header)
+        header.pop("mlp", None)
+        if mlp is not None and mlp.hidden:
+            h = mlp.hidden
+            tops = [max((abs(mlp.w1[i][j]) for i in order), default=0.0) or 1.0 for j in range(h)]
+            s1 = [t / 127.0 for t in tops]
+            rows = bytearray()
+            for i in order:
+                r = mlp.w1[i]
+                rows.extend(max(1, min(255, round(r[j] / s1[j]) + 128)) for j in range(h))
+            blobs.append(bytes(rows))
+            header["mlp"] = {
+                "hidden": h,
+                "heads": list(mlp.heads),
+                "b1": [float(x) for x in mlp.b1],
+                "scale1": s1,
+                "w2": [[float(x) for x in r] for r in mlp.w2],
+                "b2": [float(x) for x in mlp.b2],
+                "floor": mlp.floor,
+            }
         header.update(
             format=FORMAT,
             feature_version=FEATURE_VERSION,
@@ -238,27 +348,76 @@ class LinearModel:
         norm = 1.0 / math.sqrt(n_text) if n_text else 0.0
         return rows, self._rows_of(signals), norm, ws
 
-    def _logit(self, k: int, rows: list[int], sig: tuple[int, ...], norm: float) -> float:
+    def _linear(self, k: int, rows: Sequence[int], sig: Sequence[int], norm: float) -> float:
         get = self.weights[k].__getitem__
         return self.bias[k] + self.scale[k] * (sum(map(get, rows)) * norm + sum(map(get, sig)))
+
+    def _units(self, rows: Sequence[int]) -> tuple[array[int], int]:
+        """Per hidden unit, the sum of the rows' stored weights (+128 each); how many rows.
+
+        One addition of big integers per row: each row is packed once (memoised) into an
+        int with a 32-bit field per unit, so the fields add without carrying into each
+        other (a row adds at most 255 to a field).
+        """
+        n = self._n
+        count = len(rows) - rows.count(n)
+        vals = array("I")
+        if count:
+            total = sum(map(self._packed.__getitem__, rows))
+            vals.frombytes(total.to_bytes(4 * self.hidden, "little"))
+        return vals, count
+
+    def _hidden(self, rows: Sequence[int], sig: Sequence[int], norm: float) -> list[float]:
+        """The hidden layer's activations (ReLU) for a draft's feature rows."""
+        vals, count = self._units(rows)
+        if count:
+            off = 128 * count
+            pre = [
+                (v - off) * s * norm + b for v, s, b in zip(vals, self._s1, self._b1, strict=True)
+            ]
+        else:
+            pre = list(self._b1)
+        if sig:
+            extra, count = self._units(sig)
+            if count:
+                off = 128 * count
+                pre = [p + (v - off) * s for p, v, s in zip(pre, extra, self._s1, strict=True)]
+        return [x if x > 0.0 else 0.0 for x in pre]
+
+    def _blend(self, k: int, z: float, act: list[float]) -> float:
+        """The head's linear logit plus the network's output for it."""
+        i = self._mlp_out[k]
+        return z + self._b2[i] + sum(map(operator.mul, act, self._w2[i]))
+
+    def _logit(
+        self,
+        k: int,
+        rows: Sequence[int],
+        sig: Sequence[int],
+        norm: float,
+        act: list[float] | None = None,
+    ) -> float:
+        """Head ``k``'s logit: linear, plus the network's output unless the linear part is
+        under ``mlp_floor`` (a draft no network output seen in training lifts to advice)."""
+        z = self._linear(k, rows, sig, norm)
+        if k in self._mlp_out and z >= self._floor:
+            z = self._blend(k, z, act if act is not None else self._hidden(rows, sig, norm))
+        return z
+
+    def _all_logits(self, rows: Sequence[int], sig: Sequence[int], norm: float) -> list[float]:
+        return [self._logit(k, rows, sig, norm) for k in range(len(self.heads))]
 
     def logits(self, text: str, signals: Iterable[int]) -> tuple[list[float], list[str]]:
         """Raw scores for every head, and the draft's words."""
         rows, sig, norm, ws = self._features(text, signals)
-        return [self._logit(k, rows, sig, norm) for k in range(len(self.heads))], ws
+        return self._all_logits(rows, sig, norm), ws
 
     def logits_hashes(self, text: Sequence[int], signals: Iterable[int]) -> list[float]:
         """Raw scores from already-hashed features (training vectors, calibration)."""
-        rows = self._rows_of(text)
+        rows = list(self._rows_of(text))
         sig = self._rows_of(signals)
         norm = 1.0 / math.sqrt(len(text)) if text else 0.0
-        out = []
-        for k in range(len(self.heads)):
-            get = self.weights[k].__getitem__
-            out.append(
-                self.bias[k] + self.scale[k] * (sum(map(get, rows)) * norm + sum(map(get, sig)))
-            )
-        return out
+        return self._all_logits(rows, sig, norm)
 
     def probs_hashes(self, text: Sequence[int], signals: Iterable[int]) -> dict[str, float]:
         """Probabilities per head from hashed features."""
