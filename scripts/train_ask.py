@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/train_ask.py            # grouped cross-validation: out-of-fold table
     .venv/bin/python scripts/train_ask.py --write    # ... then train on everything, write the model
+    .venv/bin/python scripts/train_ask.py --follow [--write]   # the follow-up ranker (see below)
 
 Examples: every on-topic turn of the development conversation sets (the first question and
 the follow-ups, labelled with their anchors), the single questions of ask_questions.jsonl,
@@ -16,6 +17,13 @@ installed in the real pipeline (:func:`bot.ask.evaluate.score`, the turn-by-turn
 blend weight of the grid; C and the weights with the best sum of out-of-fold rates (first questions
 and follow-ups in the top two, first questions' first citation) are written into the model
 file. Never reads a held-out half (``*_heldout.jsonl``).
+
+``--follow`` trains the follow-up ranker of bot.ask.conversation
+(``bot/ask/data/follow_model.json``), stacked on the scorer: each set's follow-ups are
+answered with a scorer trained without that set, their per-section features
+(``FOLLOW_FEATURES``) recorded, and a conditional logit (softmax over the sections of a
+follow-up) fitted; it prints the out-of-fold rate grouped by conversation and the rate on
+each set left out. Retrain it after the scorer.
 """
 
 from __future__ import annotations
@@ -130,6 +138,91 @@ def train(examples: list[tuple[str, list[str]]], anchors: list[str], c: float) -
     return scorer.Scorer.from_dense(anchors, hashes, coef.tolist(), bias.tolist())
 
 
+def follow_examples(
+    convs: list[dict[str, Any]], model: scorer.Scorer | None
+) -> list[tuple[str, Any, list[int]]]:
+    """(conversation, features, right rows) for every follow-up answered by the ranker's
+    path, the scorer ``model`` installed (out of fold: trained without these conversations)."""
+    from bot.ask import conversation
+    from bot.ask.conversation import respond
+    from bot.ask.threads import Turn
+    from bot.policy.retrieval import index_for
+
+    scorer.use(model)
+    conversation.use_follow_model(None)
+    out: list[tuple[str, Any, list[int]]] = []
+    config = Config()
+    record: list[Any] = []
+    conversation._RECORD = record
+    try:
+        for conv in convs:
+            cfg = config.with_profile(conv.get("profile"))
+            index = index_for(load_policy(cfg))
+            anchors = [s.anchor for s in index.sections]
+            history: list[Turn] = []
+            seen = False
+            for t in conv["turns"]:
+                before = len(record)
+                _, turn = respond(t["text"], history, config=cfg, use_llm=False)
+                history.append(turn)
+                if t["off_topic"]:
+                    continue
+                if seen and len(record) > before:
+                    right = [anchors.index(a) for a in t["anchors"] if a in anchors]
+                    if right:
+                        out.append((conv["id"], record[-1], right))
+                seen = True
+    finally:
+        conversation._RECORD = None
+    return out
+
+
+def fit_follow(examples: list[tuple[str, Any, list[int]]], l2: float) -> Any:
+    """Conditional logit over the sections of each follow-up: maximise the probability of
+    its right sections (softmax of features @ w), with an L2 penalty."""
+    from scipy.optimize import minimize
+
+    xs = [x for _, x, _ in examples]
+    masks = []
+    for _, x, right in examples:
+        m = np.zeros(len(x))
+        m[right] = 1.0
+        masks.append(m)
+    dim = xs[0].shape[1]
+
+    def loss(w: Any) -> tuple[float, Any]:
+        total, grad = l2 * float(w @ w), 2 * l2 * w
+        for x, m in zip(xs, masks, strict=True):
+            z = x @ w
+            z = z - z.max()
+            e = np.exp(z)
+            p = e / e.sum()
+            pr = p * m
+            keep = pr.sum()
+            total -= float(np.log(keep + 1e-12))
+            grad = grad - (pr / (keep + 1e-12)) @ x + p @ x
+        return total / len(xs), grad / len(xs)
+
+    return minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B").x
+
+
+def top2_right(examples: list[tuple[str, Any, list[int]]], w: Any) -> int:
+    """Follow-ups with a right section in the two cited as bot.ask.conversation does: the
+    ranker's best, then the root unless another scores ROOT_MARGIN above it."""
+    from bot.ask.conversation import FOLLOW_FEATURES, ROOT_MARGIN
+
+    col = FOLLOW_FEATURES.index("root")
+    right = 0
+    for _, x, wanted in examples:
+        z = x @ w
+        order = [int(i) for i in np.argsort(-z, kind="stable")[:2]]
+        roots = np.flatnonzero(x[:, col])
+        if len(roots) and int(roots[0]) != order[0] and z[order[1]] - z[roots[0]] < ROOT_MARGIN:
+            order[1] = int(roots[0])
+        right += bool(set(order) & set(wanted))
+    return right
+
+
 def merit(counts: list[int]) -> float:
     """First questions in the top two + follow-ups in the top two + first questions first."""
     first, of, follow, follow_of, top1 = counts
@@ -142,7 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--write", action="store_true", help="train on everything and write the model")
     p.add_argument("--c", type=float, nargs="*", default=list(CS))
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="train the follow-up ranker (bot/ask/data/follow_model.json) instead",
+    )
     args = p.parse_args(argv)
+    if args.follow:
+        return train_follow(args)
 
     convs = conversations()
     anchors = list(load_policy(Config()).sections)
@@ -215,6 +315,67 @@ def main(argv: list[str] | None = None) -> int:
             f"wrote {scorer.MODEL_PATH} ({scorer.MODEL_PATH.stat().st_size:,} bytes, "
             f"{len(model.rows):,} features)"
         )
+    return 0
+
+
+#: The ranker's penalty: out of fold the three tied (981/1082 follow-ups, pure top two).
+FOLLOW_L2 = (0.001, 0.01, 0.1)
+
+
+def train_follow(args: argparse.Namespace) -> int:
+    """The follow-up ranker, stacked on the scorer: each set's follow-ups are read with a
+    scorer trained without that set; the ranker is cross-validated grouped by conversation,
+    and leave-one-set-out."""
+    from bot.ask import conversation
+
+    convs = conversations()
+    anchors = list(load_policy(Config()).sections)
+    proto = protocol_examples()
+    sets = [n for n in CONVERSATIONS if any(c["id"].startswith(n + ":") for c in convs)]
+    examples: list[tuple[str, Any, list[int]]] = []
+    for name in sets:
+        keep = [c for c in convs if not c["id"].startswith(name + ":")]
+        mine = [c for c in convs if c["id"].startswith(name + ":")]
+        model = replace(
+            train(turn_examples(keep) + proto, anchors, 4.0),
+            weight=scorer.WEIGHT,
+            follow_weight=2.0,
+        )
+        got = follow_examples(mine, model)
+        print(f"{name}: {len(got)} follow-ups on the ranker's path", file=sys.stderr)
+        examples.extend(got)
+    scorer.reset()
+    groups = sorted({g for g, _, _ in examples})
+    random.Random(args.seed).shuffle(groups)
+    fold = {g: k % args.folds for k, g in enumerate(groups)}
+    n = len(examples)
+    best_l2, best = FOLLOW_L2[0], -1
+    for l2 in FOLLOW_L2:
+        right = 0
+        for k in range(args.folds):
+            w = fit_follow([e for e in examples if fold[e[0]] != k], l2)
+            right += top2_right([e for e in examples if fold[e[0]] == k], w)
+        print(f"l2={l2:g}: out of fold, grouped by conversation: {right}/{n} = {right / n:.3f}")
+        if right > best:
+            best_l2, best = l2, right
+    for name in sets:
+        test = [e for e in examples if e[0].startswith(name + ":")]
+        w = fit_follow([e for e in examples if not e[0].startswith(name + ":")], best_l2)
+        r = top2_right(test, w)
+        print(f"leave {name} out: {r}/{len(test)} = {r / max(1, len(test)):.3f}")
+    w = fit_follow(examples, best_l2)
+    print("weights:", dict(zip(conversation.FOLLOW_FEATURES, np.round(w, 3), strict=True)))
+    if args.write:
+        path = conversation.FOLLOW_MODEL_PATH
+        data = {
+            "kind": "canipost-ask-follow",
+            "features": list(conversation.FOLLOW_FEATURES),
+            "weights": [round(float(x), 5) for x in w],
+            "l2": best_l2,
+            "trained_on": n,
+        }
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 

@@ -21,7 +21,13 @@ Each message is one of:
   it?"): answered from the last draft's findings, citing their sections;
 - **a follow-up** ("what about on my personal account?", "and if it's already
   in the paper?"): offline, the earlier turns' topic words are carried into
-  retrieval; with a model, the follow-up is first condensed into a standalone
+  retrieval, and a small learned ranker (``data/follow_model.json``, trained by
+  ``scripts/train_ask.py --follow``) weighs, for each section, the message's own
+  match, the carried words, the section the thread started on and the last ones
+  cited, and the learned scorer's reading of the message alone and beside the
+  earlier questions; the section the thread started on stays second unless
+  another is clearly better (without the file: a fixed blend of the same);
+  with a model, the follow-up is first condensed into a standalone
   question (``prompts/ask_condense.md``);
 - **a new question**: a question that matches another section strongly, says
   enough to stand alone (three topic words or more) and does not read as a
@@ -45,8 +51,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -280,6 +288,10 @@ class _Context:
     root: str | None = None
     #: Read from an aside just refused (see :func:`_aside_context`).
     aside: bool = False
+    #: The last on-topic turn's message, and the new question the conversation started
+    #: with: the learned scorer reads them beside a follow-up.
+    question: str = ""
+    root_question: str = ""
 
 
 #: More ways to paste a draft: "can I tweet: ...", "would this be ok? \"...\"", "what about
@@ -345,11 +357,20 @@ def _context(history: list[Turn]) -> _Context | None:
             continue
         last = last or turn
         if turn.kind == "question" and turn.anchors:
-            return _Context(list(last.topics), list(last.anchors), turn.anchors[0])
+            return _Context(
+                list(last.topics),
+                list(last.anchors),
+                turn.anchors[0],
+                question=last.question,
+                root_question=turn.question,
+            )
     if last is None:
         return None
     return _Context(
-        list(last.topics), list(last.anchors), last.anchors[0] if last.anchors else None
+        list(last.topics),
+        list(last.anchors),
+        last.anchors[0] if last.anchors else None,
+        question=last.question,
     )
 
 
@@ -615,6 +636,7 @@ def _offline_turn(
     own_topics = [t for t in q if t in index.vocab]
 
     follow_up = False
+    marked = refers = False
     if context is not None:
         # "and when's the christmas party?": a conjunction before a question of its own is
         # no follow-up's opening; "and if it's already in the paper?" is.
@@ -709,28 +731,175 @@ def _offline_turn(
         return answer, turn
 
     assert context is not None
-    prior = np.zeros(len(index.sections))
-    for pos, section in enumerate(index.sections):
-        anchor = f"protocol#{section.anchor}"
-        if anchor == context.root:
-            prior[pos] = 1.0
-        elif anchor in context.anchors:
-            prior[pos] = RECENT
-    combined = (
-        _scaled(own, OWN_FLOOR) + CARRY * _scaled(index.scores(context.topics)) + ROOT * prior
+    feats = follow_features(message, q, own, context, index, hits, coverage, marked, refers)
+    if _RECORD is not None:
+        _RECORD.append(feats)
+    model = follow_model()
+    if model is not None:
+        # The learned follow-up ranker: which of the thread's sections and the message's
+        # own matches a follow-up is about, weighed from labelled conversations.
+        # The top two still cover both readings: the section the conversation started on
+        # stays second unless the ranker puts another clearly (ROOT_MARGIN) above it.
+        combined = feats @ model
+        order = [int(i) for i in np.argsort(-combined, kind="stable")[:2]]
+        roots = np.flatnonzero(feats[:, FOLLOW_FEATURES.index("root")])
+        if (
+            len(roots)
+            and int(roots[0]) != order[0]
+            and combined[order[1]] - combined[int(roots[0])] < ROOT_MARGIN
+        ):
+            order[1] = int(roots[0])
+        chosen = [index.sections[i] for i in order]
+    else:
+        chosen = _handwritten_choice(feats, context, index, hits, coverage)
+        if not chosen:
+            answer = Answer(OFF_TOPIC, off_topic=True)
+            return answer, Turn("off_topic", message, answer=OFF_TOPIC)
+    words = f"{message} {' '.join(context.topics)}"
+    answer = compose_answer(words, index, chosen)
+    turn = Turn(
+        "followup",
+        message,
+        anchors=[c.anchor for c in answer.citations],
+        topics=_merge_topics(context.topics, own_topics),
+        answer=answer.answer,
     )
-    learned = scorer.follow_weight()
-    if learned > 0 and q:
-        # The learned scorer's reading of the message itself (bot.ask.scorer).
-        probs = scorer.section_probabilities(message, tuple(s.anchor for s in index.sections))
+    return answer, turn
+
+
+FOLLOW_MODEL_PATH = Path(__file__).with_name("data") / "follow_model.json"
+#: What the follow-up ranker reads of each section (scripts/train_ask.py --follow).
+FOLLOW_FEATURES = (
+    "own",  # the message's own BM25 match, scaled to 1 (or to OWN_FLOOR when faint)
+    "own_best_strong",  # the message's own best match, when it is strong
+    "carried",  # the thread's topic words' match, scaled to 1
+    "root",  # the section the conversation started on
+    "last_first",  # the last turn's citations (other than the root), in order
+    "last_second",
+    "last_rest",
+    "p_message",  # the learned scorer on the message
+    "p_thread",  # ... on the last on-topic turn's message and this one
+    "root_refers",  # the root, when the message points back ("it", "she")
+    "root_marked",  # ... when it opens like a follow-up ("what if", "and")
+    "own_refers",  # the message's own match, when it points back or opens like a follow-up
+    "hit_first",  # the first section for the message on its own (blended, when it covers)
+    "p_message_alone",  # the scorer on the message, when it neither points back nor opens so
+    "p_root",  # the scorer on the question the conversation started with and this message
+    "own_second",  # the message's own second-best match
+    "own_says_much",  # the message's own match, when it names three topic words or more
+)
+#: The learned ranker keeps the root second unless another section scores this much higher
+#: (a logit: the other's probability over e times the root's). Out of fold, 0 to 2 tied.
+ROOT_MARGIN = 1.0
+_RECORD: list[Any] | None = None  # training: the features of every follow-up answered
+_follow_lock = threading.Lock()
+_follow: dict[str, Any] = {}
+
+
+def follow_features(
+    message: str,
+    q: list[str],
+    own: Any,
+    context: _Context,
+    index: PolicyIndex,
+    hits: list[tuple[Section, float]],
+    coverage: float,
+    marked: bool,
+    refers: bool,
+) -> Any:
+    """One row of :data:`FOLLOW_FEATURES` per section, for a follow-up."""
+    n = len(index.sections)
+    out = np.zeros((n, len(FOLLOW_FEATURES)))
+    own_s = _scaled(own, OWN_FLOOR)
+    out[:, 0] = own_s
+    top = float(own.max()) if n else 0.0
+    if top >= NEW_TOPIC_SCORE:
+        out[int(own.argmax()), 1] = 1.0
+    out[:, 2] = _scaled(index.scores(context.topics))
+    pos = {f"protocol#{s.anchor}": i for i, s in enumerate(index.sections)}
+    if context.root in pos:
+        out[pos[context.root], 3] = 1.0
+    for k, anchor in enumerate(context.anchors):
+        if anchor in pos and anchor != context.root:
+            out[pos[anchor], 4 + min(k, 2)] = 1.0
+    anchors = tuple(s.anchor for s in index.sections)
+    if q:
+        probs = scorer.section_probabilities(message, anchors)
         if probs is not None:
-            combined = combined + learned * np.asarray(probs)
+            out[:, 7] = probs
+    if context.question:
+        probs = scorer.section_probabilities(f"{context.question} {message}", anchors)
+        if probs is not None:
+            out[:, 8] = probs
+    back = float(refers or marked)
+    out[:, 9] = out[:, 3] * float(refers)
+    out[:, 10] = out[:, 3] * float(marked)
+    out[:, 11] = own_s * back
+    if hits and coverage > 0:
+        out[pos[f"protocol#{hits[0][0].anchor}"], 12] = 1.0
+    out[:, 13] = out[:, 7] * (1.0 - back)
+    if context.root_question and context.root_question != context.question:
+        probs = scorer.section_probabilities(f"{context.root_question} {message}", anchors)
+        if probs is not None:
+            out[:, 14] = probs
+    else:
+        out[:, 14] = out[:, 8]
+    if n > 1 and top > 0:
+        second = int(np.argsort(-own, kind="stable")[1])
+        if float(own[second]) > 0:
+            out[second, 15] = 1.0
+    own_topics = {t for t in q if t in index.vocab}
+    out[:, 16] = own_s * float(len(own_topics) >= NEW_TOPIC_WORDS)
+    return out
+
+
+def follow_model() -> Any:
+    """The learned follow-up ranker's weights (one per feature), or None: the hand-set
+    blend of :func:`_handwritten_choice`. Read once per process."""
+    with _follow_lock:
+        if "model" not in _follow:
+            model = None
+            try:
+                data = json.loads(FOLLOW_MODEL_PATH.read_text(encoding="utf-8"))
+                if (
+                    data.get("kind") != "canipost-ask-follow"
+                    or tuple(data.get("features", ())) != FOLLOW_FEATURES
+                ):
+                    raise ValueError("features differ from FOLLOW_FEATURES")
+                model = np.asarray([float(w) for w in data["weights"]])
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("ask: follow-up ranker unavailable, using the fixed blend: %s", exc)
+            _follow["model"] = model
+        return _follow["model"]
+
+
+def use_follow_model(weights: Any) -> None:
+    """Install follow-up ranker weights (training, tests); None: the fixed blend."""
+    with _follow_lock:
+        _follow["model"] = None if weights is None else np.asarray(weights, dtype=float)
+
+
+def _handwritten_choice(
+    feats: Any,
+    context: _Context,
+    index: PolicyIndex,
+    hits: list[tuple[Section, float]],
+    coverage: float,
+) -> list[Section]:
+    """The fixed blend: own words, carried words, the root and the last citations, and the
+    scorer; the top two cover both readings (the root, or the message's own best)."""
+    combined = (
+        feats[:, 0]
+        + CARRY * feats[:, 2]
+        + ROOT * (feats[:, 3] + RECENT * feats[:, 4:7].sum(axis=1))
+        + scorer.follow_weight() * feats[:, 7]
+    )
     ranked = index.rank(combined)
     if not ranked:
-        answer = Answer(OFF_TOPIC, off_topic=True)
-        return answer, Turn("off_topic", message, answer=OFF_TOPIC)
+        return []
     chosen = [ranked[0][0]]
-    # The top two cover both readings: the thread's topic and what the follow-up adds.
     by_anchor = {s.anchor: s for s in index.sections}
     second: Section | None = None
     root = by_anchor.get((context.root or "").removeprefix("protocol#"))
@@ -742,16 +911,7 @@ def _offline_turn(
         second = ranked[1][0]
     if second is not None:
         chosen.append(second)
-    words = f"{message} {' '.join(context.topics)}"
-    answer = compose_answer(words, index, chosen)
-    turn = Turn(
-        "followup",
-        message,
-        anchors=[c.anchor for c in answer.citations],
-        topics=_merge_topics(context.topics, own_topics),
-        answer=answer.answer,
-    )
-    return answer, turn
+    return chosen
 
 
 # ---------------------------------------------------------------------- with a model
