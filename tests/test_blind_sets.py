@@ -42,6 +42,12 @@ FLOORS = {
     "train9a.jsonl": (0.21, 0.46, 0.02, 0.76),
     "train9b.jsonl": (0.34, 0.23, 0.02, 0.80),
     "train9c.jsonl": (0.60, 0.37, 0.03, 0.87),
+    # Fifth round: blind8_tune and blind9_tune's rule false alarms fixed by generic
+    # exceptions (9 and 3 before, 0 after; two more risky drafts caught); blind9_heldout
+    # and train10 (never tuned on) moved 0 points.
+    "blind8_tune.jsonl": (0.48, 0.33, 0.01, 0.86),
+    "blind9_tune.jsonl": (0.68, 0.49, 0.01, 0.89),
+    "blind9_heldout.jsonl": (0.52, 0.54, 0.07, 0.90),
 }
 # Innocent look-alikes only (no risky drafts): false alarms at most.
 FALSE_ALARM_CEILINGS = {
@@ -49,6 +55,8 @@ FALSE_ALARM_CEILINGS = {
     "blind4_heldout.jsonl": 0.13,
     "blind6_tune.jsonl": 0.02,
     "train7c.jsonl": 0.01,
+    "blind10_tune.jsonl": 0.01,
+    "blind10_heldout.jsonl": 0.12,
 }
 
 
