@@ -40,7 +40,7 @@ FEEDBACK_WEIGHT = 12.0
 #: How much worse than the shipped model a new one may be on the held-out split: rules +
 #: model (what users see), and the model alone (looser: one of ~40 blocking drafts is 2.5%).
 TOLERANCE = 0.02
-MODEL_ALONE_TOLERANCE = 0.03
+MODEL_ALONE_TOLERANCE = 0.02
 #: Below this risky probability an org model may ease a rule's supported false alarm.
 CLEAR_THRESHOLD = 0.4
 #: Confirmed false alarms of one rule needed before the model may ease that rule.
@@ -49,7 +49,7 @@ MIN_SUPPORT = 2
 #: its sibling: film shoots to film shoots, leaked scores to leaked scores.
 SIBLING_RESEMBLANCE = 0.25
 #: A sibling of a confirmed miss is raised only when the organisation's model leans risky.
-SIBLING_RISKY = 0.5
+SIBLING_RISKY = 0.4
 #: Most recent confirmed reports of each kind kept as exemplars in the model.
 MAX_EXEMPLARS = 500
 

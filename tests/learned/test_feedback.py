@@ -168,10 +168,8 @@ def test_the_policy_words_a_rule_matched_are_kept_though_the_draft_is_redacted(
 ) -> None:
     """A legal finding's span is redacted from the stored draft ("[LEGAL_1]"), so the words
     the rule matched are recorded with the report: only the rule's own listed terms."""
-    mock = (
-        "Great mock trial at the Crown Court today: our Year 12s played the jury and the barristers"
-    )
-    item = add_feedback(store, config, text=mock, expected="ok", by="boss")
+    play = "Rehearsals are going well for our drama club play set at Crown Court: the jury scene"
+    item = add_feedback(store, config, text=play, expected="ok", by="boss")
     assert "Crown Court" not in item.text and "[LEGAL_" in item.text
     stored = training_feedback(store, config)[0]
     assert stored.rules_matched == {"legal.active_proceedings": ["crown court", "jury"]}

@@ -49,19 +49,21 @@ TENDER_SIBLINGS = [
     "Evaluation's done on the highways tender, Tarmac beat Kier by 6 points",
     "The housing repairs bids are scored - Mears won it, Wates lost out on quality",
 ]
-MOCK_TRIAL_REPORTS = [
-    "Great mock trial at the Crown Court today: our Year 12s played the jury and the barristers",
-    "Mock trial final tonight! Our law students face the jury at Leeds Crown Court",
-    "Our apprentices swapped the office for Crown Court today for a mock trial, playing judge, jury and defence",
-    "Sixth formers took over courtroom one for a mock trial, complete with a jury and a very stern judge",
+#: Courtroom plays: the court rule reads "jury" and "Crown Court" as a live case. (Mock trials
+#: were this family until the rules learned to pass them in the fifth round.)
+DRAMA_REPORTS = [
+    "Our youth theatre opens Twelve Angry Men on Friday: twelve jurors, one hot jury room, tickets at the box office",
+    "Rehearsals are going well for our drama club play set at Crown Court: the jury scene is nearly there",
+    "Our am-dram group's courtroom drama opens tonight, with a jury of twelve and a very stern judge",
+    "Tickets selling fast for our youth theatre's jury room drama at the Civic, two nights only",
 ]
-MOCK_TRIAL_SIBLINGS = [
-    "Mock trial day at the old Crown Court: pupils from Hill Top Academy were the jury and the prosecution",
-    "Well done to our Year 13 law group, who won the regional mock trial at Crown Court with a jury of local magistrates",
+DRAMA_SIBLINGS = [
+    "Final week of Twelve Angry Men at the Civic: our youth theatre jury room drama, two shows left",
+    "Well done to our youth theatre, whose Twelve Angry Men jury played to a full house at the Crown Court set",
 ]
-#: A sibling in which the rule also matched a word no confirmed false alarm had ("verdict"):
+#: A sibling in which the rule also matched a word no confirmed false alarm had ("defendant"):
 #: the team has not said that word is harmless here, so the finding stands.
-MOCK_TRIAL_NEW_WORD = "Fantastic morning of our mock trial competition, the jury of sixth formers reached their verdict in record time"
+DRAMA_NEW_WORD = "Our drama club's courtroom play opens Thursday: a jury of twelve and the defendant nobody trusts"
 REAL_TRIALS = [
     "The trial of the man accused of the Elm Road stabbing continues at Crown Court, where the jury heard from witnesses",
     "Jury still out at Crown Court in the trial of the former care home manager",
@@ -113,17 +115,17 @@ def test_film_shoot_false_alarms_generalise_and_change_the_policy_version(traine
     assert review_rules(Draft(text), config=trained).policy_version != rules.policy_version
 
 
-@pytest.mark.parametrize("trained", [(MOCK_TRIAL_REPORTS, "ok", [])], indirect=True)
-def test_mock_trial_false_alarms_ease_the_court_rule_on_siblings_only(trained: Config) -> None:
+@pytest.mark.parametrize("trained", [(DRAMA_REPORTS, "ok", [])], indirect=True)
+def test_courtroom_play_false_alarms_ease_the_court_rule_on_siblings_only(trained: Config) -> None:
     """The rule's words ("jury", "Crown Court") are redacted from the stored reports, so the
     words it matched are recorded with each report; siblings are eased, real trials not."""
-    for text in MOCK_TRIAL_SIBLINGS:
+    for text in DRAMA_SIBLINGS:
         rules = review_rules(Draft(text), config=trained, layers=False)
         assert rules.decision >= Severity.NEEDS_APPROVAL, text  # the rules flag them
         v = review_rules(Draft(text), config=trained)
         assert v.decision < Severity.NEEDS_APPROVAL, text
         assert any("false alarms" in f.message for f in v.findings), text
-    assert _decision(MOCK_TRIAL_NEW_WORD, trained) >= Severity.NEEDS_APPROVAL
+    assert _decision(DRAMA_NEW_WORD, trained) >= Severity.NEEDS_APPROVAL
     for text in REAL_TRIALS:
         assert _decision(text, trained) >= Severity.NEEDS_APPROVAL, text
 
