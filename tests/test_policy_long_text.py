@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,13 +95,11 @@ def test_windowed_scan_equals_whole_text_scan(post: int) -> None:
     assert checked > 500
 
 
-@pytest.mark.parametrize("post", range(3))
-def test_branch_by_branch_scan_equals_whole_regex_scan(post: int) -> None:
-    """``Matcher._spans_split`` (each branch of a terms-and-patterns alternation on its
-    own, merged) returns exactly the whole alternation's matches."""
+def _split_matchers(post: int, attr: str) -> Iterator[tuple[str, Matcher, Context]]:
+    """Every matcher with ``attr`` set (a split alternation), under every profile, over a
+    long post as typed, upper-cased and with Unicode that changes length when folded."""
     text = _long_posts()[post]
     cfg = load_config(None)
-    checked = 0
     for profile in PROFILES:
         policy = load_policy(cfg.with_profile(profile))
         for hay_text in (text, text.upper(), "\u017ftreet İLL " + text):
@@ -108,11 +107,19 @@ def test_branch_by_branch_scan_equals_whole_regex_scan(post: int) -> None:
             policy.candidates(ctx)
             for rule in policy.rules:
                 for matcher in rule.matchers():
-                    if matcher.branch_needs is None:
-                        continue
-                    whole = _whole_regex_spans(matcher, ctx)
-                    assert matcher._spans_split(ctx, matcher._live_branches(ctx)) == whole, rule.id
-                    checked += 1
+                    if getattr(matcher, attr) is not None:
+                        yield rule.id, matcher, ctx
+
+
+@pytest.mark.parametrize("post", range(3))
+def test_branch_by_branch_scan_equals_whole_regex_scan(post: int) -> None:
+    """``Matcher._spans_split`` (each branch of a terms-and-patterns alternation on its
+    own, merged) returns exactly the whole alternation's matches."""
+    checked = 0
+    for rule_id, matcher, ctx in _split_matchers(post, "branch_needs"):
+        whole = _whole_regex_spans(matcher, ctx)
+        assert matcher._spans_split(ctx, matcher._live_branches(ctx)) == whole, rule_id
+        checked += 1
     assert checked > 100
 
 
@@ -175,23 +182,12 @@ def test_short_drafts_run_only_the_branches_they_hold_the_literals_of() -> None:
 def test_scans_from_the_starts_equal_whole_regex_scans(post: int) -> None:
     """A long text tries a branch only where one of its ``branch_starts`` occurs
     (``Matcher._spans_at``): exactly the whole regex's matches, for every matcher."""
-    text = _long_posts()[post]
-    cfg = load_config(None)
     checked = started = 0
-    for profile in PROFILES:
-        policy = load_policy(cfg.with_profile(profile))
-        for hay_text in (text, text.upper(), "\u017ftreet İLL " + text):
-            ctx = Context(prepared=prepare(hay_text), channel="any", org=cfg.organisation, vocab={})
-            policy.candidates(ctx)
-            for rule in policy.rules:
-                for matcher in rule.matchers():
-                    if matcher.branch_starts is None:
-                        continue
-                    assert matcher._spans(ctx, "") == _whole_regex_spans(matcher, ctx), rule.id
-                    checked += 1
-                    started += any(
-                        matcher._starts_at(ctx, k) for k in range(len(matcher.branch_starts))
-                    )
+    for rule_id, matcher, ctx in _split_matchers(post, "branch_starts"):
+        assert matcher._spans(ctx, "") == _whole_regex_spans(matcher, ctx), rule_id
+        checked += 1
+        assert matcher.branch_starts is not None
+        started += any(matcher._starts_at(ctx, k) for k in range(len(matcher.branch_starts)))
     assert checked > 100 and started > 50, (checked, started)
 
 
