@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_conversation import talk  # a thread of messages, offline (same folder)
 
 from bot.ask import conversation
-from bot.ask.conversation import FOLLOW_FEATURES, follow_model, respond, use_follow_model
-from bot.ask.threads import Turn
-from bot.config import Config
+from bot.ask.conversation import FOLLOW_FEATURES, follow_model, use_follow_model
 
 
 @pytest.fixture(autouse=True)
@@ -21,16 +20,6 @@ def fresh() -> Iterator[None]:
     conversation._follow.clear()
     yield
     conversation._follow.clear()
-
-
-def thread(*messages: str) -> list[tuple[object, Turn]]:
-    history: list[Turn] = []
-    out = []
-    for m in messages:
-        answer, turn = respond(m, history, config=Config(), use_llm=False)
-        history.append(turn)
-        out.append((answer, turn))
-    return out
 
 
 def test_the_shipped_ranker_loads_with_one_weight_per_feature() -> None:
@@ -45,7 +34,7 @@ def test_features_have_one_row_per_section_and_are_recorded() -> None:
     record: list[object] = []
     conversation._RECORD = record
     try:
-        thread("can i post a photo of a patient on my instagram?", "what if i blur her face?")
+        talk("can i post a photo of a patient on my instagram?", "what if i blur her face?")
     finally:
         conversation._RECORD = None
     assert len(record) == 1
@@ -58,9 +47,9 @@ def test_a_follow_up_cites_two_sections_with_the_ranker_or_without(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     msgs = ("can i post a photo of a patient on my instagram?", "what if i blur her face?")
-    learned = thread(*msgs)[-1]
+    learned = talk(*msgs)[-1]
     use_follow_model(None)
-    fixed = thread(*msgs)[-1]
+    fixed = talk(*msgs)[-1]
     for answer, turn in (learned, fixed):
         assert turn.kind == "followup"
         assert len(answer.citations) == 2  # type: ignore[attr-defined]
@@ -79,5 +68,5 @@ def test_a_corrupt_ranker_file_falls_back_with_one_log_line(
     monkeypatch.setattr(conversation, "FOLLOW_MODEL_PATH", tmp_path / "missing.json")
     conversation._follow.clear()
     assert follow_model() is None
-    answer, turn = thread("can i post a photo of a patient on my instagram?", "and on tiktok?")[-1]
+    answer, turn = talk("can i post a photo of a patient on my instagram?", "and on tiktok?")[-1]
     assert turn.kind == "followup" and answer.citations  # type: ignore[attr-defined]
